@@ -1,0 +1,59 @@
+using System.CommandLine;
+using InfraGuard.Core.Policy;
+
+namespace InfraGuard.Cli.Commands;
+
+/// <summary><c>infraguard policy validate|explain</c>.</summary>
+internal static class PolicyCommand
+{
+    public static Command Build(CliContext context)
+    {
+        var dir = new Argument<string>("DIR") { Description = "Policy pack folder (default: the embedded pack)", Arity = ArgumentArity.ZeroOrOne };
+        var validate = new Command("validate", "Check a policy pack and report every error with file:line:column.") { dir };
+        validate.SetAction(parse => Validate(context, parse.GetValue(dir)));
+
+        var rule = new Argument<string>("RULE") { Description = "Rule or detector id, e.g. stateful-delete" };
+        var policy = Options.Policy();
+        var explain = new Command("explain", "Explain what a rule matches and how it scores per tier.") { rule, policy };
+        explain.SetAction(parse => Explain(context, parse.GetValue(rule)!, parse.GetValue(policy)));
+
+        return new Command("policy", "Validate and explain policy packs.") { validate, explain };
+    }
+
+    private static int Validate(CliContext context, string? directory)
+    {
+        try
+        {
+            var pack = Inputs.ReadPolicy(context, directory);
+            context.Out.WriteLine($"valid: {pack.Tiers.Count} tiers, {pack.Rules.Count} rules, hash {pack.Hash}");
+            return ExitCodes.Ok;
+        }
+        catch (BadInputException e)
+        {
+            context.Error.WriteLine(e.Message);
+            context.Error.WriteLine("Fix the errors above and run 'infraguard policy validate' again.");
+            return ExitCodes.BadInput;
+        }
+    }
+
+    private static int Explain(CliContext context, string ruleId, string? directory)
+    {
+        try
+        {
+            var pack = Inputs.ReadPolicy(context, directory);
+            if (pack.FindRule(ruleId) is not { } found)
+            {
+                context.Error.WriteLine($"Error: no rule '{ruleId}'. Known rules: {string.Join(", ", pack.Rules.Select(r => r.Id))}.");
+                return ExitCodes.Usage;
+            }
+
+            context.Out.WriteLine(found.Describe());
+            return ExitCodes.Ok;
+        }
+        catch (BadInputException e)
+        {
+            context.Error.WriteLine(e.Message);
+            return ExitCodes.BadInput;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+namespace InfraGuard.Cli;
+
+/// <summary>The one table of exit codes (DESIGN.md). Scripts depend on these numbers.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Done: nothing needed approval, applied, or verified valid.</summary>
+    public const int Ok = 0;
+
+    /// <summary><c>audit verify</c> found tampering.</summary>
+    public const int Tampered = 1;
+
+    /// <summary><c>check</c>: approval required.</summary>
+    public const int ReviewRequired = 2;
+
+    /// <summary>Blocked by policy.</summary>
+    public const int Blocked = 3;
+
+    /// <summary>Rejected by a reviewer.</summary>
+    public const int Rejected = 4;
+
+    /// <summary>Approval expired or the wait timed out.</summary>
+    public const int Expired = 5;
+
+    /// <summary>Plan or state changed since approval: re-run to request approval for the new plan.</summary>
+    public const int PlanChanged = 6;
+
+    /// <summary>The engine failed (preview or apply).</summary>
+    public const int EngineFailed = 7;
+
+    /// <summary>Usage error: bad flags or arguments.</summary>
+    public const int Usage = 64;
+
+    /// <summary>Bad input data: malformed plan, invalid policy.</summary>
+    public const int BadInput = 65;
+
+    /// <summary>Internal error: a bug; please report it.</summary>
+    public const int Internal = 70;
+}

@@ -1,0 +1,3 @@
+using InfraGuard.Cli;
+
+return await CliApp.RunAsync(args, CliContext.FromProcess()).ConfigureAwait(false);
