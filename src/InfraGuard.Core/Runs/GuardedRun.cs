@@ -1,0 +1,304 @@
+using System.Text.Json.Nodes;
+using InfraGuard.Core.Audit;
+using InfraGuard.Core.Changes;
+using InfraGuard.Core.Engine;
+using InfraGuard.Core.Policy;
+using InfraGuard.Core.Requests;
+using InfraGuard.Core.Risk;
+
+namespace InfraGuard.Core.Runs;
+
+/// <summary>How a guarded run ended. The CLI maps each to one exit code.</summary>
+public enum RunOutcome
+{
+    /// <summary>The plan was applied.</summary>
+    Applied,
+
+    /// <summary>The preview found nothing to change.</summary>
+    NoChanges,
+
+    /// <summary>Policy blocked the plan.</summary>
+    Blocked,
+
+    /// <summary>A reviewer rejected it, or it was cancelled.</summary>
+    Rejected,
+
+    /// <summary>Nobody decided in time, the approval lapsed, or the wait limit passed.</summary>
+    Expired,
+
+    /// <summary>The plan or the stack's state changed since approval; nothing was applied.</summary>
+    PlanChanged,
+
+    /// <summary>The engine failed in preview or apply.</summary>
+    EngineFailed,
+
+    /// <summary>The run was interrupted (Ctrl-C, SIGTERM) and recorded as cancelled.</summary>
+    Cancelled,
+}
+
+/// <summary>Everything one guarded run needs to know.</summary>
+/// <param name="Target">Stack, project directory and checked pass-through args.</param>
+/// <param name="EngineOptions">Policy packs and extra environment for the engine.</param>
+/// <param name="Policy">The InfraGuard policy pack.</param>
+/// <param name="Assessment">Stack, actor kind, job type and forced tier for scoring.</param>
+/// <param name="Project">Project label for the request.</param>
+/// <param name="Requester">Who asks (resolved).</param>
+/// <param name="OnBehalfOf">The person an agent acts for (resolved), if any.</param>
+/// <param name="CommitAuthors">Authors of the change's commits (resolved person ids).</param>
+/// <param name="CiRunId">CI run id (idempotency) and <paramref name="CiRunUrl"/> link.</param>
+/// <param name="CiRunUrl">Link to the CI run.</param>
+/// <param name="Wait">How long to wait for a decision at most; null waits until the request expires.</param>
+/// <param name="PollInterval">How often to look for a decision.</param>
+/// <param name="HeartbeatInterval">How often to tell the notifier the run is still waiting.</param>
+/// <param name="ApplyEnvironment">Extra environment for the apply only (e.g. the CrossGuard approval token), made from the approved request.</param>
+public sealed record GuardedRunRequest(
+    EngineTarget Target,
+    EngineRunOptions EngineOptions,
+    PolicyPack Policy,
+    AssessmentContext Assessment,
+    string Project,
+    PersonRef Requester,
+    string? OnBehalfOf,
+    IReadOnlyList<string> CommitAuthors,
+    string? CiRunId,
+    string? CiRunUrl,
+    TimeSpan? Wait,
+    TimeSpan PollInterval,
+    TimeSpan HeartbeatInterval,
+    Func<ChangeRequest, IReadOnlyDictionary<string, string>>? ApplyEnvironment = null);
+
+/// <summary>The result of a guarded run.</summary>
+/// <param name="Outcome">How it ended.</param>
+/// <param name="Message">One sentence for the user: what happened and what to do next.</param>
+/// <param name="Assessment">The assessment, when the preview got that far.</param>
+/// <param name="Request">The change request, when one was made or found.</param>
+/// <param name="Diagnostics">Redacted engine diagnostics, when the engine failed.</param>
+public sealed record GuardedRunResult(RunOutcome Outcome, string Message, Assessment? Assessment = null, ChangeRequest? Request = null, string? Diagnostics = null);
+
+/// <summary>
+/// The guarded <c>up</c>: context → fingerprint → preview → read → assess → allow | block | review; review waits for
+/// an independent decision; before applying, the plan hash and state fingerprint are checked again and exactly the
+/// approved plan is applied. Every step is recorded through the store with audit entries. Ports only: no I/O here.
+/// </summary>
+public sealed class GuardedRun(IEngine engine, IChangeStore store, IAuditLog audit, INotifier notifier, TimeProvider time)
+{
+    /// <summary>The identity InfraGuard records for transitions it makes itself (policy allow, expiry, supersession).</summary>
+    public static readonly PersonRef System = new("infraguard", "system:infraguard");
+
+    /// <summary>Runs the whole flow. Cancellation (Ctrl-C) is recorded and reported as <see cref="RunOutcome.Cancelled"/>.</summary>
+    public async Task<GuardedRunResult> RunAsync(GuardedRunRequest run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ChangeRequest? request = null;
+        try
+        {
+            await engine.CheckAsync(cancellationToken).ConfigureAwait(false);
+            var fingerprint = await engine.FingerprintStateAsync(run.Target, cancellationToken).ConfigureAwait(false);
+            await notifier.ProgressAsync($"Previewing stack {run.Target.Stack} …", cancellationToken).ConfigureAwait(false);
+            var preview = await engine.PreviewAsync(run.Target, run.EngineOptions, cancellationToken).ConfigureAwait(false);
+            var assessment = RiskEngine.Assess(preview.Changes, run.Policy, run.Assessment);
+
+            if (assessment.Decision != Decision.Block && (preview.ExitCode != 0 || !preview.Changes.Complete))
+            {
+                return new(RunOutcome.EngineFailed, $"The preview failed (exit {preview.ExitCode}); nothing was applied. Fix the error below and run again.", assessment, Diagnostics: preview.Diagnostics);
+            }
+
+            if (assessment.Decision == Decision.Block)
+            {
+                await audit.AppendAsync(Scored(run, preview, assessment, fingerprint), cancellationToken).ConfigureAwait(false);
+                return new(RunOutcome.Blocked, "Blocked by policy: this change cannot be applied through InfraGuard. See the findings.", assessment);
+            }
+
+            if (!HasChanges(preview.Changes))
+            {
+                return new(RunOutcome.NoChanges, "No changes: the stack is up to date.", assessment);
+            }
+
+            var created = await store.CreateAsync(NewRequest(run, preview, assessment, fingerprint), cancellationToken).ConfigureAwait(false);
+            request = created.Request;
+            if (assessment.Decision == Decision.Allow && request.State == RequestState.Pending)
+            {
+                request = Must(await store.TransitionAsync(
+                    request.Id, RequestState.Approved, System,
+                    $"allowed by policy: score {assessment.Score} is below review-at {assessment.ReviewAt} for tier {assessment.Tier}",
+                    cancellationToken).ConfigureAwait(false));
+            }
+
+            if (request.State != RequestState.Approved)
+            {
+                if (request.State == RequestState.Pending)
+                {
+                    await notifier.RequestOpenedAsync(request, created.Created, cancellationToken).ConfigureAwait(false);
+                }
+
+                var waited = await WaitAsync(run, request, cancellationToken).ConfigureAwait(false);
+                if (waited.Outcome is not null)
+                {
+                    return waited.Outcome;
+                }
+
+                request = waited.Request;
+            }
+
+            return await ApplyApprovedAsync(run, request, assessment, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await audit.AppendAsync(
+                new AuditEvent("run.cancelled", time.GetUtcNow(), request?.Id, new Dictionary<string, JsonNode?>
+                {
+                    ["stack"] = run.Target.Stack,
+                    ["requester"] = run.Requester.RawIdentity,
+                    ["phase"] = request is null ? "preview" : request.State.ToString().ToLowerInvariant(),
+                }),
+                CancellationToken.None).ConfigureAwait(false);
+            return new(RunOutcome.Cancelled, "Interrupted: the engine was asked to stop and the cancellation was recorded.", Request: request);
+        }
+    }
+
+    private async Task<(GuardedRunResult? Outcome, ChangeRequest Request)> WaitAsync(GuardedRunRequest run, ChangeRequest request, CancellationToken cancellationToken)
+    {
+        var started = time.GetUtcNow();
+        var lastHeartbeat = started;
+        while (true)
+        {
+            request = await store.GetAsync(request.Id, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Change request {request.Id} disappeared from the store.");
+            var now = time.GetUtcNow();
+            switch (request.State)
+            {
+                case RequestState.Approved:
+                    return (null, request);
+                case RequestState.Rejected:
+                case RequestState.Cancelled:
+                    await notifier.RequestClosedAsync(request, cancellationToken).ConfigureAwait(false);
+                    return (new(RunOutcome.Rejected, $"Change request {request.Id} was {request.State.ToString().ToLowerInvariant()}; nothing was applied.", request.Assessment, request), request);
+                case RequestState.Expired:
+                    return (new(RunOutcome.Expired, $"Change request {request.Id} expired; nothing was applied. Re-run to ask again.", request.Assessment, request), request);
+                case RequestState.Superseded:
+                    return (new(RunOutcome.PlanChanged, $"Change request {request.Id} was superseded; re-run to request approval for the new plan.", request.Assessment, request), request);
+                case RequestState.Applied:
+                    return (new(RunOutcome.Applied, $"Change request {request.Id} was already applied by an earlier run; nothing more to do.", request.Assessment, request), request);
+                case RequestState.Applying or RequestState.Failed:
+                    return (new(RunOutcome.Rejected, $"Change request {request.Id} is already {request.State.ToString().ToLowerInvariant()} by another run; nothing was applied by this one.", request.Assessment, request), request);
+            }
+
+            if (now >= request.ExpiresAt)
+            {
+                var expired = await store.TransitionAsync(request.Id, RequestState.Expired, System, "no decision before the request expired", cancellationToken).ConfigureAwait(false);
+                if (expired.Succeeded)
+                {
+                    return (new(RunOutcome.Expired, $"Change request {request.Id} expired with no decision; nothing was applied. Re-run to ask again.", request.Assessment, expired.Request), expired.Request!);
+                }
+
+                continue; // someone decided at the last moment: read it again
+            }
+
+            if (run.Wait is { } wait && now - started >= wait)
+            {
+                return (new(RunOutcome.Expired, $"Stopped waiting after {wait:g}; change request {request.Id} stays pending until {request.ExpiresAt:u}. Re-run to pick it up.", request.Assessment, request), request);
+            }
+
+            if (now - lastHeartbeat >= run.HeartbeatInterval)
+            {
+                lastHeartbeat = now;
+                await notifier.WaitingAsync(request, now - started, cancellationToken).ConfigureAwait(false);
+            }
+
+            await Task.Delay(run.PollInterval, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<GuardedRunResult> ApplyApprovedAsync(GuardedRunRequest run, ChangeRequest request, Assessment assessment, CancellationToken cancellationToken)
+    {
+        if (time.GetUtcNow() >= request.ExpiresAt)
+        {
+            Must(await store.TransitionAsync(request.Id, RequestState.Expired, System, "the approval lapsed before apply", cancellationToken).ConfigureAwait(false));
+            return new(RunOutcome.Expired, $"The approval of {request.Id} lapsed before it was applied; re-run to ask again.", assessment, request);
+        }
+
+        // The approval is for this plan on this state. If anything moved, the approval is void.
+        var fingerprint = await engine.FingerprintStateAsync(run.Target, cancellationToken).ConfigureAwait(false);
+        var plan = await store.GetArtifactAsync(request.Id, ArtifactKind.SavedPlan, cancellationToken).ConfigureAwait(false);
+        var planChanged = plan is null;
+        if (planChanged || !string.Equals(fingerprint, request.StateFingerprint, StringComparison.Ordinal))
+        {
+            var why = planChanged ? "the approved plan is missing from the store" : "the stack's state changed since the plan was approved";
+            Must(await store.TransitionAsync(request.Id, RequestState.Superseded, System, why, cancellationToken).ConfigureAwait(false));
+            return new(RunOutcome.PlanChanged, $"Nothing was applied: {why}. Re-run to request approval for the new plan.", assessment, request);
+        }
+
+        request = Must(await store.TransitionAsync(request.Id, RequestState.Applying, System, "applying the approved plan", cancellationToken).ConfigureAwait(false));
+        var options = run.ApplyEnvironment is null
+            ? run.EngineOptions
+            : run.EngineOptions with { Environment = Merge(run.EngineOptions.Environment, run.ApplyEnvironment(request)) };
+        var progress = new Progress<string>(line => _ = notifier.ProgressAsync(line, CancellationToken.None));
+        ApplyResult result;
+        try
+        {
+            result = await engine.ApplyAsync(run.Target, plan!.Content, options, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Nothing acknowledged is lost: the request leaves "applying" with the interruption recorded.
+            await store.CompleteApplyAsync(request.Id, new ApplyOutcome(false, 130, new Dictionary<ChangeOp, int>(), "interrupted during apply"), CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        var outcome = new ApplyOutcome(result.Succeeded, result.ExitCode, result.Counts, result.Diagnostics);
+        request = Must(await store.CompleteApplyAsync(request.Id, outcome, cancellationToken).ConfigureAwait(false));
+        await notifier.ApplyFinishedAsync(request, outcome, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded
+            ? new(RunOutcome.Applied, $"Applied the approved plan of {request.Id}.", assessment, request)
+            : new(RunOutcome.EngineFailed, $"The apply of {request.Id} failed (exit {result.ExitCode}); see the engine's output.", assessment, request, result.Diagnostics);
+    }
+
+    private NewChangeRequest NewRequest(GuardedRunRequest run, PreviewResult preview, Assessment assessment, string fingerprint) => new()
+    {
+        Stack = run.Target.Stack,
+        Project = run.Project,
+        Requester = run.Requester,
+        ActorKind = run.Assessment.ActorKind,
+        OnBehalfOf = run.OnBehalfOf,
+        CommitAuthors = run.CommitAuthors,
+        CiRunId = run.CiRunId,
+        CiRunUrl = run.CiRunUrl,
+        PlanHash = preview.PlanHash,
+        StateFingerprint = fingerprint,
+        PolicyPackHash = run.Policy.Hash,
+        Assessment = assessment,
+        Artifacts = [(ArtifactKind.SavedPlan, preview.Plan)],
+    };
+
+    private AuditEvent Scored(GuardedRunRequest run, PreviewResult preview, Assessment assessment, string fingerprint) =>
+        new(AuditEventTypes.RiskScored, time.GetUtcNow(), null, new Dictionary<string, JsonNode?>
+        {
+            ["stack"] = run.Target.Stack,
+            ["project"] = run.Project,
+            ["tier"] = assessment.Tier,
+            ["requester"] = run.Requester.RawIdentity,
+            ["actor_kind"] = assessment.ActorKind.ToString().ToLowerInvariant(),
+            ["plan_hash"] = preview.PlanHash,
+            ["state_fingerprint"] = fingerprint,
+            ["policy_pack_hash"] = run.Policy.Hash,
+            ["score"] = assessment.Score,
+            ["decision"] = "block",
+            ["rules"] = new JsonArray([.. assessment.Findings.Select(f => f.RuleId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(r => (JsonNode?)r)]),
+        });
+
+    private static bool HasChanges(ChangeSet changes) => changes.Changes.Any(c => c.Op is not (ChangeOp.Same or ChangeOp.Read or ChangeOp.Refresh));
+
+    private static ChangeRequest Must(RequestOutcome outcome) =>
+        outcome.Request ?? throw new InvalidOperationException(outcome.Error?.Message ?? "The store refused the operation.");
+
+    private static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
+    {
+        var merged = new Dictionary<string, string>(a, StringComparer.Ordinal);
+        foreach (var (k, v) in b)
+        {
+            merged[k] = v;
+        }
+
+        return merged;
+    }
+}
