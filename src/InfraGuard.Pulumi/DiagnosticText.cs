@@ -42,9 +42,33 @@ internal static partial class DiagnosticText
 
         text = PulumiToken().Replace(text, Redaction.SecretMarker);
         text = AwsAccessKeyId().Replace(text, Redaction.SecretMarker);
-        return KeyValue().Replace(text, m => Redaction.IsSecretLookingName(m.Groups["key"].Value)
-            ? m.Groups["key"].Value + m.Groups["sep"].Value + Redaction.SecretMarker
-            : m.Value);
+        return RedactSecretLookingPairs(text);
+    }
+
+    // "db_password=x", "password: x", "\"token\": \"x\"": the value after a secret-looking key becomes the marker.
+    private static string RedactSecretLookingPairs(string text)
+    {
+        var result = new StringBuilder(text.Length);
+        var position = 0;
+        foreach (Match key in KeyAndSeparator().Matches(text))
+        {
+            if (key.Index < position || !Redaction.IsSecretLookingName(key.Groups["key"].Value))
+            {
+                continue;
+            }
+
+            var valueStart = key.Index + key.Length;
+            var value = Value().Match(text, valueStart);
+            if (!value.Success)
+            {
+                continue;
+            }
+
+            result.Append(text, position, valueStart - position).Append(Redaction.SecretMarker);
+            position = valueStart + value.Length;
+        }
+
+        return result.Append(text, position, text.Length - position).ToString();
     }
 
     [GeneratedRegex(@"\bpul-[0-9a-f]{40}\b", RegexOptions.CultureInvariant)]
@@ -53,6 +77,9 @@ internal static partial class DiagnosticText
     [GeneratedRegex(@"\b(AKIA|ASIA)[0-9A-Z]{16}\b", RegexOptions.CultureInvariant)]
     private static partial Regex AwsAccessKeyId();
 
-    [GeneratedRegex(@"(?<key>[A-Za-z_][A-Za-z0-9_\-]*)(?<sep>""?\s*[=:]\s*)(?<value>""[^""]*""|'[^']*'|[^\s,;]+)", RegexOptions.CultureInvariant)]
-    private static partial Regex KeyValue();
+    [GeneratedRegex(@"(?<key>[A-Za-z_][A-Za-z0-9_\-]*)""?\s*[=:]\s*", RegexOptions.CultureInvariant)]
+    private static partial Regex KeyAndSeparator();
+
+    [GeneratedRegex(@"\G(""[^""]*""|'[^']*'|[^\s,;]+)", RegexOptions.CultureInvariant)]
+    private static partial Regex Value();
 }

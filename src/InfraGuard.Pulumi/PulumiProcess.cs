@@ -41,7 +41,7 @@ internal sealed class PulumiProcess(string executable, PulumiEngineOptions optio
         });
 
         var tail = new StderrTail(options.StderrTailLines);
-        Process? process = null;
+        int? exitCode = null;
         var command = Cli.Wrap(executable)
             .WithArguments(arguments)
             .WithWorkingDirectory(workingDirectory)
@@ -51,7 +51,8 @@ internal sealed class PulumiProcess(string executable, PulumiEngineOptions optio
             .WithStandardErrorPipe(PipeTarget.ToDelegate(tail.Add));
         try
         {
-            var result = await command.ExecuteAsync(_ => { }, p => process = p, forceful.Token, graceful.Token).ConfigureAwait(false);
+            // CliWrap throws once cancelled and disposes the process; keep the exit code of a gracefully stopped run.
+            var result = await command.ExecuteAsync(_ => { }, p => p.Exited += (_, _) => exitCode = SafeExitCode(p), forceful.Token, graceful.Token).ConfigureAwait(false);
             return new ProcessOutcome(result.ExitCode, tail.Lines, EngineStop.None);
         }
         catch (OperationCanceledException) when (graceful.IsCancellationRequested || forceful.IsCancellationRequested)
@@ -59,7 +60,7 @@ internal sealed class PulumiProcess(string executable, PulumiEngineOptions optio
             var stopped = forceful.IsCancellationRequested ? EngineStop.Killed
                 : timeout.IsCancellationRequested && !interrupt.IsCancellationRequested ? EngineStop.TimedOut
                 : EngineStop.Interrupted;
-            return new ProcessOutcome(ExitCodeOf(process, stopped), tail.Lines, stopped);
+            return new ProcessOutcome(stopped == EngineStop.Killed ? -1 : exitCode ?? -1, tail.Lines, stopped);
         }
         finally
         {
@@ -71,20 +72,15 @@ internal sealed class PulumiProcess(string executable, PulumiEngineOptions optio
         }
     }
 
-    private static int ExitCodeOf(Process? process, EngineStop stopped)
+    private static int? SafeExitCode(Process process)
     {
-        if (stopped == EngineStop.Killed || process is null)
-        {
-            return -1;
-        }
-
         try
         {
-            return process.HasExited ? process.ExitCode : -1;
+            return process.ExitCode;
         }
         catch (InvalidOperationException)
         {
-            return -1;
+            return null;
         }
     }
 
