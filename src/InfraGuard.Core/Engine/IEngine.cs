@@ -11,29 +11,69 @@ public sealed record EngineTarget(string Stack, string WorkingDirectory, IReadOn
 /// <summary>The engine CLI that was found.</summary>
 public sealed record EngineInfo(string Name, string Version, string Path);
 
-/// <summary>A finished preview: the change set, the saved plan's bytes and hash, and the raw event log bytes.</summary>
-/// <param name="Changes">The redacted change set.</param>
-/// <param name="Plan">The saved plan file's bytes (what apply will be constrained to).</param>
-/// <param name="PlanHash">Lower-case hex SHA-256 of <paramref name="Plan"/>.</param>
-/// <param name="ExitCode">The engine's exit code.</param>
-/// <param name="Diagnostics">The engine's stderr tail and error diagnostics, redacted, for the user when it failed.</param>
-public sealed record PreviewResult(ChangeSet Changes, byte[] Plan, string PlanHash, int ExitCode, string Diagnostics);
+/// <summary>Why an engine run ended before its natural end.</summary>
+public enum EngineStop
+{
+    /// <summary>It ran to its end (successfully or not).</summary>
+    None = 0,
+
+    /// <summary>The caller's token asked it to stop; the engine was interrupted (SIGINT) and stopped gracefully.</summary>
+    Interrupted,
+
+    /// <summary>The configured timeout passed; the engine was interrupted.</summary>
+    TimedOut,
+
+    /// <summary>The engine did not stop after the interrupt (or the kill token fired) and its process was killed. State may be locked.</summary>
+    Killed,
+}
+
+/// <summary>A finished preview: the change set and the saved plan's bytes and hash.</summary>
+/// <param name="Changes">The redacted change set (incomplete when the preview failed or was stopped).</param>
+/// <param name="Plan">The saved plan file's bytes (what apply will be constrained to); empty when the preview failed.</param>
+/// <param name="PlanHash">Lower-case hex SHA-256 of <paramref name="Plan"/>; empty when there is no plan.</param>
+/// <param name="ExitCode">The engine's exit code (-1 when it was killed).</param>
+/// <param name="Diagnostics">The engine's error diagnostics and stderr tail, redacted, for the user when it failed; else empty.</param>
+public sealed record PreviewResult(ChangeSet Changes, byte[] Plan, string PlanHash, int ExitCode, string Diagnostics)
+{
+    /// <summary>True when the engine exited 0, saved a plan and was not stopped.</summary>
+    public bool Succeeded => ExitCode == 0 && Plan.Length > 0 && Stopped == EngineStop.None;
+
+    /// <summary>Why the run ended early, if it did.</summary>
+    public EngineStop Stopped { get; init; }
+}
 
 /// <summary>A finished apply.</summary>
-/// <param name="Succeeded">True when the engine exited 0 and reported success.</param>
-/// <param name="ExitCode">The engine's exit code.</param>
-/// <param name="Counts">What it did, per op, from its summary.</param>
-/// <param name="Diagnostics">Redacted error text when it failed.</param>
-public sealed record ApplyResult(bool Succeeded, int ExitCode, IReadOnlyDictionary<ChangeOp, int> Counts, string Diagnostics);
+/// <param name="Succeeded">True when the engine exited 0, was not stopped and its last summary reported success.</param>
+/// <param name="ExitCode">The engine's exit code (-1 when it was killed).</param>
+/// <param name="Counts">What the update phase did, per op, from its last summary; empty when it never got there.</param>
+/// <param name="Diagnostics">Redacted error text when it failed; else empty.</param>
+public sealed record ApplyResult(bool Succeeded, int ExitCode, IReadOnlyDictionary<ChangeOp, int> Counts, string Diagnostics)
+{
+    /// <summary>Why the run ended early, if it did. Resources may have changed before an interrupt.</summary>
+    public EngineStop Stopped { get; init; }
+}
 
 /// <summary>Per-run options for preview and apply.</summary>
 /// <param name="PolicyPacks">CrossGuard pack directories to pass with <c>--policy-pack</c>.</param>
-/// <param name="PolicyPackConfig">JSON config file for the packs (same order), or null.</param>
+/// <param name="PolicyPackConfig">JSON config file for the pack, or null. Only allowed with exactly one pack (Pulumi pairs them one to one).</param>
 /// <param name="Environment">Extra environment variables for the engine process.</param>
+/// <remarks>
+/// Cancellation: the token passed to <see cref="IEngine.PreviewAsync"/> / <see cref="IEngine.ApplyAsync"/> asks the
+/// engine to stop gracefully (an interrupt, so Pulumi cancels and unlocks the stack; the first Ctrl-C). <see cref="Kill"/>
+/// kills it at once (the second Ctrl-C). Once the process has started, stopping does not throw: the result's
+/// <c>Stopped</c> says what happened.
+/// </remarks>
 public sealed record EngineRunOptions(
     IReadOnlyList<string> PolicyPacks,
     string? PolicyPackConfig,
-    IReadOnlyDictionary<string, string> Environment);
+    IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>No policy packs, no extra environment.</summary>
+    public static EngineRunOptions None { get; } = new([], null, new Dictionary<string, string>());
+
+    /// <summary>Cancelling this kills the engine process immediately (a second Ctrl-C). State may stay locked.</summary>
+    public CancellationToken Kill { get; init; }
+}
 
 /// <summary>
 /// The port the guarded run drives. One implementation per engine (Pulumi CLI now). Implementations never apply
@@ -47,10 +87,10 @@ public interface IEngine
     /// <summary>Lower-case hex SHA-256 of the stack's current state, normalised so only real state changes alter it.</summary>
     Task<string> FingerprintStateAsync(EngineTarget target, CancellationToken cancellationToken);
 
-    /// <summary>Runs a preview that saves a plan.</summary>
+    /// <summary>Runs a preview that saves a plan. A failed preview is a result, not an exception.</summary>
     Task<PreviewResult> PreviewAsync(EngineTarget target, EngineRunOptions options, CancellationToken cancellationToken);
 
-    /// <summary>Applies exactly <paramref name="plan"/>; <paramref name="progress"/> receives human progress lines.</summary>
+    /// <summary>Applies exactly <paramref name="plan"/>; <paramref name="progress"/> receives human progress lines. A failed apply is a result.</summary>
     Task<ApplyResult> ApplyAsync(EngineTarget target, byte[] plan, EngineRunOptions options, IProgress<string> progress, CancellationToken cancellationToken);
 }
 

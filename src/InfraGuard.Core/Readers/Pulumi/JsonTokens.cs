@@ -1,0 +1,155 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace InfraGuard.Core.Readers.Pulumi;
+
+/// <summary>
+/// Small readers over a possibly partial buffer. Each is called with the reader on a property name, reads that
+/// property's value and returns false when the buffer ends first (the caller then retries with more data). Values
+/// of an unexpected JSON kind are skipped and read as absent: every field is optional across CLI versions.
+/// </summary>
+internal static class JsonTokens
+{
+    public static bool TryReadString(ref Utf8JsonReader reader, out string? value)
+    {
+        value = null;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            value = reader.GetString();
+            return true;
+        }
+
+        return SkipContainer(ref reader);
+    }
+
+    public static bool TryReadBool(ref Utf8JsonReader reader, out bool value)
+    {
+        value = false;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        value = reader.TokenType == JsonTokenType.True;
+        return SkipContainer(ref reader);
+    }
+
+    public static bool TryReadStringArray(ref Utf8JsonReader reader, out List<string>? value)
+    {
+        value = null;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            return SkipContainer(ref reader);
+        }
+
+        var items = new List<string>();
+        while (true)
+        {
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.EndArray:
+                    value = items;
+                    return true;
+                case JsonTokenType.String:
+                    items.Add(reader.GetString()!);
+                    break;
+                default:
+                    if (!SkipContainer(ref reader))
+                    {
+                        return false;
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Parses an object value into a node (only for steps that change). Null for other kinds.</summary>
+    public static bool TryReadObject(ref Utf8JsonReader reader, out JsonObject? value)
+    {
+        value = null;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return SkipContainer(ref reader);
+        }
+
+        // Make sure the whole object is in the buffer before building nodes from it.
+        var probe = reader;
+        if (!probe.TrySkip())
+        {
+            return false;
+        }
+
+        value = JsonNode.Parse(ref reader) as JsonObject;
+        return true;
+    }
+
+    /// <summary>Reads <c>{name: int}</c>, ignoring entries that are not integers.</summary>
+    public static bool TryReadIntMap(ref Utf8JsonReader reader, out Dictionary<string, int>? value)
+    {
+        value = null;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return SkipContainer(ref reader);
+        }
+
+        var map = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (true)
+        {
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                value = map;
+                return true;
+            }
+
+            var name = reader.GetString()!;
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var count))
+            {
+                map[name] = count;
+            }
+            else if (!SkipContainer(ref reader))
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>On a start token, skips to its end; on anything else does nothing.</summary>
+    public static bool SkipContainer(ref Utf8JsonReader reader) =>
+        reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray) || reader.TrySkip();
+}

@@ -1,0 +1,161 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using InfraGuard.Core.Changes;
+
+namespace InfraGuard.Core.Readers.Pulumi;
+
+/// <summary>
+/// Pulumi property paths as used in <c>detailedDiff</c>: <c>ingress[1].cidrBlocks[0]</c>, <c>environment.ADDED</c>,
+/// and <c>tags["key.with.dots"]</c> for keys that need quoting.
+/// </summary>
+internal static class PropertyPath
+{
+    private static readonly SearchValues<char> NeedsQuoting = SearchValues.Create(".[]\"\\ ");
+
+    /// <summary>One step of a path: a key or an array index.</summary>
+    internal readonly record struct Segment(string? Key, int Index);
+
+    /// <summary>Splits a path; a path that does not parse is treated as one top-level key.</summary>
+    public static List<Segment> Parse(string path)
+    {
+        var segments = new List<Segment>();
+        var i = 0;
+        while (i < path.Length)
+        {
+            if (path[i] == '.' && segments.Count > 0)
+            {
+                i++;
+            }
+
+            if (i < path.Length && path[i] == '[')
+            {
+                if (!TryParseBracket(path, ref i, segments))
+                {
+                    return [new Segment(path, -1)];
+                }
+
+                continue;
+            }
+
+            var end = i;
+            while (end < path.Length && path[end] is not '.' and not '[')
+            {
+                end++;
+            }
+
+            if (end == i)
+            {
+                return [new Segment(path, -1)];
+            }
+
+            segments.Add(new Segment(path[i..end], -1));
+            i = end;
+        }
+
+        return segments.Count == 0 ? [new Segment(path, -1)] : segments;
+    }
+
+    /// <summary>The top-level key of a path (<c>ingress[1].fromPort</c> gives <c>ingress</c>).</summary>
+    public static string TopLevelKey(string path) => Parse(path) is [{ Key: { } key }, ..] ? key : path;
+
+    /// <summary>
+    /// The value at <paramref name="path"/>, or null when absent. A redaction marker met on the way is the answer:
+    /// a path inside a secret is secret.
+    /// </summary>
+    public static JsonNode? Lookup(JsonNode? root, string path, out bool found)
+    {
+        var current = root;
+        foreach (var segment in Parse(path))
+        {
+            if (Redaction.IsMarker(current))
+            {
+                found = true;
+                return current;
+            }
+
+            switch (current)
+            {
+                case JsonObject obj when segment.Key is { } key && obj.TryGetPropertyValue(key, out var child):
+                    current = child;
+                    break;
+                case JsonArray array when segment.Key is null && segment.Index < array.Count:
+                    current = array[segment.Index];
+                    break;
+                default:
+                    found = false;
+                    return null;
+            }
+        }
+
+        found = true;
+        return current;
+    }
+
+    /// <summary>Appends a key to a path, quoting it when it is not a plain name.</summary>
+    public static string AppendKey(string parent, string key)
+    {
+        var plain = key.Length > 0 && key.AsSpan().IndexOfAny(NeedsQuoting) < 0;
+        if (plain)
+        {
+            return parent.Length == 0 ? key : parent + "." + key;
+        }
+
+        var quoted = new StringBuilder(parent, parent.Length + key.Length + 4).Append("[\"");
+        foreach (var c in key)
+        {
+            if (c is '"' or '\\')
+            {
+                quoted.Append('\\');
+            }
+
+            quoted.Append(c);
+        }
+
+        return quoted.Append("\"]").ToString();
+    }
+
+    /// <summary>Appends an array index to a path.</summary>
+    public static string AppendIndex(string parent, int index) =>
+        string.Create(CultureInfo.InvariantCulture, $"{parent}[{index}]");
+
+    private static bool TryParseBracket(string path, ref int i, List<Segment> segments)
+    {
+        i++; // '['
+        if (i < path.Length && path[i] == '"')
+        {
+            var key = new StringBuilder();
+            i++;
+            while (i < path.Length && path[i] != '"')
+            {
+                if (path[i] == '\\' && i + 1 < path.Length)
+                {
+                    i++;
+                }
+
+                key.Append(path[i]);
+                i++;
+            }
+
+            if (i + 1 >= path.Length || path[i + 1] != ']')
+            {
+                return false;
+            }
+
+            segments.Add(new Segment(key.ToString(), -1));
+            i += 2;
+            return true;
+        }
+
+        var close = path.IndexOf(']', i);
+        if (close < 0 || !int.TryParse(path.AsSpan(i, close - i), NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+        {
+            return false;
+        }
+
+        segments.Add(new Segment(null, index));
+        i = close + 1;
+        return true;
+    }
+}

@@ -1,0 +1,186 @@
+using System.Text.Json;
+
+namespace InfraGuard.Core.Readers.Pulumi;
+
+/// <summary>
+/// Reads a step object: an event's <c>StepEventMetadata</c> or a digest's <c>PreviewStep</c>. Both spellings of the
+/// renamed fields are accepted (<c>old</c>/<c>oldState</c>, <c>keys</c>/<c>replaceReasons</c>,
+/// <c>diffs</c>/<c>diffReasons</c>, <c>diffKind</c>/<c>kind</c>). For <c>same</c> steps everything after the op is
+/// skipped without allocating, unless the caller needs the URN.
+/// </summary>
+internal static class StepJson
+{
+    /// <summary>Reads the object the reader is on (its start token was just read).</summary>
+    /// <param name="reader">Reader positioned on the object's start token.</param>
+    /// <param name="urnForSame">Whether a <c>same</c> step's URN is needed.</param>
+    /// <param name="step">The step, when the whole object was in the buffer.</param>
+    public static bool TryRead(ref Utf8JsonReader reader, bool urnForSame, out PulumiStep? step)
+    {
+        step = null;
+        string? op = null;
+        string? urn = null;
+        string? type = null;
+        string? provider = null;
+        System.Text.Json.Nodes.JsonObject? oldState = null;
+        System.Text.Json.Nodes.JsonObject? newState = null;
+        List<string>? keys = null;
+        List<string>? diffs = null;
+        List<DetailedDiffEntry>? detailedDiff = null;
+
+        while (true)
+        {
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                break;
+            }
+
+            var skipDetails = op == PulumiOps.Same;
+            bool ok;
+            if (reader.ValueTextEquals("op"u8))
+            {
+                ok = reader.Read();
+                if (ok)
+                {
+                    op = reader.TokenType == JsonTokenType.String ? PulumiOps.ReadOp(ref reader) : null;
+                    ok = JsonTokens.SkipContainer(ref reader);
+                }
+            }
+            else if (reader.ValueTextEquals("urn"u8) && !(skipDetails && !urnForSame))
+            {
+                ok = JsonTokens.TryReadString(ref reader, out urn);
+            }
+            else if (skipDetails)
+            {
+                ok = reader.TrySkip();
+            }
+            else if (reader.ValueTextEquals("type"u8))
+            {
+                ok = JsonTokens.TryReadString(ref reader, out type);
+            }
+            else if (reader.ValueTextEquals("provider"u8))
+            {
+                ok = JsonTokens.TryReadString(ref reader, out provider);
+            }
+            else if (reader.ValueTextEquals("old"u8) || reader.ValueTextEquals("oldState"u8))
+            {
+                ok = JsonTokens.TryReadObject(ref reader, out oldState);
+            }
+            else if (reader.ValueTextEquals("new"u8) || reader.ValueTextEquals("newState"u8))
+            {
+                ok = JsonTokens.TryReadObject(ref reader, out newState);
+            }
+            else if (reader.ValueTextEquals("keys"u8) || reader.ValueTextEquals("replaceReasons"u8))
+            {
+                ok = JsonTokens.TryReadStringArray(ref reader, out keys);
+            }
+            else if (reader.ValueTextEquals("diffs"u8) || reader.ValueTextEquals("diffReasons"u8))
+            {
+                ok = JsonTokens.TryReadStringArray(ref reader, out diffs);
+            }
+            else if (reader.ValueTextEquals("detailedDiff"u8))
+            {
+                ok = TryReadDetailedDiff(ref reader, out detailedDiff);
+            }
+            else
+            {
+                ok = reader.TrySkip();
+            }
+
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        step = new PulumiStep
+        {
+            Op = op ?? string.Empty,
+            Urn = urn ?? string.Empty,
+            Type = type,
+            Provider = string.IsNullOrEmpty(provider) ? null : provider,
+            Old = oldState,
+            New = newState,
+            Keys = keys,
+            Diffs = diffs,
+            DetailedDiff = detailedDiff,
+        };
+        return true;
+    }
+
+    private static bool TryReadDetailedDiff(ref Utf8JsonReader reader, out List<DetailedDiffEntry>? entries)
+    {
+        entries = null;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return JsonTokens.SkipContainer(ref reader);
+        }
+
+        var list = new List<DetailedDiffEntry>();
+        while (true)
+        {
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                entries = list;
+                return true;
+            }
+
+            var path = reader.GetString()!;
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                if (!JsonTokens.SkipContainer(ref reader))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            string? kind = null;
+            var inputDiff = false;
+            while (true)
+            {
+                if (!reader.Read())
+                {
+                    return false;
+                }
+
+                if (reader.TokenType == JsonTokenType.EndObject)
+                {
+                    break;
+                }
+
+                var ok = reader.ValueTextEquals("diffKind"u8) || reader.ValueTextEquals("kind"u8)
+                    ? JsonTokens.TryReadString(ref reader, out kind)
+                    : reader.ValueTextEquals("inputDiff"u8)
+                        ? JsonTokens.TryReadBool(ref reader, out inputDiff)
+                        : reader.TrySkip();
+                if (!ok)
+                {
+                    return false;
+                }
+            }
+
+            list.Add(new DetailedDiffEntry(path, kind ?? "update", inputDiff));
+        }
+    }
+}
