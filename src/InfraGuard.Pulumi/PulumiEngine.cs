@@ -114,7 +114,7 @@ public sealed class PulumiEngine : IEngine
         var diagnostics = succeeded
             ? ""
             : DiagnosticText.Build("pulumi preview" + StoppedSuffix(outcome.Stopped), outcome.ExitCode, ErrorsIn(eventLog), [.. outcome.StderrTail], KnownSecrets(options));
-        return new PreviewResult(changes, plan, plan.Length == 0 ? "" : Convert.ToHexStringLower(SHA256.HashData(plan)), outcome.ExitCode, diagnostics)
+        return new PreviewResult(changes, plan, plan.Length == 0 ? "" : PlanFingerprint.Compute(plan), outcome.ExitCode, diagnostics)
         {
             Stopped = outcome.Stopped,
         };

@@ -35,6 +35,37 @@ public static class StateFingerprint
             }
         }
 
+        return JsonFingerprint.Hash(root);
+    }
+}
+
+/// <summary>
+/// SHA-256 of a saved update plan (<c>preview --save-plan</c>), normalised so two previews of the same change hash
+/// alike: <c>manifest</c> (time, CLI version) and each resource plan's random <c>seed</c> are dropped. The bytes that
+/// are applied are always the stored, approved plan itself; this hash only identifies which change it is.
+/// </summary>
+public static class PlanFingerprint
+{
+    /// <summary>Lower-case hex SHA-256 of the normalised plan. Throws <see cref="JsonException"/> for text that is not a JSON object.</summary>
+    public static string Compute(ReadOnlySpan<byte> planUtf8)
+    {
+        var root = JsonNode.Parse(planUtf8) as JsonObject
+            ?? throw new JsonException("a plan file must be a JSON object");
+        root.Remove("manifest");
+        foreach (var (_, plan) in root["resourcePlans"] as JsonObject ?? [])
+        {
+            (plan as JsonObject)?.Remove("seed");
+        }
+
+        return JsonFingerprint.Hash(root);
+    }
+}
+
+/// <summary>Hashes a JSON tree in a canonical form: keys sorted ordinally, no whitespace, array order kept.</summary>
+internal static class JsonFingerprint
+{
+    public static string Hash(JsonNode root)
+    {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
