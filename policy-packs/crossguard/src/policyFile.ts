@@ -27,7 +27,9 @@ export interface PolicyFile {
     tiers: Tier[];
 }
 
-export class PolicyFileError extends Error {}
+export class PolicyFileError extends Error {
+    override name = "PolicyFileError";
+}
 
 export const DEFAULT_CLASSIFICATION_TAG = "data-classification";
 
@@ -79,7 +81,7 @@ export function parsePolicyFile(text: string, source: string): PolicyFile {
             }
             stacks = stacksNode.items.map((i) => String((i as { value: unknown }).value));
         }
-        tiers.push({ name, stacks, invariants: readInvariants(doc, name, at) });
+        tiers.push({ name, stacks, invariants: readInvariants(doc, name, at, lineCounter, source) });
     }
     if (isMap(invariantsNode)) {
         for (const pair of invariantsNode.items) {
@@ -95,7 +97,13 @@ export function parsePolicyFile(text: string, source: string): PolicyFile {
     return { source, tiers };
 }
 
-function readInvariants(doc: Document, tier: string, at: (p: (string | number)[]) => string): Invariants | undefined {
+function readInvariants(
+    doc: Document,
+    tier: string,
+    at: (p: (string | number)[]) => string,
+    lineCounter: LineCounter,
+    source: string,
+): Invariants | undefined {
     const node = doc.getIn(["invariants", tier], true);
     if (node === undefined || node === null) {
         return undefined;
@@ -107,8 +115,10 @@ function readInvariants(doc: Document, tier: string, at: (p: (string | number)[]
     for (const pair of node.items) {
         const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
         if (!known.includes(key)) {
+            const offset = (pair.key as { range?: [number, number, number] } | null)?.range?.[0];
+            const pos = offset === undefined ? undefined : lineCounter.linePos(offset);
             throw new PolicyFileError(
-                `${at(["invariants", tier, key])}: unknown invariant "${key}" (valid: ${known.join(", ")})`,
+                `${pos ? `${source}:${pos.line}:${pos.col}` : source}: unknown invariant "${key}" (valid: ${known.join(", ")})`,
             );
         }
     }
