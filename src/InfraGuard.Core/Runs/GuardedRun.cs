@@ -50,6 +50,7 @@ public enum RunOutcome
 /// <param name="Wait">How long to wait for a decision at most; null waits until the request expires.</param>
 /// <param name="PollInterval">How often to look for a decision.</param>
 /// <param name="HeartbeatInterval">How often to tell the notifier the run is still waiting.</param>
+/// <param name="PreviewEnvironment">Extra environment for the preview only, made from the state fingerprint (e.g. a CrossGuard preview token).</param>
 /// <param name="ApplyEnvironment">Extra environment for the apply only (e.g. the CrossGuard approval token), made from the approved request.</param>
 public sealed record GuardedRunRequest(
     EngineTarget Target,
@@ -65,6 +66,7 @@ public sealed record GuardedRunRequest(
     TimeSpan? Wait,
     TimeSpan PollInterval,
     TimeSpan HeartbeatInterval,
+    Func<string, IReadOnlyDictionary<string, string>>? PreviewEnvironment = null,
     Func<ChangeRequest, IReadOnlyDictionary<string, string>>? ApplyEnvironment = null);
 
 /// <summary>The result of a guarded run.</summary>
@@ -95,7 +97,18 @@ public sealed class GuardedRun(IEngine engine, IChangeStore store, IAuditLog aud
             await engine.CheckAsync(cancellationToken).ConfigureAwait(false);
             var fingerprint = await engine.FingerprintStateAsync(run.Target, cancellationToken).ConfigureAwait(false);
             await notifier.ProgressAsync($"Previewing stack {run.Target.Stack} …", cancellationToken).ConfigureAwait(false);
-            var preview = await engine.PreviewAsync(run.Target, run.EngineOptions, cancellationToken).ConfigureAwait(false);
+            var previewOptions = run.PreviewEnvironment is null
+                ? run.EngineOptions
+                : run.EngineOptions with { Environment = Merge(run.EngineOptions.Environment, run.PreviewEnvironment(fingerprint)) };
+            var preview = await engine.PreviewAsync(run.Target, previewOptions, cancellationToken).ConfigureAwait(false);
+            if (preview.Stopped != EngineStop.None)
+            {
+                // The engine was interrupted (Ctrl-C) or timed out; it has been asked to stop and unlock the stack.
+                return cancellationToken.IsCancellationRequested
+                    ? await CancelledAsync(run, null, "preview").ConfigureAwait(false)
+                    : new(RunOutcome.EngineFailed, $"The preview was stopped ({preview.Stopped.ToString().ToLowerInvariant()}); nothing was applied.", Diagnostics: preview.Diagnostics);
+            }
+
             var assessment = RiskEngine.Assess(preview.Changes, run.Policy, run.Assessment);
 
             if (assessment.Decision != Decision.Block && (preview.ExitCode != 0 || !preview.Changes.Complete))
@@ -144,16 +157,21 @@ public sealed class GuardedRun(IEngine engine, IChangeStore store, IAuditLog aud
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await audit.AppendAsync(
-                new AuditEvent("run.cancelled", time.GetUtcNow(), request?.Id, new Dictionary<string, JsonNode?>
-                {
-                    ["stack"] = run.Target.Stack,
-                    ["requester"] = run.Requester.RawIdentity,
-                    ["phase"] = request is null ? "preview" : request.State.ToString().ToLowerInvariant(),
-                }),
-                CancellationToken.None).ConfigureAwait(false);
-            return new(RunOutcome.Cancelled, "Interrupted: the engine was asked to stop and the cancellation was recorded.", Request: request);
+            return await CancelledAsync(run, request, request is null ? "preview" : request.State.ToString().ToLowerInvariant()).ConfigureAwait(false);
         }
+    }
+
+    private async Task<GuardedRunResult> CancelledAsync(GuardedRunRequest run, ChangeRequest? request, string phase)
+    {
+        await audit.AppendAsync(
+            new AuditEvent(AuditEventTypes.RunCancelled, time.GetUtcNow(), request?.Id, new Dictionary<string, JsonNode?>
+            {
+                ["stack"] = run.Target.Stack,
+                ["requester"] = run.Requester.RawIdentity,
+                ["phase"] = phase,
+            }),
+            CancellationToken.None).ConfigureAwait(false);
+        return new(RunOutcome.Cancelled, $"Interrupted during {phase}: the engine was asked to stop and the cancellation was recorded.", request?.Assessment, request);
     }
 
     private async Task<(GuardedRunResult? Outcome, ChangeRequest Request)> WaitAsync(GuardedRunRequest run, ChangeRequest request, CancellationToken cancellationToken)
@@ -233,22 +251,18 @@ public sealed class GuardedRun(IEngine engine, IChangeStore store, IAuditLog aud
             ? run.EngineOptions
             : run.EngineOptions with { Environment = Merge(run.EngineOptions.Environment, run.ApplyEnvironment(request)) };
         var progress = new Progress<string>(line => _ = notifier.ProgressAsync(line, CancellationToken.None));
-        ApplyResult result;
-        try
+        var result = await engine.ApplyAsync(run.Target, plan!.Content, options, progress, cancellationToken).ConfigureAwait(false);
+
+        // The outcome is stored even when the run was interrupted: an apply that started is never left unrecorded.
+        var outcome = new ApplyOutcome(result.Succeeded && result.Stopped == EngineStop.None, result.ExitCode, result.Counts, result.Diagnostics);
+        request = Must(await store.CompleteApplyAsync(request.Id, outcome, CancellationToken.None).ConfigureAwait(false));
+        await notifier.ApplyFinishedAsync(request, outcome, CancellationToken.None).ConfigureAwait(false);
+        if (result.Stopped != EngineStop.None && cancellationToken.IsCancellationRequested)
         {
-            result = await engine.ApplyAsync(run.Target, plan!.Content, options, progress, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Nothing acknowledged is lost: the request leaves "applying" with the interruption recorded.
-            await store.CompleteApplyAsync(request.Id, new ApplyOutcome(false, 130, new Dictionary<ChangeOp, int>(), "interrupted during apply"), CancellationToken.None).ConfigureAwait(false);
-            throw;
+            return await CancelledAsync(run, request, "apply").ConfigureAwait(false);
         }
 
-        var outcome = new ApplyOutcome(result.Succeeded, result.ExitCode, result.Counts, result.Diagnostics);
-        request = Must(await store.CompleteApplyAsync(request.Id, outcome, cancellationToken).ConfigureAwait(false));
-        await notifier.ApplyFinishedAsync(request, outcome, cancellationToken).ConfigureAwait(false);
-        return result.Succeeded
+        return outcome.Succeeded
             ? new(RunOutcome.Applied, $"Applied the approved plan of {request.Id}.", assessment, request)
             : new(RunOutcome.EngineFailed, $"The apply of {request.Id} failed (exit {result.ExitCode}); see the engine's output.", assessment, request, result.Diagnostics);
     }
