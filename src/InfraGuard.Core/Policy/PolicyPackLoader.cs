@@ -47,7 +47,7 @@ public static partial class PolicyPackLoader
 
         var parser = new PolicyParser(sourceName, new YamlWalker(sourceName));
         var pack = parser.Parse(stream.Documents[0].RootNode, Hash(normalised));
-        return pack ?? throw new PolicyException(parser.Errors);
+        return pack ?? throw new PolicyException(parser.Errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
     }
 
     /// <summary>The embedded default pack (cached).</summary>

@@ -44,7 +44,11 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
         var name = f.TryGetValue("name", out var n) ? y.Scalar(n.Value, "'name'") : null;
         var identities = f.TryGetValue("identities", out var ids) ? Identities(ids.Value) : IdentityMap.Empty;
         var tiers = f.TryGetValue("tiers", out var t) ? Tiers(t.Value, identities) : [];
-        var tierNames = tiers.Select(x => x.Name).ToList();
+
+        // Names as written, so that one broken tier does not make every reference to it an error too.
+        var tierNames = t.Value is YamlMappingNode tierMap
+            ? tierMap.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? string.Empty).ToList()
+            : tiers.Select(x => x.Name).ToList();
         var extraTypes = f.TryGetValue("stateful-types", out var st) ? y.Globs(st.Value, "'stateful-types'").Select(g => g.Pattern).ToList() : [];
         var rules = f.TryGetValue("rules", out var r) ? Rules(r.Value, tierNames) : [];
         var invariants = f.TryGetValue("invariants", out var inv) ? Invariants(inv.Value, tierNames) : new Dictionary<string, TierInvariants>();
