@@ -105,13 +105,13 @@ internal sealed class ProtectionRemovedDetector : IDetector
     private static readonly HashSet<string> OnMeansProtected = new(StringComparer.Ordinal)
     {
         "DELETIONPROTECTION", "DELETIONPROTECTIONENABLED", "ENABLEDELETIONPROTECTION", "TERMINATIONPROTECTION",
-        "ENABLETERMINATIONPROTECTION", "PROTECT", "PREVENTDESTROY",
+        "ENABLETERMINATIONPROTECTION", "PROTECT", "PREVENTDESTROY", "DISABLEAPITERMINATION", "DISABLEAPISTOP",
     };
 
     // Names where true means "not protected".
     private static readonly HashSet<string> OnMeansUnprotected = new(StringComparer.Ordinal)
     {
-        "DISABLEAPITERMINATION", "FORCEDESTROY", "SKIPFINALSNAPSHOT", "FORCEDELETE",
+        "FORCEDESTROY", "SKIPFINALSNAPSHOT", "FORCEDELETE",
     };
 
     public string Id => "protection-removed";
@@ -120,8 +120,8 @@ internal sealed class ProtectionRemovedDetector : IDetector
 
     public string Description =>
         "Fires when deletionProtection / deletion_protection / terminationProtection / Pulumi protect / prevent_destroy "
-        + "goes from true (or ENABLED) to false (or DISABLED, or is removed), and when disableApiTermination, "
-        + "force_destroy, skip_final_snapshot or forceDelete goes from false (or unset) to true. Unknown values never count.";
+        + "or disableApiTermination goes from true (or ENABLED) to false (or DISABLED, or is removed), and "
+        + "when force_destroy, skip_final_snapshot or forceDelete goes from false (or unset) to true. Unknown values never count.";
 
     public IReadOnlyList<DetectorOption> Options => [];
 

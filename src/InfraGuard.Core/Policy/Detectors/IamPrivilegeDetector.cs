@@ -124,9 +124,9 @@ internal sealed class IamPrivilegeDetector : IDetector
     {
         IEnumerable<JsonNode?> list = statements switch
         {
-            JsonArray a => a,
-            JsonObject o => [o],
-            _ => [],
+            JsonArray a => a.ToList(),
+            JsonObject o => new JsonNode?[] { o },
+            _ => Array.Empty<JsonNode?>(),
         };
         foreach (var s in list.OfType<JsonObject>())
         {
@@ -139,9 +139,9 @@ internal sealed class IamPrivilegeDetector : IDetector
             {
                 IEnumerable<JsonNode?> values = s[key] switch
                 {
-                    JsonArray a => a,
-                    JsonNode n => [n],
-                    _ => [],
+                    JsonArray a => a.ToList(),
+                    JsonNode n => new JsonNode?[] { n },
+                    _ => Array.Empty<JsonNode?>(),
                 };
                 foreach (var v in values)
                 {
