@@ -45,6 +45,7 @@ public sealed record AssessmentContext(string Stack, ActorKind ActorKind, string
 /// <param name="After">Redacted display of the value after, if any.</param>
 /// <param name="Points">Points after tier scoring and actor weight.</param>
 /// <param name="Reason">Human sentence saying why this matters.</param>
+/// <param name="Blocking">True when this finding alone blocks the change (a rule with <c>block:</c>, or an unknown op).</param>
 public sealed record Finding(
     string RuleId,
     string Address,
@@ -54,7 +55,8 @@ public sealed record Finding(
     string? Before,
     string? After,
     int Points,
-    string Reason);
+    string Reason,
+    bool Blocking = false);
 
 /// <summary>Who must approve a change that needs review.</summary>
 /// <param name="Count">How many distinct eligible approvers.</param>
@@ -91,6 +93,9 @@ public sealed record Assessment
 
     /// <summary>The actor kind the score was weighted for.</summary>
     public required ActorKind ActorKind { get; init; }
+
+    /// <summary>SHA-256 of the policy pack text the assessment used (<c>PolicyPack.Hash</c>), for the audit log.</summary>
+    public string? PolicyHash { get; init; }
 
     /// <summary>Plain sentences explaining a block or review that is not a sum of findings (incomplete preview, mandatory engine policy).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];

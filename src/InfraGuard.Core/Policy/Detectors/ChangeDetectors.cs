@@ -1,0 +1,246 @@
+using InfraGuard.Core.Changes;
+using InfraGuard.Core.Risk;
+
+namespace InfraGuard.Core.Policy.Detectors;
+
+/// <summary>Instance class / machine type / VM size moved to a smaller size.</summary>
+internal sealed class SizeDowngradeDetector : IDetector
+{
+    private static readonly HashSet<string> SizeNames = new(StringComparer.Ordinal)
+    {
+        "INSTANCECLASS", "DBINSTANCECLASS", "INSTANCETYPE", "MACHINETYPE", "VMSIZE", "SIZE", "TIER", "NODETYPE",
+        "CACHENODETYPE", "SKUNAME", "SKU", "INSTANCESIZE", "NODESIZE", "NODEVMSIZE",
+    };
+
+    public string Id => "size-downgrade";
+
+    public string Summary => "an instance class, machine type or VM size moves to a smaller size";
+
+    public string Description =>
+        "Looks at properties named instanceClass, instanceType, machineType, vmSize, size, tier, nodeType, skuName "
+        + "(any case, _ or -) whose old and new values are both known size names of one cloud: AWS "
+        + "(db.r6g.2xlarge, m5.large, cache.t4g.micro), GCP (n2-standard-8, e2-medium, db-custom-4-15360) or Azure "
+        + "(Standard_D4s_v3, GP_Gen5_8). Sizes are ranked by estimated memory (vCPUs x GiB per vCPU for the family), "
+        + "so a family change that shrinks the machine counts too. Unknown or secret values never count.";
+
+    public IReadOnlyList<DetectorOption> Options => [];
+
+    public IEnumerable<DetectorHit> Detect(DetectorInput input)
+    {
+        foreach (var r in input.Resources)
+        {
+            foreach (var leaf in LeafChange.Of(r))
+            {
+                if (!SizeNames.Contains(leaf.NormalisedName) || Values.IsOpaque(leaf.Before) || Values.IsOpaque(leaf.After))
+                {
+                    continue;
+                }
+
+                if (Values.Text(leaf.Before) is { } before && Values.Text(leaf.After) is { } after && SizeRank.Compare(before, after) < 0)
+                {
+                    yield return DetectorHit.On(r, $"{leaf.Name} is downsized from {before} to {after}; a smaller machine can run out of memory or CPU under load", leaf.Path, before, after);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Numeric capacity settings go down.</summary>
+internal sealed class CapacityDecreaseDetector : IDetector
+{
+    private static readonly HashSet<string> Names = new(StringComparer.Ordinal)
+    {
+        "COUNT", "REPLICAS", "DESIREDCOUNT", "DESIREDCAPACITY", "DESIREDSIZE", "MINSIZE", "MAXSIZE", "MINCAPACITY",
+        "MAXCAPACITY", "MINREPLICAS", "MAXREPLICAS", "ALLOCATEDSTORAGE", "MAXALLOCATEDSTORAGE", "STORAGE",
+        "STORAGESIZE", "DISKSIZE", "VOLUMESIZE", "SIZE", "IOPS", "THROUGHPUT", "NUMNODES", "NUMCACHENODES",
+        "NUMBEROFNODES", "INITIALNODECOUNT", "MINNODES", "MAXNODES", "MEMORY", "MEMORYSIZE", "CPU", "VCPUS", "CORES",
+        "READCAPACITY", "WRITECAPACITY", "SHARDCOUNT", "REPLICASPERNODEGROUP", "NUMNODEGROUPS",
+        "PROVISIONEDCONCURRENTEXECUTIONS", "CAPACITY",
+    };
+
+    private static readonly string[] Suffixes =
+    [
+        "COUNT", "REPLICAS", "CAPACITY", "IOPS", "THROUGHPUT", "STORAGEGB", "STORAGEMB", "SIZEGB", "SIZEMB", "SIZEINGB",
+        "MEMORYMB", "MEMORYGB", "MEMORYSIZEMB", "NODES",
+    ];
+
+    public string Id => "capacity-decrease";
+
+    public string Summary => "a count, replica, size, storage, IOPS, throughput or memory setting goes down";
+
+    public string Description =>
+        "Looks at numeric properties named like count, replicas, desiredCapacity, min/max size, allocatedStorage, "
+        + "storage, iops, throughput, node count, memory or cpu (any case, _ or -; also names ending in Count, "
+        + "Replicas, Capacity, Iops, Throughput, SizeGb, MemoryMb, Nodes). Reads numbers, numeric strings and "
+        + "Kubernetes quantities (512Mi, 2Gi, 500m). Fires when the new value is smaller than the old one. Unknown, "
+        + "secret or absent values never count as a decrease. Retention settings belong to retention-cut.";
+
+    public IReadOnlyList<DetectorOption> Options => [];
+
+    public IEnumerable<DetectorHit> Detect(DetectorInput input)
+    {
+        foreach (var r in input.Resources)
+        {
+            foreach (var leaf in LeafChange.Of(r))
+            {
+                var name = leaf.NormalisedName;
+                if (name.Contains("RETENTION", StringComparison.Ordinal) || !(Names.Contains(name) || Suffixes.Any(s => name.EndsWith(s, StringComparison.Ordinal))))
+                {
+                    continue;
+                }
+
+                if (Values.Number(leaf.Before) is { } before && Values.Number(leaf.After) is { } after && after < before)
+                {
+                    yield return DetectorHit.On(r, $"{leaf.Name} goes down from {Values.Display(leaf.Before)} to {Values.Display(leaf.After)}", leaf.Path, Values.Display(leaf.Before), Values.Display(leaf.After));
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Deletion or termination protection is switched off.</summary>
+internal sealed class ProtectionRemovedDetector : IDetector
+{
+    // Names where true means "protected".
+    private static readonly HashSet<string> OnMeansProtected = new(StringComparer.Ordinal)
+    {
+        "DELETIONPROTECTION", "DELETIONPROTECTIONENABLED", "ENABLEDELETIONPROTECTION", "TERMINATIONPROTECTION",
+        "ENABLETERMINATIONPROTECTION", "PROTECT", "PREVENTDESTROY", "DISABLEAPITERMINATION", "DISABLEAPISTOP",
+    };
+
+    // Names where true means "not protected".
+    private static readonly HashSet<string> OnMeansUnprotected = new(StringComparer.Ordinal)
+    {
+        "FORCEDESTROY", "SKIPFINALSNAPSHOT", "FORCEDELETE",
+    };
+
+    public string Id => "protection-removed";
+
+    public string Summary => "deletion or termination protection is switched off";
+
+    public string Description =>
+        "Fires when deletionProtection / deletion_protection / terminationProtection / Pulumi protect / prevent_destroy "
+        + "or disableApiTermination goes from true (or ENABLED) to false (or DISABLED, or is removed), and "
+        + "when force_destroy, skip_final_snapshot or forceDelete goes from false (or unset) to true. Unknown values never count.";
+
+    public IReadOnlyList<DetectorOption> Options => [];
+
+    public IEnumerable<DetectorHit> Detect(DetectorInput input)
+    {
+        foreach (var r in input.Resources)
+        {
+            if (r.Op == ChangeOp.Create)
+            {
+                continue;
+            }
+
+            foreach (var leaf in LeafChange.Of(r))
+            {
+                if (Removed(leaf))
+                {
+                    var before = Values.Display(leaf.Before) ?? "unset";
+                    var after = Values.Display(leaf.After) ?? "unset";
+                    yield return DetectorHit.On(r, $"{leaf.Name} changes from {before} to {after}: the resource loses its protection against deletion", leaf.Path, before, after);
+                }
+            }
+        }
+    }
+
+    private static bool Removed(LeafChange leaf)
+    {
+        if (Redaction.IsMarker(leaf.Before) || Redaction.IsMarker(leaf.After))
+        {
+            return false;
+        }
+
+        if (OnMeansProtected.Contains(leaf.NormalisedName))
+        {
+            return Flag(leaf.Before) == true && ((leaf.After is null && leaf.FromDiff) || Flag(leaf.After) == false);
+        }
+
+        return OnMeansUnprotected.Contains(leaf.NormalisedName)
+               && (leaf.Before is null || Flag(leaf.Before) == false)
+               && Flag(leaf.After) == true;
+    }
+
+    private static bool? Flag(System.Text.Json.Nodes.JsonNode? node) =>
+        Values.Bool(node) ?? (Values.IsOpaque(node) ? null : Values.Text(node)?.ToUpperInvariant() switch
+        {
+            "ENABLED" => true,
+            "DISABLED" => false,
+            _ => null,
+        });
+}
+
+/// <summary>Backup or log retention is shortened, versioning or point-in-time recovery switched off.</summary>
+internal sealed class RetentionCutDetector : IDetector
+{
+    private static readonly string[] RetentionWords = ["RETENTION", "RECOVERYWINDOW", "DELETIONWINDOW"];
+    private static readonly string[] RecoveryWords = ["VERSIONING", "POINTINTIMERECOVERY", "BACKUP", "BINARYLOG"];
+
+    public string Id => "retention-cut";
+
+    public string Summary => "backup or log retention is shortened, or versioning / point-in-time recovery / backups are switched off";
+
+    public string Description =>
+        "Fires when a numeric property whose name mentions retention, recovery window or deletion window goes down "
+        + "(backupRetentionPeriod 7 -> 1, retention_in_days 90 -> 30; CloudWatch's retention 0 means 'never expire' "
+        + "and is not a cut); when a boolean under a versioning, point-in-time-recovery, backup or binary-log path goes "
+        + "from true to false; when a versioning status goes from Enabled to anything else; and when "
+        + "delete_automated_backups goes from false to true. Unknown values never count.";
+
+    public IReadOnlyList<DetectorOption> Options => [];
+
+    public IEnumerable<DetectorHit> Detect(DetectorInput input)
+    {
+        foreach (var r in input.Resources)
+        {
+            if (r.Op == ChangeOp.Create)
+            {
+                continue;
+            }
+
+            foreach (var leaf in LeafChange.Of(r))
+            {
+                if (Why(leaf) is { } why)
+                {
+                    yield return DetectorHit.On(r, why, leaf.Path, Values.Display(leaf.Before) ?? "unset", Values.Display(leaf.After) ?? "unset");
+                }
+            }
+        }
+    }
+
+    private static string? Why(LeafChange leaf)
+    {
+        var name = leaf.NormalisedName;
+        var path = leaf.NormalisedPath;
+        if (RetentionWords.Any(w => name.Contains(w, StringComparison.Ordinal))
+            && Values.Number(leaf.Before) is { } nb && Values.Number(leaf.After) is { } na && na < nb)
+        {
+            var neverExpires = na == 0 && name is "RETENTIONINDAYS";
+            return neverExpires ? null : $"{leaf.Name} is cut from {nb} to {na}: less history to restore from";
+        }
+
+        if (name == "DELETEAUTOMATEDBACKUPS" && Values.Bool(leaf.Before) == false && Values.Bool(leaf.After) == true)
+        {
+            return "automated backups would be deleted with the instance";
+        }
+
+        if (RecoveryWords.Any(w => path.Contains(w, StringComparison.Ordinal)) && name != "DELETEAUTOMATEDBACKUPS")
+        {
+            if (Values.Bool(leaf.Before) == true && Values.Bool(leaf.After) == false)
+            {
+                return $"{leaf.Path} is switched off: versions, backups or point-in-time recovery stop";
+            }
+
+            if (path.Contains("VERSIONING", StringComparison.Ordinal) && !Values.IsOpaque(leaf.After)
+                && string.Equals(Values.Text(leaf.Before), "Enabled", StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(Values.Text(leaf.After), "Enabled", StringComparison.OrdinalIgnoreCase))
+            {
+                return $"versioning goes from Enabled to {Values.Display(leaf.After) ?? "unset"}: overwritten and deleted objects can no longer be recovered";
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,74 @@
+using InfraGuard.Core.Risk;
+
+namespace InfraGuard.Core.Policy;
+
+/// <summary>
+/// A risk tier (production, staging, development …): which stacks fall in it, the score thresholds, who approves,
+/// and how much each kind of actor's changes weigh.
+/// </summary>
+public sealed record TierPolicy
+{
+    /// <summary>Weight applied when a tier names none for an actor kind or job.</summary>
+    public const decimal NeutralWeight = 1.0m;
+
+    /// <summary>Tier name (<c>production</c>).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Stack name patterns, tried in order; the first tier in file order with a match wins.</summary>
+    public required IReadOnlyList<Glob> Stacks { get; init; }
+
+    /// <summary>This tier takes stacks no other tier matches.</summary>
+    public bool IsDefault { get; init; }
+
+    /// <summary>Total score at or above which approval is required.</summary>
+    public required int ReviewAt { get; init; }
+
+    /// <summary>Total score at or above which the change is blocked; <see cref="int.MaxValue"/> when the tier never blocks on score.</summary>
+    public required int BlockAt { get; init; }
+
+    /// <summary>Who must approve a change in review.</summary>
+    public required ApprovalRequirement Approvals { get; init; }
+
+    /// <summary>Multipliers per actor kind; missing kinds weigh <see cref="NeutralWeight"/>.</summary>
+    public required IReadOnlyDictionary<ActorKind, decimal> ActorWeights { get; init; }
+
+    /// <summary>Multipliers per job type (case-insensitive); missing jobs weigh <see cref="NeutralWeight"/>.</summary>
+    public required IReadOnlyDictionary<string, decimal> JobWeights { get; init; }
+
+    /// <summary>The combined multiplier for an actor kind and optional job type.</summary>
+    public decimal WeightFor(ActorKind actor, string? jobType)
+    {
+        var weight = ActorWeights.TryGetValue(actor, out var a) ? a : NeutralWeight;
+        if (jobType is not null)
+        {
+            foreach (var (job, w) in JobWeights)
+            {
+                if (string.Equals(job, jobType, StringComparison.OrdinalIgnoreCase))
+                {
+                    weight *= w;
+                    break;
+                }
+            }
+        }
+
+        return weight;
+    }
+}
+
+/// <summary>
+/// Properties that must hold for every resource of a tier. InfraGuard's CrossGuard pack reads these from the same
+/// <c>invariants:</c> section and enforces them at preview time.
+/// </summary>
+/// <param name="DeletionProtection">Stateful resources keep <c>deletionProtection</c> / <c>protect</c>.</param>
+/// <param name="MinBackupRetentionDays">Minimum backup retention for databases, or null for no minimum.</param>
+/// <param name="PrivateDataClasses">Data classes whose buckets must stay private.</param>
+/// <param name="ClassificationTag">The tag key that carries the data class.</param>
+public sealed record TierInvariants(
+    bool DeletionProtection,
+    int? MinBackupRetentionDays,
+    IReadOnlyList<string> PrivateDataClasses,
+    string ClassificationTag)
+{
+    /// <summary>The tag key used when a tier names none.</summary>
+    public const string DefaultClassificationTag = "data-classification";
+}

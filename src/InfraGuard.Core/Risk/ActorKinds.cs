@@ -1,0 +1,33 @@
+namespace InfraGuard.Core.Risk;
+
+/// <summary>String names of <see cref="ActorKind"/> used in policy files and outputs.</summary>
+public static class ActorKinds
+{
+    /// <summary>Every actor kind in display order.</summary>
+    public static IReadOnlyList<ActorKind> All { get; } = [ActorKind.Human, ActorKind.Pipeline, ActorKind.Agent];
+
+    /// <summary>The lower-case name: <c>human</c>, <c>pipeline</c> or <c>agent</c>.</summary>
+    public static string Name(ActorKind kind) => kind switch
+    {
+        ActorKind.Human => "human",
+        ActorKind.Pipeline => "pipeline",
+        ActorKind.Agent => "agent",
+        _ => "unknown",
+    };
+
+    /// <summary>Parses a name produced by <see cref="Name"/> (case-insensitive).</summary>
+    public static bool TryParse(string name, out ActorKind kind)
+    {
+        foreach (var candidate in All)
+        {
+            if (string.Equals(Name(candidate), name, StringComparison.OrdinalIgnoreCase))
+            {
+                kind = candidate;
+                return true;
+            }
+        }
+
+        kind = ActorKind.Human;
+        return false;
+    }
+}

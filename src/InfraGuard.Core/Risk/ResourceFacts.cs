@@ -1,0 +1,71 @@
+using System.Text.Json.Nodes;
+using InfraGuard.Core.Changes;
+
+namespace InfraGuard.Core.Risk;
+
+/// <summary>Facts about a resource that rules match on: provider name and tags.</summary>
+internal static class ResourceFacts
+{
+    private static readonly string[] TagKeys = ["tags", "tagsAll", "tags_all", "labels", "userLabels", "user_labels"];
+
+    /// <summary>
+    /// Names the provider goes by: the type's package (<c>aws</c> from <c>aws:rds/instance:Instance</c>, <c>aws</c> from
+    /// <c>aws_db_instance</c>), the provider address as given, and its last segment.
+    /// </summary>
+    public static IEnumerable<string> ProviderNames(ResourceChange r)
+    {
+        var colon = r.Type.IndexOf(':', StringComparison.Ordinal);
+        if (colon > 0)
+        {
+            yield return r.Type[..colon];
+        }
+        else
+        {
+            var underscore = r.Type.IndexOf('_', StringComparison.Ordinal);
+            yield return underscore > 0 ? r.Type[..underscore] : r.Type;
+        }
+
+        if (r.Provider is { Length: > 0 } p)
+        {
+            yield return p;
+            var slash = p.LastIndexOf('/');
+            if (slash >= 0 && slash < p.Length - 1)
+            {
+                yield return p[(slash + 1)..];
+            }
+        }
+    }
+
+    /// <summary>
+    /// The resource's tags or labels (after state, else before): <c>tags</c>, <c>tagsAll</c>/<c>tags_all</c>,
+    /// <c>labels</c>, <c>metadata.labels</c>. Values that are unknown or secret are left out.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Tags(ResourceChange r)
+    {
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var state = r.After ?? r.Before;
+        if (state is null)
+        {
+            return result;
+        }
+
+        var sources = TagKeys.Select(k => state[k]).Append(state["metadata"]?["labels"]);
+        foreach (var source in sources)
+        {
+            if (source is not JsonObject obj)
+            {
+                continue;
+            }
+
+            foreach (var (key, value) in obj)
+            {
+                if (!result.ContainsKey(key) && !Values.IsOpaque(value) && Values.Text(value) is { } text)
+                {
+                    result[key] = text;
+                }
+            }
+        }
+
+        return result;
+    }
+}
