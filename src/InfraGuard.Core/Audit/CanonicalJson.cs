@@ -50,7 +50,16 @@ public static class CanonicalJson
         using (document)
         {
             var builder = new StringBuilder(utf8Json.Length);
-            Write(builder, document.RootElement);
+            try
+            {
+                Write(builder, document.RootElement);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // System.Text.Json defers UTF-8 validation inside strings and property names until they are read.
+                throw new CanonicalJsonException($"A string or property name is not valid UTF-8: {ex.Message}", ex);
+            }
+
             return Encoding.UTF8.GetBytes(builder.ToString());
         }
     }
@@ -120,17 +129,7 @@ public static class CanonicalJson
                 builder.Append(']');
                 break;
             case JsonValueKind.String:
-                string value;
-                try
-                {
-                    value = element.GetString()!;
-                }
-                catch (InvalidOperationException ex)
-                {
-                    throw new CanonicalJsonException("A string holds an invalid UTF-16 sequence (lone surrogate).", ex);
-                }
-
-                WriteString(builder, ReadString(value));
+                WriteString(builder, ReadString(element.GetString()!));
                 break;
             case JsonValueKind.Number:
                 builder.Append(ReadInteger(element).ToString(CultureInfo.InvariantCulture));
