@@ -1,0 +1,252 @@
+using System.Text.Json;
+
+namespace InfraGuard.Core.Audit;
+
+/// <summary>
+/// Verifies a log in one streaming pass. Per entry, in order: seq continuity, chain link, content hash, canonical
+/// payload, signature by a trusted key. Then checkpoints (signature, size ≤ n, head equals the head recomputed from
+/// genesis, monotonic), then witnesses. Reports every finding, not only the first. Keys named by a validly signed
+/// <c>key.rotated</c> entry become trusted from the next seq; the old key is retired after it.
+/// </summary>
+public sealed class AuditVerifier
+{
+    private readonly Dictionary<string, TrustedKey> _keys = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<AuditCheckpoint> _checkpoints;
+    private readonly IReadOnlyList<WitnessedHead> _witnesses;
+    private readonly HashSet<long> _sizesOfInterest = [];
+    private readonly Dictionary<long, string> _recomputedAt = [];
+    private readonly List<AuditFinding> _findings = [];
+    private readonly string? _unable;
+    private long _expected = 1;
+    private long _count;
+    private long _lastSeq;
+    private string _storedPrev = AuditChain.GenesisHash;
+    private string _recomputedPrev = AuditChain.GenesisHash;
+
+    /// <summary>Prepares a verification against <paramref name="trustedKeys"/> (obtained out of band).</summary>
+    public AuditVerifier(IEnumerable<AuditPublicKey> trustedKeys, IEnumerable<AuditCheckpoint> checkpoints, IEnumerable<WitnessedHead>? witnesses = null)
+    {
+        ArgumentNullException.ThrowIfNull(trustedKeys);
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        foreach (var key in trustedKeys)
+        {
+            if (key.PublicKey.Length == AuditKeys.PublicKeyLength && AuditKeys.KeyIdOf(key.PublicKey) == key.KeyId)
+            {
+                _keys[key.KeyId] = new TrustedKey(key.PublicKey, long.MaxValue);
+            }
+        }
+
+        if (_keys.Count == 0)
+        {
+            _unable = "no trusted public key was given (pass the key file or --trusted-key with a public key PEM)";
+        }
+
+        _checkpoints = [.. checkpoints.OrderBy(c => c.Number)];
+        _witnesses = [.. witnesses ?? []];
+        foreach (var cp in _checkpoints)
+        {
+            if (CheckpointBody.TryParse(cp.Body) is { } body)
+            {
+                _sizesOfInterest.Add(body.Size);
+            }
+        }
+
+        foreach (var w in _witnesses)
+        {
+            _sizesOfInterest.Add(w.Size);
+        }
+    }
+
+    /// <summary>Verifies a whole log held in memory.</summary>
+    public static AuditVerification Verify(
+        IEnumerable<AuditEntry> entries,
+        IEnumerable<AuditCheckpoint> checkpoints,
+        IEnumerable<AuditPublicKey> trustedKeys,
+        IEnumerable<WitnessedHead>? witnesses = null)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var verifier = new AuditVerifier(trustedKeys, checkpoints, witnesses);
+        foreach (var entry in entries)
+        {
+            verifier.Add(entry);
+        }
+
+        return verifier.Complete();
+    }
+
+    /// <summary>Checks the next entry, in ascending seq order as stored.</summary>
+    public void Add(AuditEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (entry.Seq < _expected)
+        {
+            _findings.Add(new(AuditFindingKind.Duplicate, entry.Seq, $"seq {entry.Seq} appears again after seq {_expected - 1}"));
+            return;
+        }
+
+        _count++;
+        if (entry.Seq > _expected)
+        {
+            _findings.Add(new(AuditFindingKind.SequenceGap, _expected, $"seq {_expected}..{entry.Seq - 1} missing"));
+        }
+
+        _expected = entry.Seq + 1;
+        _lastSeq = entry.Seq;
+
+        if (!string.Equals(entry.PrevHash, _storedPrev, StringComparison.Ordinal))
+        {
+            _findings.Add(new(AuditFindingKind.ChainBreak, entry.Seq, $"prev_hash {Short(entry.PrevHash)} does not match the previous entry's hash {Short(_storedPrev)}"));
+        }
+
+        var contentOk = true;
+        var computed = AuditChain.ComputeEntryHash(entry.Seq, entry.PrevHash, entry.Payload);
+        if (!string.Equals(computed, entry.EntryHash, StringComparison.Ordinal))
+        {
+            contentOk = false;
+            _findings.Add(new(AuditFindingKind.ContentHashMismatch, entry.Seq, $"content hash mismatch (stored {Short(entry.EntryHash)}, computed {Short(computed)})"));
+        }
+
+        var canonical = CanonicalJson.IsCanonical(entry.Payload);
+        if (!canonical)
+        {
+            contentOk = false;
+            _findings.Add(new(AuditFindingKind.NonCanonicalPayload, entry.Seq, "payload is not canonical JSON v1"));
+        }
+
+        var signatureOk = CheckSignature(entry);
+        if (contentOk && signatureOk)
+        {
+            TrustRotation(entry);
+        }
+
+        _recomputedPrev = AuditChain.ComputeEntryHash(entry.Seq, _recomputedPrev, entry.Payload);
+        if (_sizesOfInterest.Contains(entry.Seq))
+        {
+            _recomputedAt[entry.Seq] = _recomputedPrev;
+        }
+
+        _storedPrev = entry.EntryHash;
+    }
+
+    /// <summary>Checks checkpoints and witnesses against what was read and returns the result.</summary>
+    public AuditVerification Complete()
+    {
+        if (_unable is not null)
+        {
+            return new AuditVerification(_count, _checkpoints.Count, [], _unable);
+        }
+
+        var lastSize = -1L;
+        var lastTime = string.Empty;
+        foreach (var cp in _checkpoints)
+        {
+            var body = CheckpointBody.TryParse(cp.Body);
+            if (body is null)
+            {
+                _findings.Add(new(AuditFindingKind.CheckpointSignatureInvalid, null, $"checkpoint #{cp.Number}: body is malformed"));
+                continue;
+            }
+
+            if (!string.Equals(body.KeyId, cp.KeyId, StringComparison.Ordinal) || !_keys.TryGetValue(cp.KeyId, out var key))
+            {
+                _findings.Add(new(AuditFindingKind.UnknownKey, body.Size, $"checkpoint #{cp.Number} size={body.Size}: key {cp.KeyId} is not trusted"));
+                continue;
+            }
+
+            if (!TryBase64(cp.Signature, out var sig) || !AuditKeys.Verify(key.PublicKey, cp.Body, sig))
+            {
+                _findings.Add(new(AuditFindingKind.CheckpointSignatureInvalid, body.Size, $"checkpoint #{cp.Number} size={body.Size} {body.Time}: signature invalid"));
+                continue;
+            }
+
+            if (body.Size < lastSize || string.CompareOrdinal(body.Time, lastTime) < 0)
+            {
+                _findings.Add(new(AuditFindingKind.CheckpointNotMonotonic, body.Size, $"checkpoint #{cp.Number} size={body.Size} {body.Time} goes back from size={lastSize} {lastTime}"));
+            }
+
+            lastSize = Math.Max(lastSize, body.Size);
+            lastTime = string.CompareOrdinal(body.Time, lastTime) > 0 ? body.Time : lastTime;
+            CheckHead(body.Size, body.Head, AuditFindingKind.CheckpointHeadMismatch, $"checkpoint #{cp.Number} size={body.Size} {body.Time}");
+        }
+
+        foreach (var w in _witnesses)
+        {
+            CheckHead(w.Size, w.Head, AuditFindingKind.WitnessMismatch, $"witness size={w.Size}");
+        }
+
+        return new AuditVerification(_count, _checkpoints.Count, [.. _findings], null);
+    }
+
+    private void CheckHead(long size, string head, AuditFindingKind mismatchKind, string what)
+    {
+        if (size > _lastSeq)
+        {
+            _findings.Add(new(AuditFindingKind.Truncated, _lastSeq + 1, $"{what} vouches for {size} entries but the log ends at seq {_lastSeq}"));
+        }
+        else if (size > 0 && (!_recomputedAt.TryGetValue(size, out var recomputed) || !string.Equals(recomputed, head, StringComparison.Ordinal)))
+        {
+            _findings.Add(new(mismatchKind, size, $"{what}: head mismatch (tampering at or before seq {size})"));
+        }
+    }
+
+    private bool CheckSignature(AuditEntry entry)
+    {
+        if (!_keys.TryGetValue(entry.KeyId, out var key))
+        {
+            _findings.Add(new(AuditFindingKind.UnknownKey, entry.Seq, $"key {entry.KeyId} is not trusted"));
+            return false;
+        }
+
+        if (entry.Seq > key.RetiredAfter)
+        {
+            _findings.Add(new(AuditFindingKind.UnknownKey, entry.Seq, $"key {entry.KeyId} was retired by the rotation at seq {key.RetiredAfter}"));
+            return false;
+        }
+
+        if (!TryBase64(entry.Signature, out var sig) || !AuditKeys.Verify(key.PublicKey, AuditChain.EntryStatement(entry.Seq, entry.EntryHash), sig))
+        {
+            _findings.Add(new(AuditFindingKind.BadSignature, entry.Seq, $"signature does not verify with {entry.KeyId}"));
+            return false;
+        }
+
+        return true;
+    }
+
+    private void TrustRotation(AuditEntry entry)
+    {
+        if (entry.Kind != AuditEventTypes.KeyRotated)
+        {
+            return;
+        }
+
+        using var doc = JsonDocument.Parse(entry.Payload);
+        var root = doc.RootElement;
+        if (root.TryGetProperty("type", out var type) && type.GetString() == AuditEventTypes.KeyRotated
+            && root.TryGetProperty("new_key_id", out var id) && id.ValueKind == JsonValueKind.String
+            && root.TryGetProperty("new_public_key", out var pk) && pk.ValueKind == JsonValueKind.String
+            && TryBase64(pk.GetString()!, out var raw) && raw.Length == AuditKeys.PublicKeyLength
+            && AuditKeys.KeyIdOf(raw) == id.GetString())
+        {
+            _keys[entry.KeyId] = _keys[entry.KeyId] with { RetiredAfter = entry.Seq };
+            _keys[id.GetString()!] = new TrustedKey(raw, long.MaxValue);
+        }
+    }
+
+    private static bool TryBase64(string text, out byte[] bytes)
+    {
+        try
+        {
+            bytes = Convert.FromBase64String(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            bytes = [];
+            return false;
+        }
+    }
+
+    private static string Short(string hash) => hash.Length > 12 ? hash[..12] + "…" : hash;
+
+    private sealed record TrustedKey(byte[] PublicKey, long RetiredAfter);
+}

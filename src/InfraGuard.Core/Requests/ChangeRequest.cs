@@ -1,0 +1,218 @@
+using System.Text.Json.Serialization;
+using InfraGuard.Core.Changes;
+using InfraGuard.Core.Risk;
+
+namespace InfraGuard.Core.Requests;
+
+/// <summary>A person as resolved by identity mapping, plus the raw identity that was seen (CI login, email, Slack id).</summary>
+public sealed record PersonRef(string PersonId, string RawIdentity);
+
+/// <summary>Which channel a decision came through.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DecisionChannel>))]
+public enum DecisionChannel
+{
+    /// <summary>The <c>infraguard approve|reject</c> command.</summary>
+    Cli,
+
+    /// <summary>The REST API.</summary>
+    Api,
+
+    /// <summary>A Slack button and reason modal.</summary>
+    Slack,
+
+    /// <summary>The web page.</summary>
+    Web,
+}
+
+/// <summary>Approve or reject.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<Verdict>))]
+public enum Verdict
+{
+    /// <summary>Approve the exact plan.</summary>
+    Approve,
+
+    /// <summary>Reject it.</summary>
+    Reject,
+}
+
+/// <summary>Which stored plan artifact.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ArtifactKind>))]
+public enum ArtifactKind
+{
+    /// <summary>The engine's preview output (event log or plan JSON).</summary>
+    EngineOutput,
+
+    /// <summary>The saved plan file that apply is constrained to.</summary>
+    SavedPlan,
+}
+
+/// <summary>A plan artifact's bytes (stored gzip-compressed) and their lower-case hex SHA-256.</summary>
+public sealed record PlanArtifact(ArtifactKind Kind, byte[] Content, string Sha256);
+
+/// <summary>A request to store: everything known when review became necessary.</summary>
+public sealed record NewChangeRequest
+{
+    /// <summary>Stack name.</summary>
+    public required string Stack { get; init; }
+
+    /// <summary>Project name or directory label.</summary>
+    public required string Project { get; init; }
+
+    /// <summary>Who asked.</summary>
+    public required PersonRef Requester { get; init; }
+
+    /// <summary>Human, pipeline or agent.</summary>
+    public required ActorKind ActorKind { get; init; }
+
+    /// <summary>The principal an agent acts for, if any.</summary>
+    public string? OnBehalfOf { get; init; }
+
+    /// <summary>Authors of the commits in the change.</summary>
+    public IReadOnlyList<string> CommitAuthors { get; init; } = [];
+
+    /// <summary>CI run id; with stack and plan hash it makes creation idempotent.</summary>
+    public string? CiRunId { get; init; }
+
+    /// <summary>Link to the CI run.</summary>
+    public string? CiRunUrl { get; init; }
+
+    /// <summary>Lower-case hex SHA-256 of the saved plan.</summary>
+    public required string PlanHash { get; init; }
+
+    /// <summary>Lower-case hex SHA-256 of the stack state when previewed.</summary>
+    public required string StateFingerprint { get; init; }
+
+    /// <summary>Hash of the policy pack that scored the plan.</summary>
+    public required string PolicyPackHash { get; init; }
+
+    /// <summary>The assessment (its tier, score, decision and approval requirement are copied onto the request).</summary>
+    public required Assessment Assessment { get; init; }
+
+    /// <summary>Artifacts to store with the request (engine output, saved plan).</summary>
+    public IReadOnlyList<(ArtifactKind Kind, byte[] Content)> Artifacts { get; init; } = [];
+}
+
+/// <summary>A stored change request.</summary>
+public sealed record ChangeRequest
+{
+    /// <summary>Short readable id, <c>cr_</c> + 12 base32 characters.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Stack name.</summary>
+    public required string Stack { get; init; }
+
+    /// <summary>Project.</summary>
+    public required string Project { get; init; }
+
+    /// <summary>Policy tier.</summary>
+    public required string Tier { get; init; }
+
+    /// <summary>Who asked.</summary>
+    public required PersonRef Requester { get; init; }
+
+    /// <summary>Human, pipeline or agent.</summary>
+    public required ActorKind ActorKind { get; init; }
+
+    /// <summary>The principal an agent acts for.</summary>
+    public string? OnBehalfOf { get; init; }
+
+    /// <summary>Commit authors.</summary>
+    public required IReadOnlyList<string> CommitAuthors { get; init; }
+
+    /// <summary>CI run id.</summary>
+    public string? CiRunId { get; init; }
+
+    /// <summary>CI run link.</summary>
+    public string? CiRunUrl { get; init; }
+
+    /// <summary>Saved plan hash.</summary>
+    public required string PlanHash { get; init; }
+
+    /// <summary>State fingerprint at preview.</summary>
+    public required string StateFingerprint { get; init; }
+
+    /// <summary>Policy pack hash.</summary>
+    public required string PolicyPackHash { get; init; }
+
+    /// <summary>Risk score.</summary>
+    public required int Score { get; init; }
+
+    /// <summary>The assessment's decision.</summary>
+    public required Decision Decision { get; init; }
+
+    /// <summary>Who must approve (count, from, expiry).</summary>
+    public required ApprovalRequirement RequiredApprovals { get; init; }
+
+    /// <summary>When it was created.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When a pending request expires.</summary>
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>Current state.</summary>
+    public required RequestState State { get; init; }
+
+    /// <summary>When the state last changed.</summary>
+    public required DateTimeOffset StateChangedAt { get; init; }
+
+    /// <summary>The stored assessment.</summary>
+    public required Assessment Assessment { get; init; }
+}
+
+/// <summary>A decision as given by an approver (time is taken by the store).</summary>
+public sealed record DecisionInput(PersonRef Approver, DecisionChannel Channel, Verdict Verdict, string Reason);
+
+/// <summary>A recorded decision.</summary>
+public sealed record RequestDecision(string RequestId, PersonRef Approver, DecisionChannel Channel, Verdict Verdict, string Reason, DateTimeOffset At);
+
+/// <summary>What the decision rule says about a new decision, evaluated inside the store's write lock.</summary>
+/// <param name="Accepted">Record the decision.</param>
+/// <param name="TransitionTo">The state to move to (quorum reached, or rejected), or null to just record it.</param>
+/// <param name="RefusalReason">Why it was refused, when not accepted.</param>
+public sealed record DecisionRuling(bool Accepted, RequestState? TransitionTo, string? RefusalReason)
+{
+    /// <summary>Record and optionally transition.</summary>
+    public static DecisionRuling Accept(RequestState? transitionTo) => new(true, transitionTo, null);
+
+    /// <summary>Refuse with a reason shown to the person who clicked.</summary>
+    public static DecisionRuling Refuse(string reason) => new(false, null, reason);
+}
+
+/// <summary>
+/// Decides what a new decision does, given the request and the decisions already recorded. Runs inside the
+/// store's write transaction, so concurrent decisions see each other and exactly one transition happens.
+/// Must be pure and quick. Eligibility and independence rules live in Core/Approvals.
+/// </summary>
+public delegate DecisionRuling DecisionRule(ChangeRequest request, IReadOnlyList<RequestDecision> existing, RequestDecision incoming);
+
+/// <summary>Simple rules for tests and single-approver setups.</summary>
+public static class DecisionRules
+{
+    /// <summary>Reject → rejected; approve → approved once <see cref="ApprovalRequirement.Count"/> distinct approvals exist.</summary>
+    public static DecisionRuling Quorum(ChangeRequest request, IReadOnlyList<RequestDecision> existing, RequestDecision incoming)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(existing);
+        ArgumentNullException.ThrowIfNull(incoming);
+        if (incoming.Verdict == Verdict.Reject)
+        {
+            return DecisionRuling.Accept(RequestState.Rejected);
+        }
+
+        var approvals = existing.Count(d => d.Verdict == Verdict.Approve) + 1;
+        return DecisionRuling.Accept(approvals >= Math.Max(1, request.RequiredApprovals.Count) ? RequestState.Approved : null);
+    }
+}
+
+/// <summary>What an apply did.</summary>
+/// <param name="Succeeded">True when the engine applied the plan.</param>
+/// <param name="ExitCode">The engine's exit code.</param>
+/// <param name="Counts">Resources per op.</param>
+/// <param name="Diagnostics">Redacted error text (stored with the request, never in the audit log).</param>
+public sealed record ApplyOutcome(bool Succeeded, int ExitCode, IReadOnlyDictionary<ChangeOp, int> Counts, string Diagnostics);
+
+/// <summary>Filters for listing requests; null means any.</summary>
+public sealed record RequestQuery(string? Stack = null, RequestState? State = null, int Limit = 100);
+
+/// <summary>The result of creating a request: the request, and whether it was new or found again by its idempotency key.</summary>
+public sealed record CreateRequestResult(ChangeRequest Request, bool Created);

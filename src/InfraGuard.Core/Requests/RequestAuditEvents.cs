@@ -1,0 +1,111 @@
+using System.Text.Json.Nodes;
+using InfraGuard.Core.Audit;
+
+namespace InfraGuard.Core.Requests;
+
+/// <summary>
+/// The audit events a request's life produces. Fields are ids, hashes, identities and reasons only: never plan
+/// values, diagnostics or secrets. Decision events carry the plan and policy-pack hashes so an approval cannot be
+/// replayed for another plan.
+/// </summary>
+public static class RequestAuditEvents
+{
+    /// <summary><c>plan.submitted</c>: a request was stored.</summary>
+    public static AuditEvent Submitted(ChangeRequest r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return new(AuditEventTypes.PlanSubmitted, r.CreatedAt, r.Id, new Dictionary<string, JsonNode?>
+        {
+            ["stack"] = r.Stack,
+            ["project"] = r.Project,
+            ["tier"] = r.Tier,
+            ["requester"] = Person(r.Requester),
+            ["actor_kind"] = r.ActorKind.ToString().ToLowerInvariant(),
+            ["on_behalf_of"] = r.OnBehalfOf,
+            ["commit_authors"] = new JsonArray([.. r.CommitAuthors.Select(a => (JsonNode?)a)]),
+            ["ci_run_id"] = r.CiRunId,
+            ["ci_run_url"] = r.CiRunUrl,
+            ["plan_hash"] = r.PlanHash,
+            ["state_fingerprint"] = r.StateFingerprint,
+            ["policy_pack_hash"] = r.PolicyPackHash,
+            ["score"] = r.Score,
+            ["decision"] = r.Decision.ToString().ToLowerInvariant(),
+            ["required_approvals"] = r.RequiredApprovals.Count,
+            ["expires_at"] = CanonicalJson.FormatTimestamp(r.ExpiresAt),
+        });
+    }
+
+    /// <summary><c>approval.granted</c> or <c>approval.denied</c>, with the transition it caused, if any.</summary>
+    public static AuditEvent Decided(ChangeRequest r, RequestDecision d, RequestState? transitionTo)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(d);
+        return new(d.Verdict == Verdict.Approve ? AuditEventTypes.ApprovalGranted : AuditEventTypes.ApprovalDenied, d.At, r.Id, new Dictionary<string, JsonNode?>
+        {
+            ["approver"] = Person(d.Approver),
+            ["channel"] = d.Channel.ToString().ToLowerInvariant(),
+            ["reason"] = d.Reason,
+            ["plan_hash"] = r.PlanHash,
+            ["policy_pack_hash"] = r.PolicyPackHash,
+            ["from_state"] = State(r.State),
+            ["to_state"] = transitionTo is { } to ? State(to) : null,
+        });
+    }
+
+    /// <summary><c>request.state-changed</c>, or <c>deploy.started</c> for approved → applying.</summary>
+    public static AuditEvent Transitioned(ChangeRequest r, RequestState to, PersonRef actor, string reason, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(actor);
+        var type = to == RequestState.Applying ? AuditEventTypes.DeployStarted : AuditEventTypes.RequestStateChanged;
+        return new(type, at, r.Id, new Dictionary<string, JsonNode?>
+        {
+            ["actor"] = Person(actor),
+            ["reason"] = reason,
+            ["plan_hash"] = r.PlanHash,
+            ["state_fingerprint"] = r.StateFingerprint,
+            ["from_state"] = State(r.State),
+            ["to_state"] = State(to),
+        });
+    }
+
+    /// <summary><c>deploy.completed</c>: counts and exit code, never diagnostics.</summary>
+    public static AuditEvent ApplyCompleted(ChangeRequest r, ApplyOutcome outcome, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(outcome);
+        var counts = new JsonObject();
+        foreach (var (op, n) in outcome.Counts.OrderBy(c => c.Key))
+        {
+            counts[op.ToString().ToLowerInvariant()] = n;
+        }
+
+        return new(AuditEventTypes.DeployCompleted, at, r.Id, new Dictionary<string, JsonNode?>
+        {
+            ["plan_hash"] = r.PlanHash,
+            ["succeeded"] = outcome.Succeeded,
+            ["exit_code"] = outcome.ExitCode,
+            ["counts"] = counts,
+            ["to_state"] = State(outcome.Succeeded ? RequestState.Applied : RequestState.Failed),
+        });
+    }
+
+    /// <summary><c>key.rotated</c>: signed by the old key, names the new key id and raw public key (base64).</summary>
+    public static AuditEvent KeyRotated(string oldKeyId, IAuditSigner newSigner, PersonRef actor, string reason, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(newSigner);
+        ArgumentNullException.ThrowIfNull(actor);
+        return new(AuditEventTypes.KeyRotated, at, null, new Dictionary<string, JsonNode?>
+        {
+            ["old_key_id"] = oldKeyId,
+            ["new_key_id"] = newSigner.KeyId,
+            ["new_public_key"] = Convert.ToBase64String(newSigner.PublicKey.Span),
+            ["actor"] = Person(actor),
+            ["reason"] = reason,
+        });
+    }
+
+    private static JsonObject Person(PersonRef p) => new() { ["person"] = p.PersonId, ["identity"] = p.RawIdentity };
+
+    private static string State(RequestState s) => s.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,769 @@
+using System.Data.Common;
+using System.Globalization;
+using System.IO.Compression;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dapper;
+using InfraGuard.Core.Audit;
+using InfraGuard.Core.Changes;
+using InfraGuard.Core.Requests;
+using InfraGuard.Core.Risk;
+using InfraGuard.Store.Sql;
+
+namespace InfraGuard.Store;
+
+/// <summary>Options for <see cref="ChangeStore.Open"/>.</summary>
+/// <param name="Origin">Log name in checkpoints, e.g. <c>acme.example/infraguard/prod</c>.</param>
+/// <param name="AppRole">PostgreSQL only: the application role to grant SELECT/INSERT (no UPDATE/DELETE/TRUNCATE) on audit tables after migrating.</param>
+public sealed record ChangeStoreOptions(string Origin = "infraguard", string? AppRole = null);
+
+/// <summary>
+/// The durable store: change requests and the audit log in SQLite (default) or PostgreSQL, same schema and
+/// behaviour. Every state change and its audit entry (and checkpoint, after decisions and applies) commit in one
+/// transaction that holds the write lock from the start; if the append fails, the operation fails.
+/// </summary>
+public sealed class ChangeStore : IChangeStore, IAuditLog, IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private readonly ISqlDialect _dialect;
+    private readonly TimeProvider _time;
+    private readonly ChangeStoreOptions _options;
+    private volatile IAuditSigner _signer;
+
+    static ChangeStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+    private ChangeStore(ISqlDialect dialect, TimeProvider time, IAuditSigner signer, ChangeStoreOptions options)
+    {
+        _dialect = dialect;
+        _time = time;
+        _signer = signer;
+        _options = options;
+    }
+
+    /// <summary>What the store is connected to, without secrets.</summary>
+    public string Description => _dialect.Describe;
+
+    /// <summary>The current signing key id.</summary>
+    public string KeyId => _signer.KeyId;
+
+    internal ISqlDialect Dialect => _dialect;
+
+    /// <summary>
+    /// Opens (creating and migrating when needed) the store named by <paramref name="dbSpec"/>: a
+    /// <c>postgres://</c> URL or Npgsql connection string for PostgreSQL, otherwise a SQLite path.
+    /// Records the signer's public key in <c>audit_key</c>.
+    /// </summary>
+    public static ChangeStore Open(string dbSpec, TimeProvider time, IAuditSigner signer, ChangeStoreOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(dbSpec);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(signer);
+        options ??= new ChangeStoreOptions();
+        ISqlDialect dialect = DbSpec.IsPostgres(dbSpec)
+            ? new PostgresDialect(DbSpec.ToNpgsql(dbSpec), options.AppRole)
+            : new SqliteDialect(DbSpec.ToSqlite(dbSpec));
+        var store = new ChangeStore(dialect, time, signer, options);
+        try
+        {
+            store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch
+        {
+            dialect.Dispose();
+            throw;
+        }
+
+        return store;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _dialect.Dispose();
+
+    // ----- change requests -------------------------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public async Task<CreateRequestResult> CreateAsync(NewChangeRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return await WriteAsync(async (c, tx) =>
+        {
+            if (request.CiRunId is not null)
+            {
+                var existing = await c.QueryFirstOrDefaultAsync<RequestRow>(new CommandDefinition(
+                    "SELECT * FROM change_request WHERE stack = @Stack AND plan_hash = @PlanHash AND ci_run_id = @CiRunId",
+                    new { request.Stack, request.PlanHash, request.CiRunId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                if (existing is not null)
+                {
+                    return new CreateRequestResult(existing.ToModel(), Created: false);
+                }
+            }
+
+            var now = Now();
+            var approvals = request.Assessment.Approvals ?? new ApprovalRequirement(1, [], TimeSpan.FromHours(4));
+            var created = new ChangeRequest
+            {
+                Id = RequestId.New(),
+                Stack = request.Stack,
+                Project = request.Project,
+                Tier = request.Assessment.Tier,
+                Requester = request.Requester,
+                ActorKind = request.ActorKind,
+                OnBehalfOf = request.OnBehalfOf,
+                CommitAuthors = request.CommitAuthors,
+                CiRunId = request.CiRunId,
+                CiRunUrl = request.CiRunUrl,
+                PlanHash = request.PlanHash,
+                StateFingerprint = request.StateFingerprint,
+                PolicyPackHash = request.PolicyPackHash,
+                Score = request.Assessment.Score,
+                Decision = request.Assessment.Decision,
+                RequiredApprovals = approvals,
+                CreatedAt = now,
+                ExpiresAt = now + approvals.ExpiresAfter,
+                State = RequestState.Pending,
+                StateChangedAt = now,
+                Assessment = request.Assessment,
+            };
+            await c.ExecuteAsync(new CommandDefinition(RequestRow.Insert, RequestRow.From(created), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            foreach (var (kind, content) in request.Artifacts)
+            {
+                await c.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO plan_artifact (request_id, kind, sha256, size, content_gzip) VALUES (@id, @kind, @sha, @size, @gz)",
+                    new { id = created.Id, kind = kind.ToString(), sha = Convert.ToHexStringLower(SHA256.HashData(content)), size = (long)content.Length, gz = Gzip(content) },
+                    tx,
+                    cancellationToken: cancellationToken)).ConfigureAwait(false);
+            }
+
+            await AppendInTransactionAsync(c, tx, RequestAuditEvents.Submitted(created), cancellationToken).ConfigureAwait(false);
+            return new CreateRequestResult(created, Created: true);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<ChangeRequest?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await c.QueryFirstOrDefaultAsync<RequestRow>(new CommandDefinition("SELECT * FROM change_request WHERE id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row?.ToModel();
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ChangeRequest>> ListAsync(RequestQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await c.QueryAsync<RequestRow>(new CommandDefinition(
+            """
+            SELECT * FROM change_request
+            WHERE (@stack IS NULL OR stack = @stack) AND (@state IS NULL OR state = @state)
+            ORDER BY created_at DESC, id LIMIT @limit
+            """,
+            new { stack = query.Stack, state = query.State?.ToString(), limit = (long)query.Limit },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => r.ToModel())];
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<RequestDecision>> GetDecisionsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadDecisionsAsync(c, null, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<PlanArtifact?> GetArtifactAsync(string id, ArtifactKind kind, CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await c.QueryFirstOrDefaultAsync<ArtifactRow>(new CommandDefinition(
+            "SELECT sha256, content_gzip FROM plan_artifact WHERE request_id = @id AND kind = @kind",
+            new { id, kind = kind.ToString() },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var content = Gunzip(row.ContentGzip);
+        var actual = Convert.ToHexStringLower(SHA256.HashData(content));
+        return actual == row.Sha256
+            ? new PlanArtifact(kind, content, actual)
+            : throw new InvalidDataException($"Stored {kind} of {id} does not match its SHA-256 (stored {row.Sha256}, computed {actual}); the database was altered.");
+    }
+
+    /// <inheritdoc />
+    public async Task<ApplyOutcome?> GetApplyOutcomeAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await c.QueryFirstOrDefaultAsync<OutcomeRow>(new CommandDefinition(
+            "SELECT succeeded, exit_code, counts, diagnostics FROM apply_outcome WHERE request_id = @id", new { id }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is null
+            ? null
+            : new ApplyOutcome(
+                row.Succeeded != 0,
+                checked((int)row.ExitCode),
+                JsonSerializer.Deserialize<Dictionary<string, int>>(row.Counts)!.ToDictionary(kv => Enum.Parse<ChangeOp>(kv.Key, ignoreCase: true), kv => kv.Value),
+                row.Diagnostics);
+    }
+
+    /// <inheritdoc />
+    public Task<RequestOutcome> DecideAsync(string id, DecisionInput decision, DecisionRule rule, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(rule);
+        return WriteAsync(async (c, tx) =>
+        {
+            var request = await LockedGetAsync(c, tx, id, cancellationToken).ConfigureAwait(false);
+            if (request is null)
+            {
+                return RequestOutcome.Fail(new RequestNotFound(id));
+            }
+
+            var target = decision.Verdict == Verdict.Approve ? RequestState.Approved : RequestState.Rejected;
+            if (request.State != RequestState.Pending)
+            {
+                return RequestOutcome.Fail(new IllegalTransition(id, request.State, target));
+            }
+
+            var existing = await ReadDecisionsAsync(c, tx, id, cancellationToken).ConfigureAwait(false);
+            if (existing.Any(d => d.Approver.PersonId == decision.Approver.PersonId))
+            {
+                return RequestOutcome.Fail(new AlreadyDecided(id, decision.Approver.PersonId));
+            }
+
+            var incoming = new RequestDecision(id, decision.Approver, decision.Channel, decision.Verdict, decision.Reason, Now());
+            var ruling = rule(request, existing, incoming);
+            if (!ruling.Accepted)
+            {
+                return RequestOutcome.Fail(new DecisionRefused(id, ruling.RefusalReason ?? "refused by the approval rules"));
+            }
+
+            if (ruling.TransitionTo is { } to && RequestTransitions.Check(id, request.State, to) is { } illegal)
+            {
+                return RequestOutcome.Fail(illegal);
+            }
+
+            var entry = await AppendInTransactionAsync(c, tx, RequestAuditEvents.Decided(request, incoming, ruling.TransitionTo), cancellationToken).ConfigureAwait(false);
+            await c.ExecuteAsync(new CommandDefinition(
+                """
+                INSERT INTO request_decision (request_id, person_id, raw_identity, channel, verdict, reason, decided_at, audit_seq)
+                VALUES (@id, @person, @identity, @channel, @verdict, @reason, @at, @seq)
+                """,
+                new { id, person = decision.Approver.PersonId, identity = decision.Approver.RawIdentity, channel = decision.Channel.ToString(), verdict = decision.Verdict.ToString(), reason = decision.Reason, at = Format(incoming.At), seq = entry.Seq },
+                tx,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var updated = request;
+            if (ruling.TransitionTo is { } next)
+            {
+                updated = await SetStateAsync(c, tx, request, next, incoming.At, cancellationToken).ConfigureAwait(false);
+            }
+
+            await CheckpointInTransactionAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            return RequestOutcome.Ok(updated);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<RequestOutcome> TransitionAsync(string id, RequestState to, PersonRef actor, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return WriteAsync(async (c, tx) =>
+        {
+            var request = await LockedGetAsync(c, tx, id, cancellationToken).ConfigureAwait(false);
+            if (request is null)
+            {
+                return RequestOutcome.Fail(new RequestNotFound(id));
+            }
+
+            if (RequestTransitions.Check(id, request.State, to) is { } illegal)
+            {
+                return RequestOutcome.Fail(illegal);
+            }
+
+            var at = Now();
+            await AppendInTransactionAsync(c, tx, RequestAuditEvents.Transitioned(request, to, actor, reason, at), cancellationToken).ConfigureAwait(false);
+            return RequestOutcome.Ok(await SetStateAsync(c, tx, request, to, at, cancellationToken).ConfigureAwait(false));
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<RequestOutcome> CompleteApplyAsync(string id, ApplyOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return WriteAsync(async (c, tx) =>
+        {
+            var request = await LockedGetAsync(c, tx, id, cancellationToken).ConfigureAwait(false);
+            if (request is null)
+            {
+                return RequestOutcome.Fail(new RequestNotFound(id));
+            }
+
+            var to = outcome.Succeeded ? RequestState.Applied : RequestState.Failed;
+            if (RequestTransitions.Check(id, request.State, to) is { } illegal)
+            {
+                return RequestOutcome.Fail(illegal);
+            }
+
+            var at = Now();
+            await AppendInTransactionAsync(c, tx, RequestAuditEvents.ApplyCompleted(request, outcome, at), cancellationToken).ConfigureAwait(false);
+            var counts = JsonSerializer.Serialize(outcome.Counts.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value));
+            await c.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO apply_outcome (request_id, succeeded, exit_code, counts, diagnostics, finished_at) VALUES (@id, @ok, @exit, @counts, @diag, @at)",
+                new { id, ok = outcome.Succeeded ? 1L : 0L, exit = (long)outcome.ExitCode, counts, diag = outcome.Diagnostics, at = Format(at) },
+                tx,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+            var updated = await SetStateAsync(c, tx, request, to, at, cancellationToken).ConfigureAwait(false);
+            await CheckpointInTransactionAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            return RequestOutcome.Ok(updated);
+        }, cancellationToken);
+    }
+
+    // ----- audit log -------------------------------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public Task<AuditEntry> AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(auditEvent);
+        return WriteAsync((c, tx) => AppendInTransactionAsync(c, tx, auditEvent, cancellationToken), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<AuditHead> GetHeadAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadHeadAsync(c, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<AuditEntry?> GetEntryAsync(long seq, CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await c.QueryFirstOrDefaultAsync<EntryRow>(new CommandDefinition(EntryRow.Select + " WHERE seq = @seq", new { seq }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row?.ToModel();
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AuditEntry>> ListEntriesAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await c.QueryAsync<EntryRow>(new CommandDefinition(
+            EntryRow.Select + """
+             WHERE (@from IS NULL OR seq >= @from) AND (@to IS NULL OR seq <= @to)
+               AND (@kind IS NULL OR kind = @kind) AND (@request IS NULL OR subject = @request)
+               AND (@since IS NULL OR recorded_at >= @since) AND (@until IS NULL OR recorded_at < @until)
+             ORDER BY seq LIMIT @limit
+            """,
+            new
+            {
+                from = query.FromSeq,
+                to = query.ToSeq,
+                kind = query.Kind,
+                request = query.Request,
+                since = query.Since is { } s ? Format(s) : null,
+                until = query.Until is { } u ? Format(u) : null,
+                limit = (long)query.Limit,
+            },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => r.ToModel())];
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AuditCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await c.QueryAsync<CheckpointRow>(new CommandDefinition(
+            "SELECT number, body, key_id, signature FROM audit_checkpoint ORDER BY number", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => new AuditCheckpoint(r.Number, r.Body, r.KeyId, r.Signature))];
+    }
+
+    /// <inheritdoc />
+    public Task<AuditCheckpoint> CheckpointAsync(CancellationToken cancellationToken = default) =>
+        WriteAsync((c, tx) => CheckpointInTransactionAsync(c, tx, cancellationToken), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<AuditCheckpoint?> HeartbeatAsync(TimeSpan maxAge, CancellationToken cancellationToken = default) =>
+        WriteAsync<AuditCheckpoint?>(async (c, tx) =>
+        {
+            var latest = await c.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT MAX(created_at) FROM audit_checkpoint", transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (latest is not null && Parse(latest) > Now() - maxAge)
+            {
+                return null;
+            }
+
+            return await CheckpointInTransactionAsync(c, tx, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AuditPublicKey>> ListKeysAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await c.QueryAsync<(string KeyId, string PublicKey)>(new CommandDefinition(
+            "SELECT key_id, public_key FROM audit_key ORDER BY added_at, key_id", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => new AuditPublicKey(r.KeyId, Convert.FromBase64String(r.PublicKey)))];
+    }
+
+    /// <inheritdoc />
+    public Task<AuditEntry> RotateKeyAsync(IAuditSigner newSigner, PersonRef actor, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(newSigner);
+        ArgumentNullException.ThrowIfNull(actor);
+        var old = _signer;
+        return WriteAsync(async (c, tx) =>
+        {
+            var entry = await AppendInTransactionAsync(c, tx, RequestAuditEvents.KeyRotated(old.KeyId, newSigner, actor, reason, Now()), cancellationToken).ConfigureAwait(false);
+            await RecordKeyAsync(c, tx, newSigner, cancellationToken).ConfigureAwait(false);
+            // Swap while still holding the write lock, so no other append signs with the retired key; undo on failure.
+            _signer = newSigner;
+            await CheckpointInTransactionAsync(c, tx, cancellationToken).ConfigureAwait(false);
+            return entry;
+        }, cancellationToken, onFailure: () => _signer = old);
+    }
+
+    /// <inheritdoc />
+    public async Task<AuditVerification> VerifyAsync(IEnumerable<AuditPublicKey> trustedKeys, IEnumerable<WitnessedHead>? witnesses = null, CancellationToken cancellationToken = default)
+    {
+        var checkpoints = await ListCheckpointsAsync(cancellationToken).ConfigureAwait(false);
+        var verifier = new AuditVerifier(trustedKeys, checkpoints, witnesses);
+        await foreach (var entry in StreamEntriesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            verifier.Add(entry);
+        }
+
+        return verifier.Complete();
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AuditExportFile>> ExportAsync(CancellationToken cancellationToken = default)
+    {
+        var entries = new List<AuditEntry>();
+        await foreach (var entry in StreamEntriesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(entry);
+        }
+
+        var checkpoints = await ListCheckpointsAsync(cancellationToken).ConfigureAwait(false);
+        var keys = await ListKeysAsync(cancellationToken).ConfigureAwait(false);
+        return AuditExport.Build(_options.Origin, entries, checkpoints, keys);
+    }
+
+    /// <summary>All entries in ascending seq order, streamed.</summary>
+    public async IAsyncEnumerable<AuditEntry> StreamEntriesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var row in c.QueryUnbufferedAsync<EntryRow>(EntryRow.Select + " ORDER BY seq").WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return row.ToModel();
+        }
+    }
+
+    internal Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) => _dialect.OpenAsync(cancellationToken);
+
+    // ----- internals -------------------------------------------------------------------------------------------
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await Migrator.MigrateAsync(_dialect, c, Format(Now()), cancellationToken).ConfigureAwait(false);
+        var known = await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM audit_key WHERE key_id = @id", new { id = _signer.KeyId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (known == 0)
+        {
+            await using var tx = await _dialect.BeginWriteAsync(c, cancellationToken).ConfigureAwait(false);
+            await RecordKeyAsync(c, tx, _signer, cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RecordKeyAsync(DbConnection c, DbTransaction tx, IAuditSigner signer, CancellationToken cancellationToken)
+    {
+        var exists = await c.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM audit_key WHERE key_id = @id", new { id = signer.KeyId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (exists == 0)
+        {
+            await c.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO audit_key (key_id, public_key, added_at) VALUES (@id, @pk, @at)",
+                new { id = signer.KeyId, pk = Convert.ToBase64String(signer.PublicKey.Span), at = Format(Now()) },
+                tx,
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken, Action? onFailure = null)
+    {
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await _dialect.BeginWriteAsync(c, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await work(c, tx).ConfigureAwait(false);
+            if (result is RequestOutcome { Succeeded: false })
+            {
+                // Expected refusals write nothing.
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return result;
+            }
+
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        catch
+        {
+            onFailure?.Invoke();
+            throw;
+        }
+    }
+
+    private async Task<AuditEntry> AppendInTransactionAsync(DbConnection c, DbTransaction tx, AuditEvent auditEvent, CancellationToken cancellationToken)
+    {
+        var head = await ReadHeadAsync(c, tx, cancellationToken).ConfigureAwait(false);
+        var entry = AuditChain.Next(head, auditEvent, _signer);
+        await c.ExecuteAsync(new CommandDefinition(EntryRow.Insert, EntryRow.From(entry), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return entry;
+    }
+
+    private async Task<AuditCheckpoint> CheckpointInTransactionAsync(DbConnection c, DbTransaction tx, CancellationToken cancellationToken)
+    {
+        var head = await ReadHeadAsync(c, tx, cancellationToken).ConfigureAwait(false);
+        var number = (await c.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT MAX(number) FROM audit_checkpoint", transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0) + 1;
+        var at = Now();
+        var checkpoint = AuditCheckpoint.Create(number, _options.Origin, head, at, _signer);
+        await c.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO audit_checkpoint (number, size, created_at, body, key_id, signature) VALUES (@number, @size, @at, @body, @keyId, @signature)",
+            new { number, size = head.Size, at = Format(at), body = checkpoint.Body, keyId = checkpoint.KeyId, signature = checkpoint.Signature },
+            tx,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return checkpoint;
+    }
+
+    private static async Task<AuditHead> ReadHeadAsync(DbConnection c, DbTransaction? tx, CancellationToken cancellationToken)
+    {
+        var head = await c.QueryFirstOrDefaultAsync<(long Seq, string EntryHash)?>(new CommandDefinition(
+            "SELECT seq, entry_hash FROM audit_entry ORDER BY seq DESC LIMIT 1", transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return head is { } h ? new AuditHead(h.Seq, h.EntryHash) : AuditHead.Empty;
+    }
+
+    private static async Task<ChangeRequest?> LockedGetAsync(DbConnection c, DbTransaction tx, string id, CancellationToken cancellationToken)
+    {
+        var row = await c.QueryFirstOrDefaultAsync<RequestRow>(new CommandDefinition("SELECT * FROM change_request WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row?.ToModel();
+    }
+
+    private static async Task<ChangeRequest> SetStateAsync(DbConnection c, DbTransaction tx, ChangeRequest request, RequestState to, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var changed = await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE change_request SET state = @to, state_changed_at = @at WHERE id = @id AND state = @from",
+            new { id = request.Id, to = to.ToString(), from = request.State.ToString(), at = Format(at) },
+            tx,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return changed == 1
+            ? request with { State = to, StateChangedAt = at }
+            : throw new InvalidOperationException($"Change request {request.Id} changed state under the write lock; this is a bug.");
+    }
+
+    private static async Task<IReadOnlyList<RequestDecision>> ReadDecisionsAsync(DbConnection c, DbTransaction? tx, string id, CancellationToken cancellationToken)
+    {
+        var rows = await c.QueryAsync<DecisionRow>(new CommandDefinition(
+            "SELECT request_id, person_id, raw_identity, channel, verdict, reason, decided_at FROM request_decision WHERE request_id = @id ORDER BY audit_seq",
+            new { id },
+            tx,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => new RequestDecision(r.RequestId, new PersonRef(r.PersonId, r.RawIdentity), Enum.Parse<DecisionChannel>(r.Channel), Enum.Parse<Verdict>(r.Verdict), r.Reason, Parse(r.DecidedAt)))];
+    }
+
+    private DateTimeOffset Now()
+    {
+        // Stored and audited at millisecond precision; truncate so the model round-trips exactly.
+        var now = _time.GetUtcNow();
+        return new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+    }
+
+    private static string Format(DateTimeOffset at) => CanonicalJson.FormatTimestamp(at);
+
+    private static DateTimeOffset Parse(string text) =>
+        DateTimeOffset.ParseExact(text, CanonicalJson.TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private static byte[] Gzip(byte[] content)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Optimal))
+        {
+            gzip.Write(content);
+        }
+
+        return output.ToArray();
+    }
+
+    private static byte[] Gunzip(byte[] content)
+    {
+        using var input = new GZipStream(new MemoryStream(content), CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        input.CopyTo(output);
+        return output.ToArray();
+    }
+
+    // ----- row types (Dapper) ----------------------------------------------------------------------------------
+
+    private sealed class RequestRow
+    {
+        public const string Insert = """
+            INSERT INTO change_request (id, stack, project, tier, requester_person, requester_identity, actor_kind, on_behalf_of,
+              commit_authors, ci_run_id, ci_run_url, plan_hash, state_fingerprint, policy_pack_hash, score, decision,
+              approvals_count, approvals_from, approvals_expire_ms, created_at, expires_at, state, state_changed_at, assessment)
+            VALUES (@Id, @Stack, @Project, @Tier, @RequesterPerson, @RequesterIdentity, @ActorKind, @OnBehalfOf,
+              @CommitAuthors, @CiRunId, @CiRunUrl, @PlanHash, @StateFingerprint, @PolicyPackHash, @Score, @Decision,
+              @ApprovalsCount, @ApprovalsFrom, @ApprovalsExpireMs, @CreatedAt, @ExpiresAt, @State, @StateChangedAt, @Assessment)
+            """;
+
+        public string Id { get; set; } = "";
+        public string Stack { get; set; } = "";
+        public string Project { get; set; } = "";
+        public string Tier { get; set; } = "";
+        public string RequesterPerson { get; set; } = "";
+        public string RequesterIdentity { get; set; } = "";
+        public string ActorKind { get; set; } = "";
+        public string? OnBehalfOf { get; set; }
+        public string CommitAuthors { get; set; } = "[]";
+        public string? CiRunId { get; set; }
+        public string? CiRunUrl { get; set; }
+        public string PlanHash { get; set; } = "";
+        public string StateFingerprint { get; set; } = "";
+        public string PolicyPackHash { get; set; } = "";
+        public long Score { get; set; }
+        public string Decision { get; set; } = "";
+        public long ApprovalsCount { get; set; }
+        public string ApprovalsFrom { get; set; } = "[]";
+        public long ApprovalsExpireMs { get; set; }
+        public string CreatedAt { get; set; } = "";
+        public string ExpiresAt { get; set; } = "";
+        public string State { get; set; } = "";
+        public string StateChangedAt { get; set; } = "";
+        public string Assessment { get; set; } = "";
+
+        public static RequestRow From(ChangeRequest r) => new()
+        {
+            Id = r.Id,
+            Stack = r.Stack,
+            Project = r.Project,
+            Tier = r.Tier,
+            RequesterPerson = r.Requester.PersonId,
+            RequesterIdentity = r.Requester.RawIdentity,
+            ActorKind = r.ActorKind.ToString(),
+            OnBehalfOf = r.OnBehalfOf,
+            CommitAuthors = JsonSerializer.Serialize(r.CommitAuthors),
+            CiRunId = r.CiRunId,
+            CiRunUrl = r.CiRunUrl,
+            PlanHash = r.PlanHash,
+            StateFingerprint = r.StateFingerprint,
+            PolicyPackHash = r.PolicyPackHash,
+            Score = r.Score,
+            Decision = r.Decision.ToString(),
+            ApprovalsCount = r.RequiredApprovals.Count,
+            ApprovalsFrom = JsonSerializer.Serialize(r.RequiredApprovals.From),
+            ApprovalsExpireMs = (long)r.RequiredApprovals.ExpiresAfter.TotalMilliseconds,
+            CreatedAt = Format(r.CreatedAt),
+            ExpiresAt = Format(r.ExpiresAt),
+            State = r.State.ToString(),
+            StateChangedAt = Format(r.StateChangedAt),
+            Assessment = JsonSerializer.Serialize(r.Assessment, Json),
+        };
+
+        public ChangeRequest ToModel() => new()
+        {
+            Id = Id,
+            Stack = Stack,
+            Project = Project,
+            Tier = Tier,
+            Requester = new PersonRef(RequesterPerson, RequesterIdentity),
+            ActorKind = Enum.Parse<ActorKind>(ActorKind),
+            OnBehalfOf = OnBehalfOf,
+            CommitAuthors = JsonSerializer.Deserialize<List<string>>(CommitAuthors) ?? [],
+            CiRunId = CiRunId,
+            CiRunUrl = CiRunUrl,
+            PlanHash = PlanHash,
+            StateFingerprint = StateFingerprint,
+            PolicyPackHash = PolicyPackHash,
+            Score = checked((int)Score),
+            Decision = Enum.Parse<Decision>(Decision),
+            RequiredApprovals = new ApprovalRequirement(checked((int)ApprovalsCount), JsonSerializer.Deserialize<List<string>>(ApprovalsFrom) ?? [], TimeSpan.FromMilliseconds(ApprovalsExpireMs)),
+            CreatedAt = Parse(CreatedAt),
+            ExpiresAt = Parse(ExpiresAt),
+            State = Enum.Parse<RequestState>(State),
+            StateChangedAt = Parse(StateChangedAt),
+            Assessment = JsonSerializer.Deserialize<Assessment>(Assessment, Json)!,
+        };
+    }
+
+    private sealed class EntryRow
+    {
+        public const string Select = "SELECT seq, recorded_at, kind, subject, payload, prev_hash, entry_hash, key_id, signature FROM audit_entry";
+
+        public const string Insert = """
+            INSERT INTO audit_entry (seq, recorded_at, kind, subject, payload, prev_hash, entry_hash, key_id, signature)
+            VALUES (@Seq, @RecordedAt, @Kind, @Subject, @Payload, @PrevHash, @EntryHash, @KeyId, @Signature)
+            """;
+
+        public long Seq { get; set; }
+        public string RecordedAt { get; set; } = "";
+        public string Kind { get; set; } = "";
+        public string? Subject { get; set; }
+        public byte[] Payload { get; set; } = [];
+        public string PrevHash { get; set; } = "";
+        public string EntryHash { get; set; } = "";
+        public string KeyId { get; set; } = "";
+        public string Signature { get; set; } = "";
+
+        public static EntryRow From(AuditEntry e) => new()
+        {
+            Seq = e.Seq,
+            RecordedAt = e.RecordedAt,
+            Kind = e.Kind,
+            Subject = e.Subject,
+            Payload = e.Payload,
+            PrevHash = e.PrevHash,
+            EntryHash = e.EntryHash,
+            KeyId = e.KeyId,
+            Signature = e.Signature,
+        };
+
+        public AuditEntry ToModel() => new(Seq, RecordedAt, Kind, Subject, Payload, PrevHash, EntryHash, KeyId, Signature);
+    }
+
+    private sealed class CheckpointRow
+    {
+        public long Number { get; set; }
+        public byte[] Body { get; set; } = [];
+        public string KeyId { get; set; } = "";
+        public string Signature { get; set; } = "";
+    }
+
+    private sealed class ArtifactRow
+    {
+        public string Sha256 { get; set; } = "";
+        public byte[] ContentGzip { get; set; } = [];
+    }
+
+    private sealed class OutcomeRow
+    {
+        public long Succeeded { get; set; }
+        public long ExitCode { get; set; }
+        public string Counts { get; set; } = "{}";
+        public string Diagnostics { get; set; } = "";
+    }
+
+    private sealed class DecisionRow
+    {
+        public string RequestId { get; set; } = "";
+        public string PersonId { get; set; } = "";
+        public string RawIdentity { get; set; } = "";
+        public string Channel { get; set; } = "";
+        public string Verdict { get; set; } = "";
+        public string Reason { get; set; } = "";
+        public string DecidedAt { get; set; } = "";
+    }
+}

@@ -1,0 +1,26 @@
+using System.Data.Common;
+
+namespace InfraGuard.Store.Sql;
+
+/// <summary>The few differences between SQLite and PostgreSQL, in one place.</summary>
+internal interface ISqlDialect : IDisposable
+{
+    /// <summary><c>sqlite</c> or <c>postgres</c>: the migrations folder and the name shown to users.</summary>
+    string Name { get; }
+
+    /// <summary>What the store is connected to, without secrets (for messages).</summary>
+    string Describe { get; }
+
+    /// <summary>An open connection with the per-connection settings applied.</summary>
+    Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Begins a transaction that holds the write lock before anything is read (SQLite BEGIN IMMEDIATE,
+    /// PostgreSQL transaction-scoped advisory lock), so the audit head read is the head written after.</summary>
+    Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>Statements run once after migrations (grants for the application role).</summary>
+    Task AfterMigrateAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>True when the exception is a unique-constraint violation.</summary>
+    bool IsUniqueViolation(Exception exception);
+}
