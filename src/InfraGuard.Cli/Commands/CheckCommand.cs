@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using InfraGuard.Cli.Rendering;
-using InfraGuard.Core.Changes;
 using InfraGuard.Core.Risk;
 
 namespace InfraGuard.Cli.Commands;

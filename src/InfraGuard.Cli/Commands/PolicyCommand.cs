@@ -1,5 +1,5 @@
 using System.CommandLine;
-using InfraGuard.Core.Policy;
+using InfraGuard.Core.Policy.Detectors;
 
 namespace InfraGuard.Cli.Commands;
 
@@ -41,13 +41,14 @@ internal static class PolicyCommand
         try
         {
             var pack = Inputs.ReadPolicy(context, directory);
-            if (pack.FindRule(ruleId) is not { } found)
+            if (pack.Explain(ruleId) is not { } text)
             {
-                context.Error.WriteLine($"Error: no rule '{ruleId}'. Known rules: {string.Join(", ", pack.Rules.Select(r => r.Id))}.");
+                var known = pack.Rules.Select(r => r.Id).Concat(BuiltInDetectors.All.Select(d => d.Id)).Distinct(StringComparer.Ordinal);
+                context.Error.WriteLine($"Error: no rule or detector '{ruleId}'. Known rules: {string.Join(", ", known)}.");
                 return ExitCodes.Usage;
             }
 
-            context.Out.WriteLine(found.Describe());
+            context.Out.WriteLine(text.TrimEnd());
             return ExitCodes.Ok;
         }
         catch (BadInputException e)

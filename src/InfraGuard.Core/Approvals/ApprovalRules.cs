@@ -1,16 +1,7 @@
+using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;
 
 namespace InfraGuard.Core.Approvals;
-
-/// <summary>Approve or reject.</summary>
-public enum Verdict
-{
-    /// <summary>Let the change go ahead.</summary>
-    Approve,
-
-    /// <summary>Stop the change.</summary>
-    Reject,
-}
 
 /// <summary>A person (or account) trying to decide, already resolved through the identity map.</summary>
 /// <param name="PersonId">The person id from the identity map, or the raw identity when unmapped.</param>

@@ -61,6 +61,12 @@ public static class AuditEventTypes
     /// <summary>Apply finished (applied or failed).</summary>
     public const string DeployCompleted = "deploy.completed";
 
+    /// <summary>A plan was scored and blocked by policy (no request is made for a blocked plan).</summary>
+    public const string RiskScored = "risk.scored";
+
+    /// <summary>A guarded run was interrupted (Ctrl-C, SIGTERM) and stopped the engine.</summary>
+    public const string RunCancelled = "run.cancelled";
+
     /// <summary>The signing key was rotated; signed by the old key, names the new one.</summary>
     public const string KeyRotated = "key.rotated";
 }

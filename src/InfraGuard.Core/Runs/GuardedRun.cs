@@ -267,7 +267,7 @@ public sealed class GuardedRun(IEngine engine, IChangeStore store, IAuditLog aud
             : new(RunOutcome.EngineFailed, $"The apply of {request.Id} failed (exit {result.ExitCode}); see the engine's output.", assessment, request, result.Diagnostics);
     }
 
-    private NewChangeRequest NewRequest(GuardedRunRequest run, PreviewResult preview, Assessment assessment, string fingerprint) => new()
+    private static NewChangeRequest NewRequest(GuardedRunRequest run, PreviewResult preview, Assessment assessment, string fingerprint) => new()
     {
         Stack = run.Target.Stack,
         Project = run.Project,

@@ -1,4 +1,5 @@
 using InfraGuard.Core.Approvals;
+using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;
 
 namespace InfraGuard.Core.Tests.Approvals;
