@@ -41,7 +41,8 @@ public static class AuditChain
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(auditEvent);
         ArgumentNullException.ThrowIfNull(signer);
-        return Next(head, auditEvent.ToPayload(), signer);
+        // ToPayload already produced canonical bytes; no need to re-check or re-parse them.
+        return Sign(head, auditEvent.ToPayload(), auditEvent.Type, CanonicalJson.FormatTimestamp(auditEvent.At), auditEvent.Request, signer);
     }
 
     /// <summary>Builds and signs the entry that follows <paramref name="head"/> for canonical payload bytes.</summary>
@@ -57,6 +58,11 @@ public static class AuditChain
         }
 
         var (kind, at, subject) = ReadQueryFields(canonicalPayload);
+        return Sign(head, canonicalPayload, kind, at, subject, signer);
+    }
+
+    private static AuditEntry Sign(AuditHead head, byte[] canonicalPayload, string kind, string at, string? subject, IAuditSigner signer)
+    {
         var seq = checked(head.Size + 1);
         var entryHash = ComputeEntryHash(seq, head.Hash, canonicalPayload);
         var signature = signer.Sign(EntryStatement(seq, entryHash));

@@ -32,7 +32,7 @@ public sealed class AuditVerifier
         {
             if (key.PublicKey.Length == AuditKeys.PublicKeyLength && AuditKeys.KeyIdOf(key.PublicKey) == key.KeyId)
             {
-                _keys[key.KeyId] = new TrustedKey(key.PublicKey, long.MaxValue);
+                _keys[key.KeyId] = TrustedKey.Create(key.PublicKey);
             }
         }
 
@@ -119,7 +119,10 @@ public sealed class AuditVerifier
             TrustRotation(entry);
         }
 
-        _recomputedPrev = AuditChain.ComputeEntryHash(entry.Seq, _recomputedPrev, entry.Payload);
+        // The chain recomputed from genesis; equal to the computed hash whenever the stored link is intact.
+        _recomputedPrev = string.Equals(_recomputedPrev, entry.PrevHash, StringComparison.Ordinal)
+            ? computed
+            : AuditChain.ComputeEntryHash(entry.Seq, _recomputedPrev, entry.Payload);
         if (_sizesOfInterest.Contains(entry.Seq))
         {
             _recomputedAt[entry.Seq] = _recomputedPrev;
@@ -153,7 +156,7 @@ public sealed class AuditVerifier
                 continue;
             }
 
-            if (!TryBase64(cp.Signature, out var sig) || !AuditKeys.Verify(key.PublicKey, cp.Body, sig))
+            if (!TryBase64(cp.Signature, out var sig) || !key.Verify(cp.Body, sig))
             {
                 _findings.Add(new(AuditFindingKind.CheckpointSignatureInvalid, body.Size, $"checkpoint #{cp.Number} size={body.Size} {body.Time}: signature invalid"));
                 continue;
@@ -203,7 +206,7 @@ public sealed class AuditVerifier
             return false;
         }
 
-        if (!TryBase64(entry.Signature, out var sig) || !AuditKeys.Verify(key.PublicKey, AuditChain.EntryStatement(entry.Seq, entry.EntryHash), sig))
+        if (!TryBase64(entry.Signature, out var sig) || !key.Verify(AuditChain.EntryStatement(entry.Seq, entry.EntryHash), sig))
         {
             _findings.Add(new(AuditFindingKind.BadSignature, entry.Seq, $"signature does not verify with {entry.KeyId}"));
             return false;
@@ -228,7 +231,7 @@ public sealed class AuditVerifier
             && AuditKeys.KeyIdOf(raw) == id.GetString())
         {
             _keys[entry.KeyId] = _keys[entry.KeyId] with { RetiredAfter = entry.Seq };
-            _keys[id.GetString()!] = new TrustedKey(raw, long.MaxValue);
+            _keys[id.GetString()!] = TrustedKey.Create(raw);
         }
     }
 
@@ -248,5 +251,13 @@ public sealed class AuditVerifier
 
     private static string Short(string hash) => hash.Length > 12 ? hash[..12] + "…" : hash;
 
-    private sealed record TrustedKey(byte[] PublicKey, long RetiredAfter);
+    /// <summary>A trusted key, imported once (importing per entry costs as much as verifying).</summary>
+    private sealed record TrustedKey(NSec.Cryptography.PublicKey? Key, long RetiredAfter)
+    {
+        public static TrustedKey Create(byte[] raw) =>
+            new(NSec.Cryptography.PublicKey.TryImport(NSec.Cryptography.SignatureAlgorithm.Ed25519, raw, NSec.Cryptography.KeyBlobFormat.RawPublicKey, out var key) ? key : null, long.MaxValue);
+
+        public bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature) =>
+            Key is not null && signature.Length == 64 && NSec.Cryptography.SignatureAlgorithm.Ed25519.Verify(Key, message, signature);
+    }
 }
