@@ -36,9 +36,9 @@ internal sealed class SqliteDialect : ISqlDialect
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var command = connection.CreateCommand();
-        // synchronous=NORMAL in WAL mode is durable against process crashes (commits survive a kill); an OS crash
-        // may lose the last transactions, never corrupt the chain.
-        command.CommandText = "PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL;";
+        // synchronous=FULL: every acknowledged request, decision and apply outcome is on disk before the commit
+        // returns, so it survives an OS crash or power loss too, not only a killed process (NORMAL would not).
+        command.CommandText = "PRAGMA busy_timeout=30000; PRAGMA synchronous=FULL;";
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
