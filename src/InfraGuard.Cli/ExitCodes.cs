@@ -35,4 +35,7 @@ internal static class ExitCodes
 
     /// <summary>Internal error: a bug; please report it.</summary>
     public const int Internal = 70;
+
+    /// <summary>Interrupted by Ctrl-C or SIGTERM; the engine was stopped and the cancellation recorded (128 + SIGINT).</summary>
+    public const int Interrupted = 130;
 }

@@ -1,3 +1,4 @@
+using InfraGuard.Core.Audit;
 using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -160,17 +161,12 @@ public static class ApprovalToken
     private static readonly HashSet<string> AllowedClaims = new(StringComparer.Ordinal) { "exp", "kid", "plan", "project", "purpose", "req", "stack", "v" };
     private static readonly string[] RequiredClaims = ["exp", "kid", "plan", "purpose", "req", "stack", "v"];
 
-    /// <summary><c>"ed25519:"</c> + the first 16 hex chars of SHA-256 of the raw 32-byte public key.</summary>
-    /// <exception cref="ArgumentException">The key is not 32 bytes.</exception>
-    public static string KeyIdOf(ReadOnlySpan<byte> rawPublicKey)
-    {
-        if (rawPublicKey.Length != 32)
-        {
-            throw new ArgumentException($"An Ed25519 public key has 32 bytes, got {rawPublicKey.Length}.", nameof(rawPublicKey));
-        }
+    /// <summary>The environment variable through which InfraGuard hands a token to the engine (and so to the CrossGuard pack).</summary>
+    public const string EnvironmentVariable = "INFRAGUARD_APPROVAL_TOKEN";
 
-        return "ed25519:" + Convert.ToHexStringLower(SHA256.HashData(rawPublicKey))[..16];
-    }
+    /// <summary>The same key id as the audit log's (<see cref="AuditKeys.KeyIdOf"/>): one key, one id everywhere.</summary>
+    /// <exception cref="ArgumentException">The key is not 32 bytes.</exception>
+    public static string KeyIdOf(ReadOnlySpan<byte> rawPublicKey) => AuditKeys.KeyIdOf(rawPublicKey);
 
     /// <summary>Mints a token with a 32-byte Ed25519 seed.</summary>
     /// <inheritdoc cref="Mint(Key, ApprovalTokenRequest, DateTimeOffset, DateTimeOffset)"/>
