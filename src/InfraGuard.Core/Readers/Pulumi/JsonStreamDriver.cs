@@ -47,6 +47,9 @@ internal sealed class JsonStreamDriver : IDisposable
     /// <summary>Default initial buffer size; it doubles only for a unit larger than the buffer.</summary>
     public const int DefaultBufferSize = 256 * 1024;
 
+    /// <summary>The problem text for an input that stops inside a JSON value.</summary>
+    public const string Truncated = "the input ends in the middle of a JSON value: it is truncated";
+
     private static readonly JsonReaderOptions Options = new() { AllowMultipleValues = true, MaxDepth = 256 };
 
     private readonly Stream _stream;
@@ -89,6 +92,9 @@ internal sealed class JsonStreamDriver : IDisposable
 
         return (_lines.Line, Math.Max(0, absoluteOffset - _lines.LineStartOffset));
     }
+
+    /// <summary>Position just after the last byte read.</summary>
+    public (long Line, long Column) PositionOfEnd() => PositionOf(_bufferOffset + _end);
 
     /// <summary>Runs <paramref name="handler"/> over the whole input.</summary>
     public void Run(IJsonUnitHandler handler)
@@ -140,8 +146,7 @@ internal sealed class JsonStreamDriver : IDisposable
                 }
 
                 var (line, column) = PositionOf(_bufferOffset + _start + LeadingWhitespace(_buffer.AsSpan(_start, _end - _start)));
-                throw new PlanReadException(
-                    _source, line, column, "the input ends in the middle of a JSON value: it is truncated", _expected);
+                throw new PlanReadException(_source, line, column, Truncated, _expected);
             }
 
             MakeRoom();

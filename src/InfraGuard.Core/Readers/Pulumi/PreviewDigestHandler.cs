@@ -61,16 +61,17 @@ internal sealed class PreviewDigestHandler : IJsonUnitHandler
         }
     }
 
-    public ChangeSet Finish(string source, bool empty)
+    public ChangeSet Finish(string source, JsonStreamDriver driver)
     {
-        if (empty)
+        if (driver.SawOnlyWhitespace)
         {
             throw new PlanReadException(source, 1, 0, "the file is empty", Expected);
         }
 
         if (_position != Position.Done)
         {
-            throw new PlanReadException(source, null, null, "the input ends before the JSON document is complete: it is truncated", Expected);
+            var (line, column) = driver.PositionOfEnd();
+            throw new PlanReadException(source, line, column, JsonStreamDriver.Truncated, Expected);
         }
 
         var reason = _facts.FirstError is { } error ? "the preview reported an error: " + error
