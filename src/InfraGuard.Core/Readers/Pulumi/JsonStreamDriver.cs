@@ -20,8 +20,9 @@ internal enum UnitResult
 internal interface IJsonUnitHandler
 {
     /// <param name="reader">Reader over the buffered data from the last committed position.</param>
+    /// <param name="data">The bytes <paramref name="reader"/> reads, for copying raw values out.</param>
     /// <param name="origin">Absolute byte offset of the reader's first byte in the input.</param>
-    UnitResult ReadUnit(ref Utf8JsonReader reader, long origin);
+    UnitResult ReadUnit(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, long origin);
 }
 
 /// <summary>
@@ -103,14 +104,15 @@ internal sealed class JsonStreamDriver : IDisposable
         while (true)
         {
             var origin = _bufferOffset + _start;
-            var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _end - _start), isFinalBlock: false, _state);
+            var data = _buffer.AsSpan(_start, _end - _start);
+            var reader = new Utf8JsonReader(data, isFinalBlock: false, _state);
             long committed = 0;
             while (true)
             {
                 UnitResult result;
                 try
                 {
-                    result = handler.ReadUnit(ref reader, origin);
+                    result = handler.ReadUnit(ref reader, data, origin);
                 }
                 catch (JsonException ex)
                 {

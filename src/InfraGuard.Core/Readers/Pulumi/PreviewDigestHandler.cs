@@ -26,7 +26,7 @@ internal sealed class PreviewDigestHandler : IJsonUnitHandler
         Done,
     }
 
-    public UnitResult ReadUnit(ref Utf8JsonReader reader, long origin)
+    public UnitResult ReadUnit(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, long origin)
     {
         if (!reader.Read())
         {
@@ -46,7 +46,7 @@ internal sealed class PreviewDigestHandler : IJsonUnitHandler
                 _position = Position.TopLevel;
                 return UnitResult.Done;
             case Position.Steps when reader.TokenType == JsonTokenType.StartObject:
-                if (!StepJson.TryRead(ref reader, urnForSame: true, out var step))
+                if (!StepJson.TryRead(ref reader, data, urnForSame: true, out var step))
                 {
                     return UnitResult.NeedMore;
                 }

@@ -16,7 +16,7 @@ public class PulumiValuesTests
              "odd":{"4dabf18193072939515e22adb298388d":"ffffffffffffffffffffffffffffffff","value":"x"},
              "list":["04da6b54-80e4-46f7-96ec-b56ff0331ba9",{"4dabf18193072939515e22adb298388d":"1b47061264138c4ac30d75fd1eb44270","ciphertext":"v1:x"}]}
             """)!.AsObject();
-        var sensitive = new SensitivePaths();
+        var sensitive = new SensitivePaths(new SecretNames());
 
         PulumiValues.Sanitize(node, sensitive);
 
