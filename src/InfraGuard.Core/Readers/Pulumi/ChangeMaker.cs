@@ -6,10 +6,10 @@ namespace InfraGuard.Core.Readers.Pulumi;
 /// <summary>Turns a folded <see cref="ChangeDraft"/> into the engine-neutral, redacted <see cref="ResourceChange"/>.</summary>
 internal static class ChangeMaker
 {
-    public static ResourceChange Make(ChangeDraft draft, bool failedByDiagnostic)
+    public static ResourceChange Make(ChangeDraft draft, bool failedByDiagnostic, SecretNames secretNames)
     {
         var step = draft.Best!;
-        var sensitive = new SensitivePaths();
+        var sensitive = new SensitivePaths(secretNames);
         var before = new StateView(step.Old, sensitive);
         var after = new StateView(step.New, sensitive);
         var type = FirstNonEmpty(step.Type, Text(step.New, "type"), Text(step.Old, "type"))
@@ -47,11 +47,13 @@ internal static class ChangeMaker
         {
             foreach (var entry in detailed)
             {
+                // An added path has no value before and a deleted one none after: no need to look.
+                var kind = KindOf(entry.Kind);
                 changes.Add(new PropertyChange(
                     entry.Path,
-                    KindOf(entry.Kind),
-                    before.ValueAt(entry.Path),
-                    after.ValueAt(entry.Path),
+                    kind,
+                    kind == PropertyChangeKind.Add ? null : before.ValueAt(entry.Path),
+                    kind == PropertyChangeKind.Delete ? null : after.ValueAt(entry.Path),
                     entry.Kind.EndsWith("-replace", StringComparison.Ordinal)));
             }
 
@@ -191,6 +193,7 @@ internal sealed class StateView
         return keys.Where(k => !JsonNode.DeepEquals(before?[k], after?[k])).ToList();
     }
 
+    // The state was parsed for this change alone, so its maps are detached and redacted in place, not copied.
     private JsonObject? Sanitized(string key) =>
-        _state?[key] is JsonObject map ? PulumiValues.Sanitize((JsonObject)map.DeepClone(), _sensitive) : null;
+        _state?[key] is JsonObject map && _state.Remove(key) ? PulumiValues.Sanitize(map, _sensitive) : null;
 }

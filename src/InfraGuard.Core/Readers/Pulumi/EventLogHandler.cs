@@ -28,7 +28,7 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
         Summary,
     }
 
-    public UnitResult ReadUnit(ref Utf8JsonReader reader, long origin)
+    public UnitResult ReadUnit(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, long origin)
     {
         if (!reader.Read())
         {
@@ -60,16 +60,16 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
             bool ok;
             if (reader.ValueTextEquals("resourcePreEvent"u8))
             {
-                (ok, kind) = (TryReadStepEvent(ref reader, urnForSame: _facts.Stack is null, out step), Kind.Started);
+                (ok, kind) = (TryReadStepEvent(ref reader, data, urnForSame: _facts.Stack is null, out step), Kind.Started);
             }
             else if (reader.ValueTextEquals("resOutputsEvent"u8))
             {
                 var urnForSame = _facts.Folder.HasPendingRefresh || _facts.Stack is null;
-                (ok, kind) = (TryReadStepEvent(ref reader, urnForSame, out step), Kind.Finished);
+                (ok, kind) = (TryReadStepEvent(ref reader, data, urnForSame, out step), Kind.Finished);
             }
             else if (reader.ValueTextEquals("resOpFailedEvent"u8))
             {
-                (ok, kind) = (TryReadStepEvent(ref reader, urnForSame: true, out step), Kind.Failed);
+                (ok, kind) = (TryReadStepEvent(ref reader, data, urnForSame: true, out step), Kind.Failed);
             }
             else if (reader.ValueTextEquals("diagnosticEvent"u8))
             {
@@ -171,7 +171,7 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
     }
 
     /// <summary>On a payload property whose value is <c>{metadata: StepEventMetadata, …}</c>.</summary>
-    private static bool TryReadStepEvent(ref Utf8JsonReader reader, bool urnForSame, out PulumiStep? step)
+    private static bool TryReadStepEvent(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, bool urnForSame, out PulumiStep? step)
     {
         step = null;
         if (!reader.Read())
@@ -212,7 +212,7 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
             }
 
             var ok = reader.TokenType == JsonTokenType.StartObject
-                ? StepJson.TryRead(ref reader, urnForSame, out step)
+                ? StepJson.TryRead(ref reader, data, urnForSame, out step)
                 : JsonTokens.SkipContainer(ref reader);
             if (!ok)
             {

@@ -20,8 +20,9 @@ internal enum UnitResult
 internal interface IJsonUnitHandler
 {
     /// <param name="reader">Reader over the buffered data from the last committed position.</param>
+    /// <param name="data">The bytes <paramref name="reader"/> reads, for copying raw values out.</param>
     /// <param name="origin">Absolute byte offset of the reader's first byte in the input.</param>
-    UnitResult ReadUnit(ref Utf8JsonReader reader, long origin);
+    UnitResult ReadUnit(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, long origin);
 }
 
 /// <summary>
@@ -46,6 +47,9 @@ internal sealed class JsonStreamDriver : IDisposable
 {
     /// <summary>Default initial buffer size; it doubles only for a unit larger than the buffer.</summary>
     public const int DefaultBufferSize = 256 * 1024;
+
+    /// <summary>The problem text for an input that stops inside a JSON value.</summary>
+    public const string Truncated = "the input ends in the middle of a JSON value: it is truncated";
 
     private static readonly JsonReaderOptions Options = new() { AllowMultipleValues = true, MaxDepth = 256 };
 
@@ -90,6 +94,9 @@ internal sealed class JsonStreamDriver : IDisposable
         return (_lines.Line, Math.Max(0, absoluteOffset - _lines.LineStartOffset));
     }
 
+    /// <summary>Position just after the last byte read.</summary>
+    public (long Line, long Column) PositionOfEnd() => PositionOf(_bufferOffset + _end);
+
     /// <summary>Runs <paramref name="handler"/> over the whole input.</summary>
     public void Run(IJsonUnitHandler handler)
     {
@@ -97,14 +104,15 @@ internal sealed class JsonStreamDriver : IDisposable
         while (true)
         {
             var origin = _bufferOffset + _start;
-            var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _end - _start), isFinalBlock: false, _state);
+            var data = _buffer.AsSpan(_start, _end - _start);
+            var reader = new Utf8JsonReader(data, isFinalBlock: false, _state);
             long committed = 0;
             while (true)
             {
                 UnitResult result;
                 try
                 {
-                    result = handler.ReadUnit(ref reader, origin);
+                    result = handler.ReadUnit(ref reader, data, origin);
                 }
                 catch (JsonException ex)
                 {
@@ -140,8 +148,7 @@ internal sealed class JsonStreamDriver : IDisposable
                 }
 
                 var (line, column) = PositionOf(_bufferOffset + _start + LeadingWhitespace(_buffer.AsSpan(_start, _end - _start)));
-                throw new PlanReadException(
-                    _source, line, column, "the input ends in the middle of a JSON value: it is truncated", _expected);
+                throw new PlanReadException(_source, line, column, Truncated, _expected);
             }
 
             MakeRoom();

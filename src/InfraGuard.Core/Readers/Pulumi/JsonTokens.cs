@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace InfraGuard.Core.Readers.Pulumi;
 
@@ -77,31 +76,6 @@ internal static class JsonTokens
                     break;
             }
         }
-    }
-
-    /// <summary>Parses an object value into a node (only for steps that change). Null for other kinds.</summary>
-    public static bool TryReadObject(ref Utf8JsonReader reader, out JsonObject? value)
-    {
-        value = null;
-        if (!reader.Read())
-        {
-            return false;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            return SkipContainer(ref reader);
-        }
-
-        // Make sure the whole object is in the buffer before building nodes from it.
-        var probe = reader;
-        if (!probe.TrySkip())
-        {
-            return false;
-        }
-
-        value = JsonNode.Parse(ref reader) as JsonObject;
-        return true;
     }
 
     /// <summary>Reads <c>{name: int}</c>, ignoring entries that are not integers.</summary>

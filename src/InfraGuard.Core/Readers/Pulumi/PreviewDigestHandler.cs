@@ -26,7 +26,7 @@ internal sealed class PreviewDigestHandler : IJsonUnitHandler
         Done,
     }
 
-    public UnitResult ReadUnit(ref Utf8JsonReader reader, long origin)
+    public UnitResult ReadUnit(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, long origin)
     {
         if (!reader.Read())
         {
@@ -46,7 +46,7 @@ internal sealed class PreviewDigestHandler : IJsonUnitHandler
                 _position = Position.TopLevel;
                 return UnitResult.Done;
             case Position.Steps when reader.TokenType == JsonTokenType.StartObject:
-                if (!StepJson.TryRead(ref reader, urnForSame: true, out var step))
+                if (!StepJson.TryRead(ref reader, data, urnForSame: true, out var step))
                 {
                     return UnitResult.NeedMore;
                 }
@@ -61,16 +61,17 @@ internal sealed class PreviewDigestHandler : IJsonUnitHandler
         }
     }
 
-    public ChangeSet Finish(string source, bool empty)
+    public ChangeSet Finish(string source, JsonStreamDriver driver)
     {
-        if (empty)
+        if (driver.SawOnlyWhitespace)
         {
             throw new PlanReadException(source, 1, 0, "the file is empty", Expected);
         }
 
         if (_position != Position.Done)
         {
-            throw new PlanReadException(source, null, null, "the input ends before the JSON document is complete: it is truncated", Expected);
+            var (line, column) = driver.PositionOfEnd();
+            throw new PlanReadException(source, line, column, JsonStreamDriver.Truncated, Expected);
         }
 
         var reason = _facts.FirstError is { } error ? "the preview reported an error: " + error

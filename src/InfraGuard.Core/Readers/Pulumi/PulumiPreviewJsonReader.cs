@@ -27,6 +27,6 @@ public static class PulumiPreviewJsonReader
         using var driver = new JsonStreamDriver(utf8, sourceName, PreviewDigestHandler.Expected, bufferSize);
         var handler = new PreviewDigestHandler();
         driver.Run(handler);
-        return handler.Finish(sourceName, driver.SawOnlyWhitespace);
+        return handler.Finish(sourceName, driver);
     }
 }

@@ -10,6 +10,7 @@ namespace InfraGuard.Core.Readers.Pulumi;
 internal sealed class PulumiRunFacts
 {
     private readonly HashSet<string> _errorUrns = new(StringComparer.Ordinal);
+    private readonly SecretNames _secretNames = new();
 
     public ChangeFolder Folder { get; } = new();
 
@@ -77,7 +78,7 @@ internal sealed class PulumiRunFacts
         var unfinished = 0;
         foreach (var draft in Folder.Drafts)
         {
-            var change = ChangeMaker.Make(draft, _errorUrns.Contains(draft.Urn));
+            var change = ChangeMaker.Make(draft, _errorUrns.Contains(draft.Urn), _secretNames);
             NoteUrn(draft.Urn);
             changes.Add(change);
             counts[change.Op]++;

@@ -9,7 +9,10 @@ namespace InfraGuard.Core.Readers.Pulumi;
 /// Turns Pulumi's serialized property values into InfraGuard's redacted form, in place: secrets become
 /// <see cref="Redaction.SecretMarker"/> (path recorded), unknowns become <see cref="Redaction.UnknownMarker"/>,
 /// assets, archives and resource references become a short description, and the bridged providers'
-/// <c>__defaults</c>/<c>__meta</c> bookkeeping is dropped. Ciphertext and plaintext never leave this class.
+/// <c>__defaults</c>/<c>__meta</c> bookkeeping is dropped, and values under names that look secret
+/// (<see cref="Redaction.IsSecretLookingName"/>) become the marker, exactly as
+/// <see cref="Redaction.RedactSecretLookingNames"/> does, in the same walk. Ciphertext and plaintext never leave
+/// this class.
 /// </summary>
 internal static class PulumiValues
 {
@@ -27,7 +30,6 @@ internal static class PulumiValues
     public static JsonObject Sanitize(JsonObject root, SensitivePaths sensitivePaths)
     {
         SanitizeObject(root, string.Empty, sensitivePaths);
-        Redaction.RedactSecretLookingNames(root);
         return root;
     }
 
@@ -52,18 +54,10 @@ internal static class PulumiValues
                 }
 
                 return array;
-            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-                var text = value.GetValue<string>();
-                if (text == UnknownSentinel)
-                {
-                    return JsonValue.Create(Redaction.UnknownMarker);
-                }
-
-                if (text == Redaction.SecretMarker)
-                {
-                    sensitivePaths.Add(path);
-                }
-
+            case JsonValue value when IsString(value, UnknownSentinel):
+                return JsonValue.Create(Redaction.UnknownMarker);
+            case JsonValue value when IsString(value, Redaction.SecretMarker):
+                sensitivePaths.Add(path);
                 return value;
             default:
                 return node;
@@ -78,12 +72,13 @@ internal static class PulumiValues
         foreach (var (key, value) in obj)
         {
             var childPath = PropertyPath.AppendKey(path, key);
-            if (value is not null && Redaction.IsSecretLookingName(key))
+            var replaced = SanitizeValue(value, childPath, sensitivePaths);
+            if (replaced is not null && sensitivePaths.Names.IsSecretLooking(key) && !Redaction.IsMarker(replaced))
             {
                 sensitivePaths.Add(childPath);
+                replaced = JsonValue.Create(Redaction.SecretMarker);
             }
 
-            var replaced = SanitizeValue(value, childPath, sensitivePaths);
             if (!ReferenceEquals(replaced, value))
             {
                 (replacements ??= []).Add((key, replaced));
@@ -129,15 +124,24 @@ internal static class PulumiValues
         return $"[{kind}{source}{hash}]";
     }
 
+    // Values parsed from the input wrap a JsonElement: compare without materializing a string per value.
+    private static bool IsString(JsonValue value, string text) =>
+        value.TryGetValue<JsonElement>(out var element)
+            ? element.ValueKind == JsonValueKind.String && element.ValueEquals(text)
+            : value.TryGetValue<string>(out var s) && s == text;
+
     private static string? Text(JsonObject obj, string key) =>
         obj[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }
 
 /// <summary>An ordered, de-duplicated list of property paths that held secrets.</summary>
-internal sealed class SensitivePaths
+internal sealed class SensitivePaths(SecretNames names)
 {
     private readonly List<string> _paths = [];
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
+    /// <summary>The read's cache of secret-looking names.</summary>
+    public SecretNames Names { get; } = names;
 
     public IReadOnlyList<string> Paths => _paths;
 
@@ -147,5 +151,25 @@ internal sealed class SensitivePaths
         {
             _paths.Add(path);
         }
+    }
+}
+
+/// <summary>
+/// <see cref="Redaction.IsSecretLookingName"/> memoized for one read: the same few hundred property names repeat
+/// across thousands of resources, and the check is a regular expression.
+/// </summary>
+internal sealed class SecretNames
+{
+    private readonly Dictionary<string, bool> _known = new(StringComparer.Ordinal);
+
+    public bool IsSecretLooking(string name)
+    {
+        if (!_known.TryGetValue(name, out var secret))
+        {
+            secret = Redaction.IsSecretLookingName(name);
+            _known[name] = secret;
+        }
+
+        return secret;
     }
 }

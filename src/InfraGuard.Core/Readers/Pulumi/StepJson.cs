@@ -12,17 +12,18 @@ internal static class StepJson
 {
     /// <summary>Reads the object the reader is on (its start token was just read).</summary>
     /// <param name="reader">Reader positioned on the object's start token.</param>
+    /// <param name="data">The bytes the reader reads; old/new states are copied out raw and parsed only if used.</param>
     /// <param name="urnForSame">Whether a <c>same</c> step's URN is needed.</param>
     /// <param name="step">The step, when the whole object was in the buffer.</param>
-    public static bool TryRead(ref Utf8JsonReader reader, bool urnForSame, out PulumiStep? step)
+    public static bool TryRead(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, bool urnForSame, out PulumiStep? step)
     {
         step = null;
         string? op = null;
         string? urn = null;
         string? type = null;
         string? provider = null;
-        System.Text.Json.Nodes.JsonObject? oldState = null;
-        System.Text.Json.Nodes.JsonObject? newState = null;
+        RawJson? oldState = null;
+        RawJson? newState = null;
         List<string>? keys = null;
         List<string>? diffs = null;
         List<DetailedDiffEntry>? detailedDiff = null;
@@ -68,11 +69,11 @@ internal static class StepJson
             }
             else if (reader.ValueTextEquals("old"u8) || reader.ValueTextEquals("oldState"u8))
             {
-                ok = JsonTokens.TryReadObject(ref reader, out oldState);
+                ok = RawJson.TryRead(ref reader, data, out oldState);
             }
             else if (reader.ValueTextEquals("new"u8) || reader.ValueTextEquals("newState"u8))
             {
-                ok = JsonTokens.TryReadObject(ref reader, out newState);
+                ok = RawJson.TryRead(ref reader, data, out newState);
             }
             else if (reader.ValueTextEquals("keys"u8) || reader.ValueTextEquals("replaceReasons"u8))
             {
@@ -103,8 +104,8 @@ internal static class StepJson
             Urn = urn ?? string.Empty,
             Type = type,
             Provider = string.IsNullOrEmpty(provider) ? null : provider,
-            Old = oldState,
-            New = newState,
+            OldJson = oldState,
+            NewJson = newState,
             Keys = keys,
             Diffs = diffs,
             DetailedDiff = detailedDiff,
