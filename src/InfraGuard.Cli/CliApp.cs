@@ -14,6 +14,12 @@ internal static class CliApp
     {
         var root = new RootCommand("InfraGuard: a human approval gate for risky infrastructure changes.");
         root.Add(CheckCommand.Build(context));
+        root.Add(UpCommand.Build(context));
+        root.Add(DecideCommand.Build(context, Core.Requests.Verdict.Approve));
+        root.Add(DecideCommand.Build(context, Core.Requests.Verdict.Reject));
+        root.Add(RequestsCommand.Build(context));
+        root.Add(AuditCommand.Build(context));
+        root.Add(KeysCommand.Build(context));
         root.Add(PolicyCommand.Build(context));
         return root;
     }

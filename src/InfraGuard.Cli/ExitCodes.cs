@@ -27,6 +27,9 @@ internal static class ExitCodes
     /// <summary>The engine failed (preview or apply).</summary>
     public const int EngineFailed = 7;
 
+    /// <summary><c>approve</c>/<c>reject</c>: the decision was refused: not eligible, not independent, expired, already decided (sysexits EX_NOPERM).</summary>
+    public const int Refused = 77;
+
     /// <summary>Usage error: bad flags or arguments.</summary>
     public const int Usage = 64;
 

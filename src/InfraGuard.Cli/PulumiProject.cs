@@ -7,9 +7,11 @@ internal sealed record PulumiProject(string Name, string? StackConfigDir)
 {
     public const string TierConfigKey = "infraguard:tier";
 
+    private static readonly string[] ProjectFiles = ["Pulumi.yaml", "Pulumi.yml"];
+
     public static PulumiProject Read(string directory)
     {
-        var file = new[] { "Pulumi.yaml", "Pulumi.yml" }.Select(f => Path.Combine(directory, f)).FirstOrDefault(File.Exists);
+        var file = ProjectFiles.Select(f => Path.Combine(directory, f)).FirstOrDefault(File.Exists);
         if (file is null)
         {
             return new(Path.GetFileName(Path.TrimEndingDirectorySeparator(directory)), null);

@@ -5,7 +5,6 @@ using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Context;
 using InfraGuard.Core.Engine;
 using InfraGuard.Core.Policy;
-using InfraGuard.Core.Requests;
 using InfraGuard.Core.Runs;
 using InfraGuard.Pulumi;
 
@@ -78,7 +77,7 @@ internal static class UpCommand
             var pack = Inputs.ReadPolicy(context, args.Policy);
             var project = PulumiProject.Read(args.Directory);
             var run = RunContextDetector.Detect(context.GetEnvironment, new RunContextOverrides(args.Requester, args.ActorKind, args.OnBehalfOf));
-            var authors = await GitAuthors.ReadAsync(args.Directory, cancellationToken).ConfigureAwait(false);
+            var authors = await Git.AuthorsAsync(args.Directory, cancellationToken).ConfigureAwait(false);
             using var store = StoreAccess.Open(context, args.Db, args.Key);
             using var signer = StoreAccess.Signer(context, args.Key);
             var engine = new PulumiEngine(new PulumiEngineOptions { Timeout = args.Timeout }, context.Time);

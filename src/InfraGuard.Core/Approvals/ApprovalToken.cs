@@ -1,9 +1,8 @@
-using InfraGuard.Core.Audit;
 using System.Buffers.Text;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using InfraGuard.Core.Audit;
 using NSec.Cryptography;
 
 namespace InfraGuard.Core.Approvals;
