@@ -10,9 +10,15 @@ internal static class CliApp
     public static string Version { get; } =
         typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    public static RootCommand BuildRoot(CliContext context)
+    public static Command BuildRoot(CliContext context)
     {
-        var root = new RootCommand("InfraGuard: a human approval gate for risky infrastructure changes.");
+        // A named root (not RootCommand, which takes the host executable's name) so help reads "infraguard"
+        // whether it runs as the apphost, via `dotnet infraguard.dll`, or in-process in tests.
+        var root = new Command("infraguard", "InfraGuard: a human approval gate for risky infrastructure changes.")
+        {
+            new System.CommandLine.Help.HelpOption(),
+            new VersionOption(),
+        };
         root.Add(CheckCommand.Build(context));
         root.Add(UpCommand.Build(context));
         root.Add(DecideCommand.Build(context, Core.Requests.Verdict.Approve));
@@ -69,7 +75,7 @@ internal static class CliApp
         var names = new List<string>();
         for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
         {
-            if (r.Command is not RootCommand)
+            if (r.Parent is not null)
             {
                 names.Insert(0, r.Command.Name);
             }

@@ -69,7 +69,7 @@ internal static class UpCommand
         var check = EngineArguments.Check(args.EngineArgs);
         if (!check.IsAllowed)
         {
-            throw new UsageException($"refusing engine argument '{check.Argument}': {check.Reason}");
+            throw new UsageException(check.Reason!);
         }
 
         try

@@ -1,5 +1,3 @@
-using InfraGuard.Testing;
-
 namespace InfraGuard.Cli.Tests.Commands;
 
 public class PolicyCommandTests
