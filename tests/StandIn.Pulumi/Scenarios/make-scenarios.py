@@ -115,3 +115,7 @@ scenario("synthetic-rds-scale-down", "prod", "shop", "db.r6g.2xlarge", "db.t4g.m
          {"same": 1, "update": 1}, {"same": 1, "update": 1})
 scenario("synthetic-protected-delete-fails", "prod", "shop", "db.r6g.2xlarge", None, "delete",
          {"same": 1}, None, result="failed", protect=True)
+scenario("synthetic-dev-scale-down", "dev", "shop", "db.r6g.2xlarge", "db.t4g.medium", "update",
+         {"same": 1, "update": 1}, {"same": 1, "update": 1})
+scenario("synthetic-prod-db-delete", "prod", "shop", "db.r6g.2xlarge", None, "delete",
+         {"same": 1, "delete": 1}, {"same": 1, "delete": 1})
