@@ -1,0 +1,187 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace InfraGuard.Core.Readers.Terraform;
+
+/// <summary>
+/// A <see cref="Utf8JsonReader"/> over a refillable buffer. The buffer only has to hold the biggest single value that is
+/// materialised (one resource change); everything else streams through, so memory does not grow with the plan's size.
+/// Also tracks line numbers of discarded bytes so errors can name a line.
+/// </summary>
+internal ref struct PlanJsonCursor
+{
+    private const int InitialBufferSize = 64 * 1024;
+
+    private readonly Stream _stream;
+    private byte[] _buffer;
+    private int _length;
+    private bool _final;
+    private long _discardedLines;
+    private long _discardedBytes;
+    private long _lineStart;
+    private Utf8JsonReader _reader;
+
+    public PlanJsonCursor(Stream utf8)
+    {
+        _stream = utf8;
+        _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+        _reader = new Utf8JsonReader([], isFinalBlock: false, default);
+        Refill(0, default);
+    }
+
+    public readonly JsonTokenType TokenType => _reader.TokenType;
+
+    public readonly int CurrentDepth => _reader.CurrentDepth;
+
+    /// <summary>True once the whole input has been read into the buffer.</summary>
+    public readonly bool AtFinalBlock => _final;
+
+    /// <summary>True when the input has no bytes at all (or only whitespace would be reported by the reader).</summary>
+    public readonly bool IsEmpty => _final && _length == 0 && _discardedBytes == 0;
+
+    public readonly bool ValueTextEquals(ReadOnlySpan<byte> text) => _reader.ValueTextEquals(text);
+
+    public readonly bool ValueTextEquals(string text) => _reader.ValueTextEquals(text);
+
+    public readonly string? GetString() => _reader.GetString();
+
+    public readonly bool GetBoolean() => _reader.GetBoolean();
+
+    /// <summary>The first bytes of the input, for telling binary files apart from JSON.</summary>
+    public readonly ReadOnlySpan<byte> Head => _discardedBytes == 0 ? _buffer.AsSpan(0, Math.Min(_length, 8)) : [];
+
+    public bool Read()
+    {
+        while (!_reader.Read())
+        {
+            if (_final)
+            {
+                return false;
+            }
+
+            Refill(_reader.BytesConsumed, _reader.CurrentState);
+        }
+
+        return true;
+    }
+
+    /// <summary>Skips the current value (and its children) without holding it in memory.</summary>
+    public void Skip()
+    {
+        if (_reader.TokenType == JsonTokenType.PropertyName)
+        {
+            Read();
+        }
+
+        if (_reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        {
+            return;
+        }
+
+        var depth = _reader.CurrentDepth;
+        if (_reader.TrySkip())
+        {
+            return;
+        }
+
+        while (Read())
+        {
+            if (_reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray && _reader.CurrentDepth == depth)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Inside an array: reads the next element whole. Returns false at the end of the array. <paramref name="line"/> and
+    /// <paramref name="column"/> locate the element for error messages. Non-object elements are returned too; the
+    /// caller decides.
+    /// </summary>
+    public bool TryReadElement(out JsonDocument? element, out long line, out long column)
+    {
+        while (true)
+        {
+            var checkpoint = _reader;
+            if (!_reader.Read())
+            {
+                if (_final)
+                {
+                    element = null;
+                    (line, column) = Position(_length);
+                    return false;
+                }
+
+                Refill(_reader.BytesConsumed, _reader.CurrentState);
+                continue;
+            }
+
+            if (_reader.TokenType == JsonTokenType.EndArray)
+            {
+                element = null;
+                (line, column) = (0, 0);
+                return false;
+            }
+
+            (line, column) = Position((int)_reader.TokenStartIndex);
+            if (JsonDocument.TryParseValue(ref _reader, out element))
+            {
+                return true;
+            }
+
+            // The element does not fit in what is buffered: go back to before it and read more.
+            _reader = checkpoint;
+            Refill(_reader.BytesConsumed, _reader.CurrentState);
+        }
+    }
+
+    /// <summary>1-based line and 0-based byte column of the current token.</summary>
+    public readonly (long Line, long Column) TokenPosition() => Position((int)_reader.TokenStartIndex);
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+    }
+
+    private readonly (long Line, long Column) Position(int offsetInBuffer)
+    {
+        var before = _buffer.AsSpan(0, Math.Min(offsetInBuffer, _length));
+        var lines = before.Count((byte)'\n');
+        var lastNewline = before.LastIndexOf((byte)'\n');
+        var column = lastNewline >= 0 ? offsetInBuffer - lastNewline - 1 : _discardedBytes + offsetInBuffer - _lineStart;
+        return (_discardedLines + lines + 1, column);
+    }
+
+    private void Refill(long consumed, JsonReaderState state)
+    {
+        var used = (int)consumed;
+        var discarded = _buffer.AsSpan(0, used);
+        var lastNewline = discarded.LastIndexOf((byte)'\n');
+        if (lastNewline >= 0)
+        {
+            _discardedLines += discarded.Count((byte)'\n');
+            _lineStart = _discardedBytes + lastNewline + 1;
+        }
+
+        _discardedBytes += used;
+        var keep = _length - used;
+        if (keep == _buffer.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(checked(_buffer.Length * 2));
+            _buffer.AsSpan(used, keep).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = bigger;
+        }
+        else if (keep > 0)
+        {
+            _buffer.AsSpan(used, keep).CopyTo(_buffer);
+        }
+
+        var free = _buffer.AsSpan(keep);
+        var read = _stream.ReadAtLeast(free, free.Length, throwOnEndOfStream: false);
+        _final = read < free.Length;
+        _length = keep + read;
+        _reader = new Utf8JsonReader(_buffer.AsSpan(0, _length), _final, state);
+    }
+}
