@@ -36,8 +36,14 @@ internal ref struct PlanJsonCursor
     /// <summary>True once the whole input has been read into the buffer.</summary>
     public readonly bool AtFinalBlock => _final;
 
-    /// <summary>True when the input has no bytes at all (or only whitespace would be reported by the reader).</summary>
+    /// <summary>True when the input has no bytes at all.</summary>
     public readonly bool IsEmpty => _final && _length == 0 && _discardedBytes == 0;
+
+    /// <summary>True when the whole input is whitespace (or empty).</summary>
+    public readonly bool IsBlank => _final && _discardedBytes == 0 && _buffer.AsSpan(0, _length).TrimStart(" \t\r\n"u8).IsEmpty;
+
+    /// <summary>1-based line and 0-based byte column just past the last byte, once the final block is buffered.</summary>
+    public readonly (long Line, long Column) EndPosition() => Position(_length);
 
     public readonly bool ValueTextEquals(ReadOnlySpan<byte> text) => _reader.ValueTextEquals(text);
 

@@ -49,7 +49,7 @@ internal sealed class ResourceChangeMapper
     public ResourceChange Map(JsonElement element, (ChangeOp Op, ReplaceOrder? Order, string EngineOp) actions, string position)
     {
         var type = OptionalString(element, "type"u8)
-            ?? throw new TerraformShapeException($"{position} has no \"type\"", "every resource change names its resource type");
+            ?? throw new TerraformShapeException($"{position} has no \"type\"", "Every resource change names its resource type; was the file edited by hand?");
         var address = OptionalString(element, "address"u8) ?? ComposeAddress(element, type);
         var deposed = OptionalString(element, "deposed"u8);
         if (deposed is not null)

@@ -40,7 +40,10 @@ public static class TerraformPlanReader
             }
             catch (JsonException e)
             {
-                throw Malformed(sourceName, encoding, cursor.AtFinalBlock, e);
+                // The reader stops at (or one byte before) the end of the data when the JSON is cut off.
+                var end = cursor.AtFinalBlock ? cursor.EndPosition() : default;
+                var atEnd = cursor.AtFinalBlock && e.LineNumber + 1 == end.Line && e.BytePositionInLine >= end.Column - 1;
+                throw Malformed(sourceName, encoding, atEnd, e);
             }
             finally
             {
@@ -56,17 +59,17 @@ public static class TerraformPlanReader
         var cut = detail.IndexOf(" LineNumber:", StringComparison.Ordinal);
         if (cut > 0)
         {
-            detail = detail[..cut].TrimEnd();
+            detail = detail[..cut];
         }
+
+        detail = detail.TrimEnd().TrimEnd('.');
 
         if (encoding != "UTF-8")
         {
             detail += $" (input read as {encoding})";
         }
 
-        var truncated = atEnd && (detail.Contains("end of data", StringComparison.OrdinalIgnoreCase)
-                                  || detail.Contains("depth to be zero", StringComparison.OrdinalIgnoreCase));
-        return truncated
+        return atEnd
             ? new PlanReadException(source, line, e.BytePositionInLine, $"unexpected end of data: the JSON is cut off ({detail})",
                 "The file looks truncated. Write the plan again with `terraform show -json PLANFILE > plan.json` and make sure the command finished", e)
             : new PlanReadException(source, line, e.BytePositionInLine, $"malformed JSON: {detail}", HowToProduce + ", unmodified", e);
@@ -88,12 +91,14 @@ public static class TerraformPlanReader
         public ChangeSet Parse(ref PlanJsonCursor cursor)
         {
             CheckLooksLikeJson(cursor.Head);
-            if (!cursor.Read())
+            if (cursor.IsBlank)
             {
                 throw cursor.IsEmpty
-                    ? new PlanReadException(source, null, null, "the input is empty", HowToProduce)
-                    : new PlanReadException(source, 1, 0, "the input holds only whitespace", HowToProduce);
+                    ? new PlanReadException(source, null, null, "the input is empty (0 bytes)", HowToProduce)
+                    : new PlanReadException(source, null, null, "the input holds only whitespace", HowToProduce);
             }
+
+            cursor.Read();
 
             if (cursor.TokenType != JsonTokenType.StartObject)
             {
@@ -107,11 +112,7 @@ public static class TerraformPlanReader
             }
 
             CheckIsPlan();
-            if (cursor.Read())
-            {
-                var (line, column) = cursor.TokenPosition();
-                throw new PlanReadException(source, line, column, "unexpected data after the end of the plan object", HowToProduce + ": exactly one JSON object");
-            }
+            CheckNothingFollows(ref cursor);
 
             return BuildChangeSet();
         }
@@ -130,6 +131,22 @@ public static class TerraformPlanReader
             {
                 throw new PlanReadException(source, 1, head.Length - first.Length,
                     string.Create(CultureInfo.InvariantCulture, $"not JSON text: the input starts with byte 0x{first[0]:X2}"), HowToProduce);
+            }
+        }
+
+        private void CheckNothingFollows(ref PlanJsonCursor cursor)
+        {
+            try
+            {
+                if (!cursor.Read())
+                {
+                    return;
+                }
+            }
+            catch (JsonException e)
+            {
+                throw new PlanReadException(source, e.LineNumber + 1, e.BytePositionInLine, "unexpected data after the end of the plan object",
+                    HowToProduce + ": exactly one JSON object", e);
             }
         }
 
