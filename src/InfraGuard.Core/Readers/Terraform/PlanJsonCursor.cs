@@ -8,6 +8,18 @@ namespace InfraGuard.Core.Readers.Terraform;
 /// materialised (one resource change); everything else streams through, so memory does not grow with the plan's size.
 /// Also tracks line numbers of discarded bytes so errors can name a line.
 /// </summary>
+internal enum ArrayElement
+{
+    /// <summary>The array ended.</summary>
+    End,
+
+    /// <summary>A resource change with actions <c>["no-op"]</c>, skipped.</summary>
+    NoOp,
+
+    /// <summary>An element parsed whole.</summary>
+    Parsed,
+}
+
 internal ref struct PlanJsonCursor
 {
     private const int InitialBufferSize = 64 * 1024;
@@ -20,6 +32,13 @@ internal ref struct PlanJsonCursor
     private long _discardedBytes;
     private long _lineStart;
     private Utf8JsonReader _reader;
+
+    private enum Scan
+    {
+        NoOp,
+        Other,
+        NeedMore,
+    }
 
     public PlanJsonCursor(Stream utf8)
     {
@@ -100,12 +119,14 @@ internal ref struct PlanJsonCursor
     }
 
     /// <summary>
-    /// Inside an array: reads the next element whole. Returns false at the end of the array. <paramref name="line"/> and
-    /// <paramref name="column"/> locate the element for error messages. Non-object elements are returned too; the
-    /// caller decides.
+    /// Inside an array: reads the next element. A plain <c>["no-op"]</c> resource change is only scanned, never
+    /// materialised (<see cref="ArrayElement.NoOp"/>); any other element is parsed whole into <paramref name="element"/>,
+    /// whose memory is its own (not pooled), so nodes may keep referring to it. <paramref name="line"/> and
+    /// <paramref name="column"/> locate the element for error messages.
     /// </summary>
-    public bool TryReadElement(out JsonDocument? element, out long line, out long column)
+    public ArrayElement ReadElement(out JsonElement element, out long line, out long column)
     {
+        element = default;
         while (true)
         {
             var checkpoint = _reader;
@@ -113,26 +134,30 @@ internal ref struct PlanJsonCursor
             {
                 if (_final)
                 {
-                    element = null;
-                    (line, column) = Position(_length);
-                    return false;
+                    throw new JsonException("Unexpected end of data inside an array");
                 }
 
                 Refill(_reader.BytesConsumed, _reader.CurrentState);
                 continue;
             }
 
+            (line, column) = (0, 0);
             if (_reader.TokenType == JsonTokenType.EndArray)
             {
-                element = null;
-                (line, column) = (0, 0);
-                return false;
+                return ArrayElement.End;
             }
 
             (line, column) = Position((int)_reader.TokenStartIndex);
-            if (JsonDocument.TryParseValue(ref _reader, out element))
+            var scan = _reader.TokenType == JsonTokenType.StartObject ? ScanForNoOp() : Scan.Other;
+            if (scan == Scan.NoOp)
             {
-                return true;
+                return ArrayElement.NoOp;
+            }
+
+            if (scan == Scan.Other && JsonElement.TryParseValue(ref _reader, out var parsed))
+            {
+                element = parsed.Value;
+                return ArrayElement.Parsed;
             }
 
             // The element does not fit in what is buffered: go back to before it and read more.
@@ -140,6 +165,75 @@ internal ref struct PlanJsonCursor
             Refill(_reader.BytesConsumed, _reader.CurrentState);
         }
     }
+
+    // Looks for change.actions == ["no-op"] without importing. On a no-op the real reader moves past the element;
+    // otherwise it stays on the element's start. Stops early as soon as the actions say "not a no-op".
+    private Scan ScanForNoOp()
+    {
+        var probe = _reader;
+        var depth = probe.CurrentDepth;
+        var inChange = false;
+        var noOp = false;
+        while (probe.Read())
+        {
+            var token = probe.TokenType;
+            var tokenDepth = probe.CurrentDepth;
+            if (token == JsonTokenType.EndObject && tokenDepth == depth)
+            {
+                if (noOp)
+                {
+                    _reader = probe;
+                    return Scan.NoOp;
+                }
+
+                return Scan.Other;
+            }
+
+            if (token == JsonTokenType.EndObject && tokenDepth == depth + 1)
+            {
+                inChange = false;
+            }
+
+            if (token != JsonTokenType.PropertyName)
+            {
+                continue;
+            }
+
+            if (tokenDepth == depth + 1)
+            {
+                inChange = probe.ValueTextEquals("change"u8);
+            }
+            else if (inChange && tokenDepth == depth + 2 && probe.ValueTextEquals("actions"u8))
+            {
+                if (!ReadsExactlyNoOp(ref probe))
+                {
+                    return Scan.Other;
+                }
+
+                noOp = true;
+            }
+            else if (inChange && tokenDepth == depth + 2 && probe.ValueTextEquals("importing"u8))
+            {
+                if (!probe.Read())
+                {
+                    return Scan.NeedMore;
+                }
+
+                if (probe.TokenType != JsonTokenType.Null)
+                {
+                    return Scan.Other;
+                }
+            }
+        }
+
+        return Scan.NeedMore;
+    }
+
+    // Reads the actions value; true only for exactly ["no-op"]. Running out of data counts as "not shown to be a no-op".
+    private static bool ReadsExactlyNoOp(ref Utf8JsonReader probe) =>
+        probe.Read() && probe.TokenType == JsonTokenType.StartArray
+        && probe.Read() && probe.TokenType == JsonTokenType.String && probe.ValueTextEquals("no-op"u8)
+        && probe.Read() && probe.TokenType == JsonTokenType.EndArray;
 
     /// <summary>1-based line and 0-based byte column of the current token.</summary>
     public readonly (long Line, long Column) TokenPosition() => Position((int)_reader.TokenStartIndex);

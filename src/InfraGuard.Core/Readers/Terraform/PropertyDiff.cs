@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
@@ -5,12 +6,13 @@ using InfraGuard.Core.Changes;
 namespace InfraGuard.Core.Readers.Terraform;
 
 /// <summary>
-/// Deep diff of two redacted resource values into <see cref="PropertyChange"/>s. Objects are compared key by key and
-/// lists element by element down to <see cref="MaxDepth"/>; below that a changed subtree is one update. A value that
-/// is null or absent counts as absent. Secret markers are compared by their raw values, so a changed secret is reported
-/// (as <c>[secret]</c> → <c>[secret]</c>) and an unchanged one is not.
+/// Deep diff of a resource's raw <c>before</c> and <c>after</c> into <see cref="PropertyChange"/>s. Objects are compared
+/// key by key (a merge over Terraform's sorted keys, a lookup table otherwise) and lists element by element, down to
+/// <see cref="MaxDepth"/>; below that a changed subtree is one update. Null and absent are the same. Comparison uses the
+/// raw values, so a changed secret is reported (as <c>[secret]</c> → <c>[secret]</c>) and an unchanged one is not;
+/// the values put into the changes are redacted by <see cref="ValueRedactor"/>.
 /// </summary>
-internal sealed class PropertyDiff(RedactingValueBuilder values)
+internal sealed class PropertyDiff(ValueRedactor redactor)
 {
     /// <summary>Path depth below which changed subtrees are reported whole.</summary>
     public const int MaxDepth = 8;
@@ -19,174 +21,199 @@ internal sealed class PropertyDiff(RedactingValueBuilder values)
     private readonly List<PropertyChange> _changes = [];
     private IReadOnlyList<string> _replacePaths = [];
 
-    public IReadOnlyList<PropertyChange> Diff(JsonObject? before, JsonObject? after, IReadOnlyList<string> replacePaths)
+    public IReadOnlyList<PropertyChange> Diff(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, IReadOnlyList<string> replacePaths)
     {
         _changes.Clear();
         _replacePaths = replacePaths;
-        DiffObject(before ?? [], after ?? [], depth: 1);
+        DiffObject(before, after, sensitive, unknown, depth: 1);
         return _changes.Count == 0 ? [] : [.. _changes];
     }
 
-    private void DiffNode(JsonNode? before, JsonNode? after, int depth)
+    private void DiffValue(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, bool secretName, int depth)
     {
-        if (before is null && after is null)
+        var beforePresent = !IsNull(before);
+        var afterPresent = !IsNull(after) || unknown.IsSet;
+        if (!beforePresent && !afterPresent)
         {
             return;
         }
 
-        if (before is null)
+        if (!beforePresent || !afterPresent || unknown.IsSet)
         {
-            Emit(PropertyChangeKind.Add, null, after);
+            var kind = !beforePresent ? PropertyChangeKind.Add : !afterPresent ? PropertyChangeKind.Delete : PropertyChangeKind.Update;
+            Emit(kind, before, after, sensitive, unknown, secretName);
         }
-        else if (after is null)
+        else if (sensitive.IsSet || secretName)
         {
-            Emit(PropertyChangeKind.Delete, before, null);
+            if (!Equal(before, after))
+            {
+                Emit(PropertyChangeKind.Update, before, after, sensitive, unknown, secretName);
+            }
         }
-        else if (values.IsUnknownMarker(after) || values.IsUnknownMarker(before))
+        else if (depth < MaxDepth && before.ValueKind == JsonValueKind.Object && after.ValueKind == JsonValueKind.Object)
         {
-            Emit(PropertyChangeKind.Update, before, after);
+            DiffObject(before, after, sensitive, unknown, depth + 1);
         }
-        else if (before is JsonObject beforeObject && after is JsonObject afterObject && depth < MaxDepth)
+        else if (depth < MaxDepth && before.ValueKind == JsonValueKind.Array && after.ValueKind == JsonValueKind.Array)
         {
-            DiffObject(beforeObject, afterObject, depth + 1);
+            DiffArray(before, after, sensitive, unknown, depth + 1);
         }
-        else if (before is JsonArray beforeArray && after is JsonArray afterArray && depth < MaxDepth)
+        else if (!Equal(before, after) || unknown.Any)
         {
-            DiffArray(beforeArray, afterArray, depth + 1);
-        }
-        else if (!Same(before, after))
-        {
-            Emit(PropertyChangeKind.Update, before, after);
+            Emit(PropertyChangeKind.Update, before, after, sensitive, unknown, secretName);
         }
     }
 
-    private void DiffObject(JsonObject before, JsonObject after, int depth)
+    private void DiffObject(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, int depth)
     {
-        foreach (var (key, beforeValue) in before)
+        var beforeObject = before.ValueKind == JsonValueKind.Object;
+        var afterObject = after.ValueKind == JsonValueKind.Object;
+        if (beforeObject && afterObject && !(IsSorted(before) && IsSorted(after)))
         {
-            after.TryGetPropertyValue(key, out var afterValue);
-            _path.Push(key);
-            DiffNode(beforeValue, afterValue, depth);
-            _path.Pop();
+            DiffUnsortedObject(before, after, sensitive, unknown, depth);
+        }
+        else
+        {
+            var beforeItems = beforeObject ? before.EnumerateObject() : default;
+            var afterItems = afterObject ? after.EnumerateObject() : default;
+            var hasBefore = beforeObject && beforeItems.MoveNext();
+            var hasAfter = afterObject && afterItems.MoveNext();
+            while (hasBefore || hasAfter)
+            {
+                var order = !hasBefore ? 1 : !hasAfter ? -1 : Name(beforeItems.Current).SequenceCompareTo(Name(afterItems.Current));
+                if (order == 0)
+                {
+                    Visit(beforeItems.Current, beforeItems.Current.Value, afterItems.Current.Value, sensitive, unknown, depth);
+                    hasBefore = beforeItems.MoveNext();
+                    hasAfter = afterItems.MoveNext();
+                }
+                else if (order < 0)
+                {
+                    Visit(beforeItems.Current, beforeItems.Current.Value, default, sensitive, unknown, depth);
+                    hasBefore = beforeItems.MoveNext();
+                }
+                else
+                {
+                    Visit(afterItems.Current, default, afterItems.Current.Value, sensitive, unknown, depth);
+                    hasAfter = afterItems.MoveNext();
+                }
+            }
         }
 
-        foreach (var (key, afterValue) in after)
+        AddOmittedUnknowns(before, after, unknown);
+    }
+
+    // Hand-written or re-serialised plans may not keep Terraform's sorted key order.
+    private void DiffUnsortedObject(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, int depth)
+    {
+        foreach (var property in before.EnumerateObject())
         {
-            if (!before.ContainsKey(key))
+            after.TryGetProperty(property.Name, out var afterValue);
+            Visit(property, property.Value, afterValue, sensitive, unknown, depth);
+        }
+
+        foreach (var property in after.EnumerateObject())
+        {
+            if (!before.TryGetProperty(property.Name, out _))
             {
-                _path.Push(key);
-                DiffNode(null, afterValue, depth);
+                Visit(property, default, property.Value, sensitive, unknown, depth);
+            }
+        }
+    }
+
+    private void Visit(JsonProperty property, JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, int depth)
+    {
+        _path.Push(property);
+        DiffValue(before, after, sensitive.Child(property), unknown.Child(property), redactor.IsSecretName(property), depth);
+        _path.Pop();
+    }
+
+    // Keys that after omits and before never had, named only by after_unknown.
+    private void AddOmittedUnknowns(JsonElement before, JsonElement after, SensitivityMask unknown)
+    {
+        if (unknown.First.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        foreach (var marker in unknown.First.EnumerateObject())
+        {
+            if (marker.Value.ValueKind == JsonValueKind.True
+                && !(after.ValueKind == JsonValueKind.Object && after.TryGetProperty(marker.Name, out _))
+                && !(before.ValueKind == JsonValueKind.Object && before.TryGetProperty(marker.Name, out _)))
+            {
+                _path.Push(marker);
+                _changes.Add(new PropertyChange(_path.ToString(), PropertyChangeKind.Add, null, JsonValue.Create(Redaction.UnknownMarker), ForcesReplace(_path.ToString())));
                 _path.Pop();
             }
         }
     }
 
-    private void DiffArray(JsonArray before, JsonArray after, int depth)
+    private void DiffArray(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, int depth)
     {
-        var count = Math.Max(before.Count, after.Count);
-        for (var i = 0; i < count; i++)
+        var beforeItems = before.EnumerateArray();
+        var afterItems = after.EnumerateArray();
+        var sensitiveItems = sensitive.EnumerateItems();
+        var unknownItems = unknown.EnumerateItems();
+        var hasBefore = beforeItems.MoveNext();
+        var hasAfter = afterItems.MoveNext();
+        for (var i = 0; hasBefore || hasAfter; i++)
         {
             _path.Push(i);
-            DiffNode(i < before.Count ? before[i] : null, i < after.Count ? after[i] : null, depth);
+            DiffValue(hasBefore ? beforeItems.Current : default, hasAfter ? afterItems.Current : default, sensitiveItems.Next(), unknownItems.Next(), secretName: false, depth);
             _path.Pop();
+            hasBefore = hasBefore && beforeItems.MoveNext();
+            hasAfter = hasAfter && afterItems.MoveNext();
         }
     }
 
-    // Marker-aware deep equality: secrets by raw value, unknowns never equal, primitives by value.
-    private bool Same(JsonNode? before, JsonNode? after)
-    {
-        if (before is null || after is null)
-        {
-            return before is null && after is null;
-        }
-
-        var beforeSecret = values.IsSecretMarker(before, out var beforeRaw);
-        var afterSecret = values.IsSecretMarker(after, out var afterRaw);
-        if (beforeSecret || afterSecret)
-        {
-            return beforeSecret && afterSecret && JsonElement.DeepEquals(beforeRaw, afterRaw);
-        }
-
-        if (values.IsUnknownMarker(before) || values.IsUnknownMarker(after))
-        {
-            return false;
-        }
-
-        switch (before, after)
-        {
-            case (JsonObject b, JsonObject a):
-                if (b.Count != a.Count)
-                {
-                    return false;
-                }
-
-                foreach (var (key, value) in b)
-                {
-                    if (!a.TryGetPropertyValue(key, out var other) || !Same(value, other))
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            case (JsonArray b, JsonArray a):
-                if (b.Count != a.Count)
-                {
-                    return false;
-                }
-
-                for (var i = 0; i < b.Count; i++)
-                {
-                    if (!Same(b[i], a[i]))
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            case (JsonValue b, JsonValue a):
-                return SameValue(b, a);
-            default:
-                return false;
-        }
-    }
-
-    private static bool SameValue(JsonValue before, JsonValue after)
-    {
-        if (before.TryGetValue<string>(out var bs))
-        {
-            return after.TryGetValue<string>(out var s) && string.Equals(bs, s, StringComparison.Ordinal);
-        }
-
-        if (before.TryGetValue<long>(out var bl) && after.TryGetValue<long>(out var al))
-        {
-            return bl == al;
-        }
-
-        if (before.TryGetValue<bool>(out var bb))
-        {
-            return after.TryGetValue<bool>(out var ab) && bb == ab;
-        }
-
-        return JsonNode.DeepEquals(before, after);
-    }
-
-    private void Emit(PropertyChangeKind kind, JsonNode? before, JsonNode? after)
+    private void Emit(PropertyChangeKind kind, JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, bool secretName)
     {
         var path = _path.ToString();
-        var forcesReplace = false;
+        _changes.Add(new PropertyChange(
+            path,
+            kind,
+            redactor.Redact(before, sensitive, default, secretName),
+            redactor.Redact(after, sensitive, unknown, secretName),
+            ForcesReplace(path)));
+    }
+
+    private bool ForcesReplace(string path)
+    {
         foreach (var replacePath in _replacePaths)
         {
             if (PropertyPath.IsSameOrBeneath(path, replacePath) || PropertyPath.IsSameOrBeneath(replacePath, path))
             {
-                forcesReplace = true;
-                break;
+                return true;
             }
         }
 
-        _changes.Add(new PropertyChange(path, kind, Copy(before), Copy(after), forcesReplace));
+        return false;
     }
 
-    // A node has one parent: the change gets its own copy. Marker copies are plain marker strings.
-    private static JsonNode? Copy(JsonNode? node) => node?.DeepClone();
+    private static bool Equal(JsonElement before, JsonElement after) =>
+        JsonMarshal.GetRawUtf8Value(before).SequenceEqual(JsonMarshal.GetRawUtf8Value(after)) || JsonElement.DeepEquals(before, after);
+
+    private static bool IsSorted(JsonElement value)
+    {
+        ReadOnlySpan<byte> previous = default;
+        var first = true;
+        foreach (var property in value.EnumerateObject())
+        {
+            var name = Name(property);
+            if (!first && previous.SequenceCompareTo(name) >= 0)
+            {
+                return false;
+            }
+
+            previous = name;
+            first = false;
+        }
+
+        return true;
+    }
+
+    private static bool IsNull(JsonElement value) => value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined;
+
+    private static ReadOnlySpan<byte> Name(JsonProperty property) => JsonMarshal.GetRawUtf8PropertyName(property);
 }

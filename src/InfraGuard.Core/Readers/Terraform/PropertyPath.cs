@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 
 namespace InfraGuard.Core.Readers.Terraform;
 
@@ -12,9 +13,12 @@ internal sealed class PropertyPath
 
     public int Depth => _segments.Count;
 
-    public void Push(string key) => _segments.Add(new Segment(key, -1));
+    public void Push(string key) => _segments.Add(new Segment(key, default, -1));
 
-    public void Push(int index) => _segments.Add(new Segment(null, index));
+    /// <summary>Pushes a property without allocating its name; the name is read only if the path is formatted.</summary>
+    public void Push(JsonProperty property) => _segments.Add(new Segment(null, property, -2));
+
+    public void Push(int index) => _segments.Add(new Segment(null, default, index));
 
     public void Pop() => _segments.RemoveAt(_segments.Count - 1);
 
@@ -35,7 +39,7 @@ internal sealed class PropertyPath
         var text = new StringBuilder();
         foreach (var step in steps)
         {
-            Append(text, step is int i ? new Segment(null, i) : new Segment((string)step, -1));
+            Append(text, step is int i ? new Segment(null, default, i) : new Segment((string)step, default, -1));
         }
 
         return text.ToString();
@@ -48,6 +52,11 @@ internal sealed class PropertyPath
 
     private static void Append(StringBuilder text, Segment segment)
     {
+        if (segment.Index == -2)
+        {
+            segment = new Segment(segment.Property.Name, default, -1);
+        }
+
         if (segment.Key is null)
         {
             text.Append('[').Append(segment.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(']');
@@ -98,5 +107,5 @@ internal sealed class PropertyPath
         return true;
     }
 
-    private readonly record struct Segment(string? Key, int Index);
+    private readonly record struct Segment(string? Key, JsonProperty Property, int Index);
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
 
 namespace InfraGuard.Core.Readers.Terraform;
@@ -8,12 +9,18 @@ namespace InfraGuard.Core.Readers.Terraform;
 /// Maps one <c>resource_changes[]</c> or <c>resource_drift[]</c> element to a redacted <see cref="ResourceChange"/>.
 /// One instance per read: it keeps caches and scratch space between elements.
 /// </summary>
-internal sealed class ResourceChangeMapper
+internal sealed class ResourceChangeMapper : IDisposable
 {
-    private readonly RedactingValueBuilder _values = new();
+    private readonly ValueRedactor _values;
     private readonly PropertyDiff _diff;
 
-    public ResourceChangeMapper() => _diff = new PropertyDiff(_values);
+    public ResourceChangeMapper()
+    {
+        _values = new ValueRedactor(new SecretNames());
+        _diff = new PropertyDiff(_values);
+    }
+
+    public void Dispose() => _values.Dispose();
 
     /// <summary>Reads only <c>change.actions</c>: enough to count a no-op without building anything.</summary>
     public static (ChangeOp Op, ReplaceOrder? Order, string EngineOp) ReadActions(JsonElement element)
@@ -62,9 +69,12 @@ internal sealed class ResourceChangeMapper
 
         _values.Reset();
         var sensitive = new SensitivityMask(Property(change, "before_sensitive"u8), Property(change, "after_sensitive"u8));
-        var before = _values.BuildRoot(Property(change, "before"u8), sensitive, default);
-        var after = _values.BuildRoot(Property(change, "after"u8), sensitive, new SensitivityMask(Property(change, "after_unknown"u8)));
-        var properties = _diff.Diff(before, after, replacePaths);
+        var unknown = new SensitivityMask(Property(change, "after_unknown"u8));
+        var rawBefore = Property(change, "before"u8);
+        var rawAfter = Property(change, "after"u8);
+        var before = Root(rawBefore, sensitive, default);
+        var after = Root(rawAfter, sensitive, unknown);
+        var properties = _diff.Diff(rawBefore, rawAfter, sensitive, unknown, replacePaths);
 
         return new ResourceChange
         {
@@ -83,6 +93,9 @@ internal sealed class ResourceChangeMapper
             SensitivePaths = _values.SensitivePaths.Count == 0 ? [] : [.. _values.SensitivePaths],
         };
     }
+
+    private JsonObject? Root(JsonElement value, SensitivityMask sensitive, SensitivityMask unknown) =>
+        value.ValueKind == JsonValueKind.Object ? _values.RedactRoot(value, sensitive, unknown) : null;
 
     private static string? ImpliedReason(JsonElement change, string? deposed)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace InfraGuard.Core.Readers.Terraform;
@@ -24,29 +25,74 @@ internal readonly struct SensitivityMask
     /// <summary>Nothing at or below this position is marked.</summary>
     public bool IsEmpty => !HasChildren(_first) && !HasChildren(_second) && !IsSet;
 
-    public SensitivityMask Child(string key) => IsSet ? this : new SensitivityMask(Child(_first, key), Child(_second, key));
-
-    /// <summary>Keys marked at this position (object markers only); used to add unknown keys absent from a value.</summary>
-    public IEnumerable<string> MarkedKeys()
+    /// <summary>The mask for a property of the value (matched by name; escaped names are compared unescaped).</summary>
+    public SensitivityMask Child(JsonProperty property)
     {
-        if (_first.ValueKind == JsonValueKind.Object)
+        if (IsSet)
         {
-            foreach (var property in _first.EnumerateObject())
-            {
-                if (property.Value.ValueKind == JsonValueKind.True)
-                {
-                    yield return property.Name;
-                }
-            }
+            return this;
         }
+
+        if (IsEmpty)
+        {
+            return default;
+        }
+
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        return raw.Contains((byte)'\\')
+            ? Child(property.Name)
+            : new SensitivityMask(Child(_first, raw), Child(_second, raw));
     }
+
+    public SensitivityMask Child(string key) =>
+        IsSet ? this : IsEmpty ? default : new SensitivityMask(Child(_first, key), Child(_second, key));
+
+    /// <summary>True when some position at or below this one is marked (a <c>true</c> somewhere).</summary>
+    public bool Any => IsSet || AnyTrue(_first) || AnyTrue(_second);
+
+    /// <summary>The first marker tree at this position (used to find unknown keys absent from a value).</summary>
+    public JsonElement First => _first;
 
     public Items EnumerateItems() => new(this);
 
     private static bool HasChildren(JsonElement marker) => marker.ValueKind is JsonValueKind.Object or JsonValueKind.Array;
 
+    private static JsonElement Child(JsonElement marker, ReadOnlySpan<byte> key) =>
+        marker.ValueKind == JsonValueKind.Object && marker.TryGetProperty(key, out var child) ? child : default;
+
     private static JsonElement Child(JsonElement marker, string key) =>
         marker.ValueKind == JsonValueKind.Object && marker.TryGetProperty(key, out var child) ? child : default;
+
+    private static bool AnyTrue(JsonElement marker)
+    {
+        switch (marker.ValueKind)
+        {
+            case JsonValueKind.True:
+                return true;
+            case JsonValueKind.Object:
+                foreach (var property in marker.EnumerateObject())
+                {
+                    if (AnyTrue(property.Value))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case JsonValueKind.Array:
+                foreach (var item in marker.EnumerateArray())
+                {
+                    if (AnyTrue(item))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
 
     /// <summary>Walks an array marker in step with the array value (indexing a JsonElement array is not O(1)).</summary>
     public struct Items

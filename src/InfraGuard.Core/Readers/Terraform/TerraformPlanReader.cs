@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Unicode;
 using System.Text.Json;
 using InfraGuard.Core.Changes;
 
@@ -36,7 +38,8 @@ public static class TerraformPlanReader
             var cursor = new PlanJsonCursor(utf8);
             try
             {
-                return new PlanParser(sourceName).Parse(ref cursor);
+                using var parser = new PlanParser(sourceName);
+                return parser.Parse(ref cursor);
             }
             catch (JsonException e)
             {
@@ -76,7 +79,7 @@ public static class TerraformPlanReader
     }
 
     /// <summary>The state of one read; a class so the ref-struct cursor is the only thing passed by ref.</summary>
-    private sealed class PlanParser(string source)
+    private sealed class PlanParser(string source) : IDisposable
     {
         private readonly ResourceChangeMapper _mapper = new();
         private readonly List<ResourceChange> _changes = [];
@@ -87,6 +90,8 @@ public static class TerraformPlanReader
         private bool? _errored;
         private bool? _complete;
         private bool? _applyable;
+
+        public void Dispose() => _mapper.Dispose();
 
         public ChangeSet Parse(ref PlanJsonCursor cursor)
         {
@@ -235,42 +240,59 @@ public static class TerraformPlanReader
             }
 
             var index = 0;
-            while (cursor.TryReadElement(out var document, out var line, out var column))
+            ArrayElement kind;
+            while ((kind = cursor.ReadElement(out var element, out var line, out var column)) != ArrayElement.End)
             {
-                using (document)
+                if (kind == ArrayElement.NoOp)
                 {
-                    var position = string.Create(CultureInfo.InvariantCulture, $"{section}[{index}]");
-                    var element = document!.RootElement;
-                    if (element.ValueKind != JsonValueKind.Object)
+                    if (count)
                     {
-                        throw new PlanReadException(source, line, column, $"{position} is {element.ValueKind.ToString().ToLowerInvariant()}, not an object", "Each resource change is a JSON object with \"address\", \"type\" and \"change\"");
+                        _counts[ChangeOp.Same]++;
                     }
-
-                    try
-                    {
-                        var actions = ResourceChangeMapper.ReadActions(element);
-                        if (count)
-                        {
-                            _counts[actions.Op]++;
-                        }
-
-                        if (actions.Op != ChangeOp.Same)
-                        {
-                            into.Add(_mapper.Map(element, actions, position));
-                        }
-                    }
-                    catch (TerraformShapeException e)
-                    {
-                        throw new PlanReadException(source, line, column, e.Problem, e.Expected, e);
-                    }
-                    catch (InvalidOperationException e)
-                    {
-                        // GetString on a string that is not valid UTF-8.
-                        throw new PlanReadException(source, line, column, $"{position} holds text that is not valid UTF-8", HowToProduce + ", in UTF-8 or UTF-16 with a byte order mark", e);
-                    }
+                }
+                else
+                {
+                    ReadChange(element, string.Create(CultureInfo.InvariantCulture, $"{section}[{index}]"), line, column, into, count);
                 }
 
                 index++;
+            }
+        }
+
+        private void ReadChange(JsonElement element, string position, long line, long column, List<ResourceChange> into, bool count)
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                throw new PlanReadException(source, line, column, $"{position} is {element.ValueKind.ToString().ToLowerInvariant()}, not an object", "Each resource change is a JSON object with \"address\", \"type\" and \"change\"");
+            }
+
+            // Nodes read the element lazily, so invalid UTF-8 must be caught here, not when someone reads a value.
+            if (!Utf8.IsValid(JsonMarshal.GetRawUtf8Value(element)))
+            {
+                throw new PlanReadException(source, line, column, $"{position} holds text that is not valid UTF-8", HowToProduce + ", in UTF-8 or UTF-16 with a byte order mark");
+            }
+
+            try
+            {
+                var actions = ResourceChangeMapper.ReadActions(element);
+                if (count)
+                {
+                    _counts[actions.Op]++;
+                }
+
+                if (actions.Op != ChangeOp.Same)
+                {
+                    into.Add(_mapper.Map(element, actions, position));
+                }
+            }
+            catch (TerraformShapeException e)
+            {
+                throw new PlanReadException(source, line, column, e.Problem, e.Expected, e);
+            }
+            catch (InvalidOperationException e)
+            {
+                // GetString on a string that is not valid UTF-8.
+                throw new PlanReadException(source, line, column, $"{position} holds text that is not valid UTF-8", HowToProduce + ", in UTF-8 or UTF-16 with a byte order mark", e);
             }
         }
 
