@@ -121,10 +121,10 @@ internal ref struct PlanJsonCursor
     /// <summary>
     /// Inside an array: reads the next element. A plain <c>["no-op"]</c> resource change is only scanned, never
     /// materialised (<see cref="ArrayElement.NoOp"/>); any other element is parsed whole into <paramref name="element"/>,
-    /// whose memory is its own (not pooled), so nodes may keep referring to it. <paramref name="line"/> and
-    /// <paramref name="column"/> locate the element for error messages.
+    /// whose memory is its own (not pooled), so nodes may keep referring to it. <paramref name="start"/> locates the
+    /// element for <see cref="PositionAt"/>.
     /// </summary>
-    public ArrayElement ReadElement(out JsonElement element, out long line, out long column)
+    public ArrayElement ReadElement(out JsonElement element, out int start)
     {
         element = default;
         while (true)
@@ -141,13 +141,12 @@ internal ref struct PlanJsonCursor
                 continue;
             }
 
-            (line, column) = (0, 0);
+            start = (int)_reader.TokenStartIndex;
             if (_reader.TokenType == JsonTokenType.EndArray)
             {
                 return ArrayElement.End;
             }
 
-            (line, column) = Position((int)_reader.TokenStartIndex);
             var scan = _reader.TokenType == JsonTokenType.StartObject ? ScanForNoOp() : Scan.Other;
             if (scan == Scan.NoOp)
             {
@@ -237,6 +236,9 @@ internal ref struct PlanJsonCursor
 
     /// <summary>1-based line and 0-based byte column of the current token.</summary>
     public readonly (long Line, long Column) TokenPosition() => Position((int)_reader.TokenStartIndex);
+
+    /// <summary>Line and column of a buffer offset returned by <see cref="ReadElement"/> (valid until the next read).</summary>
+    public readonly (long Line, long Column) PositionAt(int start) => Position(start);
 
     public void Dispose()
     {

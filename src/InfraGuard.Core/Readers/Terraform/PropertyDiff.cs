@@ -103,22 +103,35 @@ internal sealed class PropertyDiff(ValueRedactor redactor)
         AddOmittedUnknowns(before, after, unknown);
     }
 
-    // Hand-written or re-serialised plans may not keep Terraform's sorted key order.
+    // Hand-written or re-serialised plans may not keep Terraform's sorted key order: match names by scanning
+    // (objects are small; comparing raw UTF-8 names allocates nothing).
     private void DiffUnsortedObject(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, int depth)
     {
         foreach (var property in before.EnumerateObject())
         {
-            after.TryGetProperty(property.Name, out var afterValue);
-            Visit(property, property.Value, afterValue, sensitive, unknown, depth);
+            Visit(property, property.Value, Find(after, Name(property)), sensitive, unknown, depth);
         }
 
         foreach (var property in after.EnumerateObject())
         {
-            if (!before.TryGetProperty(property.Name, out _))
+            if (Find(before, Name(property)).ValueKind == JsonValueKind.Undefined)
             {
                 Visit(property, default, property.Value, sensitive, unknown, depth);
             }
         }
+    }
+
+    private static JsonElement Find(JsonElement value, ReadOnlySpan<byte> rawName)
+    {
+        foreach (var property in value.EnumerateObject())
+        {
+            if (Name(property).SequenceEqual(rawName))
+            {
+                return property.Value;
+            }
+        }
+
+        return default;
     }
 
     private void Visit(JsonProperty property, JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, int depth)

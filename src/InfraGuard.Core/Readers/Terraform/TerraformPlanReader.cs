@@ -19,6 +19,12 @@ namespace InfraGuard.Core.Readers.Terraform;
 /// <see cref="Redaction.SecretMarker"/>; values marked in <c>after_unknown</c> become <see cref="Redaction.UnknownMarker"/>.
 /// <c>resource_drift</c> goes to <see cref="ChangeSet.Drift"/> and never into <see cref="ChangeSet.Changes"/> or
 /// <see cref="ChangeSet.Counts"/>.</para>
+/// <para>Mapping: <c>actions</c> as in <see cref="TerraformActions"/> (unknown lists are <see cref="ChangeOp.Unknown"/>);
+/// <c>["no-op"]</c> with <c>importing</c> is <see cref="ChangeOp.Import"/>; a <c>deposed</c> object's address is
+/// <c>ADDRESS (deposed object KEY)</c>; <c>action_reason</c> becomes <see cref="ResourceChange.Reason"/>;
+/// <c>replace_paths</c> become <see cref="ResourceChange.ReplaceReasons"/> and mark matching property changes
+/// <see cref="PropertyChange.ForcesReplace"/>. <see cref="ChangeSet.Counts"/> has an entry for every op (zero when absent).
+/// <c>errored: true</c>, <c>complete: false</c>, or <c>applyable: false</c> on a plan with changes make the set incomplete.</para>
 /// </remarks>
 public static class TerraformPlanReader
 {
@@ -241,7 +247,7 @@ public static class TerraformPlanReader
 
             var index = 0;
             ArrayElement kind;
-            while ((kind = cursor.ReadElement(out var element, out var line, out var column)) != ArrayElement.End)
+            while ((kind = cursor.ReadElement(out var element, out var start)) != ArrayElement.End)
             {
                 if (kind == ArrayElement.NoOp)
                 {
@@ -252,47 +258,44 @@ public static class TerraformPlanReader
                 }
                 else
                 {
-                    ReadChange(element, string.Create(CultureInfo.InvariantCulture, $"{section}[{index}]"), line, column, into, count);
+                    try
+                    {
+                        ReadChange(element, section, index, into, count);
+                    }
+                    catch (TerraformShapeException e)
+                    {
+                        var (line, column) = cursor.PositionAt(start);
+                        throw new PlanReadException(source, line, column, e.Problem, e.Expected, e);
+                    }
                 }
 
                 index++;
             }
         }
 
-        private void ReadChange(JsonElement element, string position, long line, long column, List<ResourceChange> into, bool count)
+        private void ReadChange(JsonElement element, string section, int index, List<ResourceChange> into, bool count)
         {
+            var position = string.Create(CultureInfo.InvariantCulture, $"{section}[{index}]");
             if (element.ValueKind != JsonValueKind.Object)
             {
-                throw new PlanReadException(source, line, column, $"{position} is {element.ValueKind.ToString().ToLowerInvariant()}, not an object", "Each resource change is a JSON object with \"address\", \"type\" and \"change\"");
+                throw new TerraformShapeException($"{position} is {element.ValueKind.ToString().ToLowerInvariant()}, not an object", "Each resource change is a JSON object with \"address\", \"type\" and \"change\"");
             }
 
             // Nodes read the element lazily, so invalid UTF-8 must be caught here, not when someone reads a value.
             if (!Utf8.IsValid(JsonMarshal.GetRawUtf8Value(element)))
             {
-                throw new PlanReadException(source, line, column, $"{position} holds text that is not valid UTF-8", HowToProduce + ", in UTF-8 or UTF-16 with a byte order mark");
+                throw new TerraformShapeException($"{position} holds text that is not valid UTF-8", HowToProduce + ", in UTF-8 or UTF-16 with a byte order mark");
             }
 
-            try
+            var actions = ResourceChangeMapper.ReadActions(element);
+            if (count)
             {
-                var actions = ResourceChangeMapper.ReadActions(element);
-                if (count)
-                {
-                    _counts[actions.Op]++;
-                }
+                _counts[actions.Op]++;
+            }
 
-                if (actions.Op != ChangeOp.Same)
-                {
-                    into.Add(_mapper.Map(element, actions, position));
-                }
-            }
-            catch (TerraformShapeException e)
+            if (actions.Op != ChangeOp.Same)
             {
-                throw new PlanReadException(source, line, column, e.Problem, e.Expected, e);
-            }
-            catch (InvalidOperationException e)
-            {
-                // GetString on a string that is not valid UTF-8.
-                throw new PlanReadException(source, line, column, $"{position} holds text that is not valid UTF-8", HowToProduce + ", in UTF-8 or UTF-16 with a byte order mark", e);
+                into.Add(_mapper.Map(element, actions, position));
             }
         }
 
