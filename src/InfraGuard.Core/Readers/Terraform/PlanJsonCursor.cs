@@ -1,0 +1,289 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace InfraGuard.Core.Readers.Terraform;
+
+/// <summary>
+/// A <see cref="Utf8JsonReader"/> over a refillable buffer. The buffer only has to hold the biggest single value that is
+/// materialised (one resource change); everything else streams through, so memory does not grow with the plan's size.
+/// Also tracks line numbers of discarded bytes so errors can name a line.
+/// </summary>
+internal enum ArrayElement
+{
+    /// <summary>The array ended.</summary>
+    End,
+
+    /// <summary>A resource change with actions <c>["no-op"]</c>, skipped.</summary>
+    NoOp,
+
+    /// <summary>An element parsed whole.</summary>
+    Parsed,
+}
+
+internal ref struct PlanJsonCursor
+{
+    private const int InitialBufferSize = 64 * 1024;
+
+    private readonly Stream _stream;
+    private byte[] _buffer;
+    private int _length;
+    private bool _final;
+    private long _discardedLines;
+    private long _discardedBytes;
+    private long _lineStart;
+    private Utf8JsonReader _reader;
+
+    private enum Scan
+    {
+        NoOp,
+        Other,
+        NeedMore,
+    }
+
+    public PlanJsonCursor(Stream utf8)
+    {
+        _stream = utf8;
+        _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+        _reader = new Utf8JsonReader([], isFinalBlock: false, default);
+        Refill(0, default);
+    }
+
+    public readonly JsonTokenType TokenType => _reader.TokenType;
+
+    public readonly int CurrentDepth => _reader.CurrentDepth;
+
+    /// <summary>True once the whole input has been read into the buffer.</summary>
+    public readonly bool AtFinalBlock => _final;
+
+    /// <summary>True when the input has no bytes at all.</summary>
+    public readonly bool IsEmpty => _final && _length == 0 && _discardedBytes == 0;
+
+    /// <summary>True when the whole input is whitespace (or empty).</summary>
+    public readonly bool IsBlank => _final && _discardedBytes == 0 && _buffer.AsSpan(0, _length).TrimStart(" \t\r\n"u8).IsEmpty;
+
+    /// <summary>1-based line and 0-based byte column just past the last byte, once the final block is buffered.</summary>
+    public readonly (long Line, long Column) EndPosition() => Position(_length);
+
+    public readonly bool ValueTextEquals(ReadOnlySpan<byte> text) => _reader.ValueTextEquals(text);
+
+    public readonly bool ValueTextEquals(string text) => _reader.ValueTextEquals(text);
+
+    public readonly string? GetString() => _reader.GetString();
+
+    public readonly bool GetBoolean() => _reader.GetBoolean();
+
+    /// <summary>The first bytes of the input, for telling binary files apart from JSON.</summary>
+    public readonly ReadOnlySpan<byte> Head => _discardedBytes == 0 ? _buffer.AsSpan(0, Math.Min(_length, 8)) : [];
+
+    public bool Read()
+    {
+        while (!_reader.Read())
+        {
+            if (_final)
+            {
+                return false;
+            }
+
+            Refill(_reader.BytesConsumed, _reader.CurrentState);
+        }
+
+        return true;
+    }
+
+    /// <summary>Skips the current value (and its children) without holding it in memory.</summary>
+    public void Skip()
+    {
+        if (_reader.TokenType == JsonTokenType.PropertyName)
+        {
+            Read();
+        }
+
+        if (_reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        {
+            return;
+        }
+
+        var depth = _reader.CurrentDepth;
+        if (_reader.TrySkip())
+        {
+            return;
+        }
+
+        while (Read())
+        {
+            if (_reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray && _reader.CurrentDepth == depth)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Inside an array: reads the next element. A plain <c>["no-op"]</c> resource change is only scanned, never
+    /// materialised (<see cref="ArrayElement.NoOp"/>); any other element is parsed whole into <paramref name="element"/>,
+    /// whose memory is its own (not pooled), so nodes may keep referring to it. <paramref name="start"/> locates the
+    /// element for <see cref="PositionAt"/>.
+    /// </summary>
+    public ArrayElement ReadElement(out JsonElement element, out int start)
+    {
+        element = default;
+        while (true)
+        {
+            var checkpoint = _reader;
+            if (!_reader.Read())
+            {
+                if (_final)
+                {
+                    throw new JsonException("Unexpected end of data inside an array");
+                }
+
+                Refill(_reader.BytesConsumed, _reader.CurrentState);
+                continue;
+            }
+
+            start = (int)_reader.TokenStartIndex;
+            if (_reader.TokenType == JsonTokenType.EndArray)
+            {
+                return ArrayElement.End;
+            }
+
+            var scan = _reader.TokenType == JsonTokenType.StartObject ? ScanForNoOp() : Scan.Other;
+            if (scan == Scan.NoOp)
+            {
+                return ArrayElement.NoOp;
+            }
+
+            if (scan == Scan.Other && JsonElement.TryParseValue(ref _reader, out var parsed))
+            {
+                element = parsed.Value;
+                return ArrayElement.Parsed;
+            }
+
+            // The element does not fit in what is buffered: go back to before it and read more.
+            _reader = checkpoint;
+            Refill(_reader.BytesConsumed, _reader.CurrentState);
+        }
+    }
+
+    // Looks for change.actions == ["no-op"] without importing. On a no-op the real reader moves past the element;
+    // otherwise it stays on the element's start. Stops early as soon as the actions say "not a no-op".
+    private Scan ScanForNoOp()
+    {
+        var probe = _reader;
+        var depth = probe.CurrentDepth;
+        var inChange = false;
+        var noOp = false;
+        while (probe.Read())
+        {
+            var token = probe.TokenType;
+            var tokenDepth = probe.CurrentDepth;
+            if (token == JsonTokenType.EndObject && tokenDepth == depth)
+            {
+                if (noOp)
+                {
+                    _reader = probe;
+                    return Scan.NoOp;
+                }
+
+                return Scan.Other;
+            }
+
+            if (token == JsonTokenType.EndObject && tokenDepth == depth + 1)
+            {
+                inChange = false;
+            }
+
+            if (token != JsonTokenType.PropertyName)
+            {
+                continue;
+            }
+
+            if (tokenDepth == depth + 1)
+            {
+                inChange = probe.ValueTextEquals("change"u8);
+            }
+            else if (inChange && tokenDepth == depth + 2 && probe.ValueTextEquals("actions"u8))
+            {
+                if (!ReadsExactlyNoOp(ref probe))
+                {
+                    return Scan.Other;
+                }
+
+                noOp = true;
+            }
+            else if (inChange && tokenDepth == depth + 2 && probe.ValueTextEquals("importing"u8))
+            {
+                if (!probe.Read())
+                {
+                    return Scan.NeedMore;
+                }
+
+                if (probe.TokenType != JsonTokenType.Null)
+                {
+                    return Scan.Other;
+                }
+            }
+        }
+
+        return Scan.NeedMore;
+    }
+
+    // Reads the actions value; true only for exactly ["no-op"]. Running out of data counts as "not shown to be a no-op".
+    private static bool ReadsExactlyNoOp(ref Utf8JsonReader probe) =>
+        probe.Read() && probe.TokenType == JsonTokenType.StartArray
+        && probe.Read() && probe.TokenType == JsonTokenType.String && probe.ValueTextEquals("no-op"u8)
+        && probe.Read() && probe.TokenType == JsonTokenType.EndArray;
+
+    /// <summary>1-based line and 0-based byte column of the current token.</summary>
+    public readonly (long Line, long Column) TokenPosition() => Position((int)_reader.TokenStartIndex);
+
+    /// <summary>Line and column of a buffer offset returned by <see cref="ReadElement"/> (valid until the next read).</summary>
+    public readonly (long Line, long Column) PositionAt(int start) => Position(start);
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+    }
+
+    private readonly (long Line, long Column) Position(int offsetInBuffer)
+    {
+        var before = _buffer.AsSpan(0, Math.Min(offsetInBuffer, _length));
+        var lines = before.Count((byte)'\n');
+        var lastNewline = before.LastIndexOf((byte)'\n');
+        var column = lastNewline >= 0 ? offsetInBuffer - lastNewline - 1 : _discardedBytes + offsetInBuffer - _lineStart;
+        return (_discardedLines + lines + 1, column);
+    }
+
+    private void Refill(long consumed, JsonReaderState state)
+    {
+        var used = (int)consumed;
+        var discarded = _buffer.AsSpan(0, used);
+        var lastNewline = discarded.LastIndexOf((byte)'\n');
+        if (lastNewline >= 0)
+        {
+            _discardedLines += discarded.Count((byte)'\n');
+            _lineStart = _discardedBytes + lastNewline + 1;
+        }
+
+        _discardedBytes += used;
+        var keep = _length - used;
+        if (keep == _buffer.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(checked(_buffer.Length * 2));
+            _buffer.AsSpan(used, keep).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = bigger;
+        }
+        else if (keep > 0)
+        {
+            _buffer.AsSpan(used, keep).CopyTo(_buffer);
+        }
+
+        var free = _buffer.AsSpan(keep);
+        var read = _stream.ReadAtLeast(free, free.Length, throwOnEndOfStream: false);
+        _final = read < free.Length;
+        _length = keep + read;
+        _reader = new Utf8JsonReader(_buffer.AsSpan(0, _length), _final, state);
+    }
+}

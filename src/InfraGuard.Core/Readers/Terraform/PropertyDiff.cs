@@ -1,0 +1,232 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using InfraGuard.Core.Changes;
+
+namespace InfraGuard.Core.Readers.Terraform;
+
+/// <summary>
+/// Deep diff of a resource's raw <c>before</c> and <c>after</c> into <see cref="PropertyChange"/>s. Objects are compared
+/// key by key (a merge over Terraform's sorted keys, a lookup table otherwise) and lists element by element, down to
+/// <see cref="MaxDepth"/>; below that a changed subtree is one update. Null and absent are the same. Comparison uses the
+/// raw values, so a changed secret is reported (as <c>[secret]</c> → <c>[secret]</c>) and an unchanged one is not;
+/// the values put into the changes are redacted by <see cref="ValueRedactor"/>.
+/// </summary>
+internal sealed class PropertyDiff(ValueRedactor redactor)
+{
+    /// <summary>Path depth below which changed subtrees are reported whole.</summary>
+    public const int MaxDepth = 8;
+
+    private readonly PropertyPath _path = new();
+    private readonly List<PropertyChange> _changes = [];
+    private IReadOnlyList<string> _replacePaths = [];
+
+    public IReadOnlyList<PropertyChange> Diff(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, IReadOnlyList<string> replacePaths)
+    {
+        _changes.Clear();
+        _replacePaths = replacePaths;
+        DiffObject(before, after, sensitive, unknown, depth: 1);
+        return _changes.Count == 0 ? [] : [.. _changes];
+    }
+
+    private void DiffValue(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, bool secretName, int depth)
+    {
+        var beforePresent = !IsNull(before);
+        var afterPresent = !IsNull(after) || unknown.IsSet;
+        if (!beforePresent && !afterPresent)
+        {
+            return;
+        }
+
+        if (!beforePresent || !afterPresent || unknown.IsSet)
+        {
+            var kind = !beforePresent ? PropertyChangeKind.Add : !afterPresent ? PropertyChangeKind.Delete : PropertyChangeKind.Update;
+            Emit(kind, before, after, sensitive, unknown, secretName);
+        }
+        else if (sensitive.IsSet || secretName)
+        {
+            if (!Equal(before, after))
+            {
+                Emit(PropertyChangeKind.Update, before, after, sensitive, unknown, secretName);
+            }
+        }
+        else if (depth < MaxDepth && before.ValueKind == JsonValueKind.Object && after.ValueKind == JsonValueKind.Object)
+        {
+            DiffObject(before, after, sensitive, unknown, depth + 1);
+        }
+        else if (depth < MaxDepth && before.ValueKind == JsonValueKind.Array && after.ValueKind == JsonValueKind.Array)
+        {
+            DiffArray(before, after, sensitive, unknown, depth + 1);
+        }
+        else if (!Equal(before, after) || unknown.Any)
+        {
+            Emit(PropertyChangeKind.Update, before, after, sensitive, unknown, secretName);
+        }
+    }
+
+    private void DiffObject(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, int depth)
+    {
+        var beforeObject = before.ValueKind == JsonValueKind.Object;
+        var afterObject = after.ValueKind == JsonValueKind.Object;
+        if (beforeObject && afterObject && !(IsSorted(before) && IsSorted(after)))
+        {
+            DiffUnsortedObject(before, after, sensitive, unknown, depth);
+        }
+        else
+        {
+            var beforeItems = beforeObject ? before.EnumerateObject() : default;
+            var afterItems = afterObject ? after.EnumerateObject() : default;
+            var hasBefore = beforeObject && beforeItems.MoveNext();
+            var hasAfter = afterObject && afterItems.MoveNext();
+            while (hasBefore || hasAfter)
+            {
+                var order = !hasBefore ? 1 : !hasAfter ? -1 : Name(beforeItems.Current).SequenceCompareTo(Name(afterItems.Current));
+                if (order == 0)
+                {
+                    Visit(beforeItems.Current, beforeItems.Current.Value, afterItems.Current.Value, sensitive, unknown, depth);
+                    hasBefore = beforeItems.MoveNext();
+                    hasAfter = afterItems.MoveNext();
+                }
+                else if (order < 0)
+                {
+                    Visit(beforeItems.Current, beforeItems.Current.Value, default, sensitive, unknown, depth);
+                    hasBefore = beforeItems.MoveNext();
+                }
+                else
+                {
+                    Visit(afterItems.Current, default, afterItems.Current.Value, sensitive, unknown, depth);
+                    hasAfter = afterItems.MoveNext();
+                }
+            }
+        }
+
+        AddOmittedUnknowns(before, after, unknown);
+    }
+
+    // Hand-written or re-serialised plans may not keep Terraform's sorted key order: match names by scanning
+    // (objects are small; comparing raw UTF-8 names allocates nothing).
+    private void DiffUnsortedObject(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, int depth)
+    {
+        foreach (var property in before.EnumerateObject())
+        {
+            Visit(property, property.Value, Find(after, Name(property)), sensitive, unknown, depth);
+        }
+
+        foreach (var property in after.EnumerateObject())
+        {
+            if (Find(before, Name(property)).ValueKind == JsonValueKind.Undefined)
+            {
+                Visit(property, default, property.Value, sensitive, unknown, depth);
+            }
+        }
+    }
+
+    private static JsonElement Find(JsonElement value, ReadOnlySpan<byte> rawName)
+    {
+        foreach (var property in value.EnumerateObject())
+        {
+            if (Name(property).SequenceEqual(rawName))
+            {
+                return property.Value;
+            }
+        }
+
+        return default;
+    }
+
+    private void Visit(JsonProperty property, JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, int depth)
+    {
+        _path.Push(property);
+        DiffValue(before, after, sensitive.Child(property), unknown.Child(property), redactor.IsSecretName(property), depth);
+        _path.Pop();
+    }
+
+    // Keys that after omits and before never had, named only by after_unknown.
+    private void AddOmittedUnknowns(JsonElement before, JsonElement after, SensitivityMask unknown)
+    {
+        if (unknown.First.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        foreach (var marker in unknown.First.EnumerateObject())
+        {
+            if (marker.Value.ValueKind == JsonValueKind.True
+                && !(after.ValueKind == JsonValueKind.Object && after.TryGetProperty(marker.Name, out _))
+                && !(before.ValueKind == JsonValueKind.Object && before.TryGetProperty(marker.Name, out _)))
+            {
+                _path.Push(marker);
+                _changes.Add(new PropertyChange(_path.ToString(), PropertyChangeKind.Add, null, JsonValue.Create(Redaction.UnknownMarker), ForcesReplace(_path.ToString())));
+                _path.Pop();
+            }
+        }
+    }
+
+    private void DiffArray(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, int depth)
+    {
+        var beforeItems = before.EnumerateArray();
+        var afterItems = after.EnumerateArray();
+        var sensitiveItems = sensitive.EnumerateItems();
+        var unknownItems = unknown.EnumerateItems();
+        var hasBefore = beforeItems.MoveNext();
+        var hasAfter = afterItems.MoveNext();
+        for (var i = 0; hasBefore || hasAfter; i++)
+        {
+            _path.Push(i);
+            DiffValue(hasBefore ? beforeItems.Current : default, hasAfter ? afterItems.Current : default, sensitiveItems.Next(), unknownItems.Next(), secretName: false, depth);
+            _path.Pop();
+            hasBefore = hasBefore && beforeItems.MoveNext();
+            hasAfter = hasAfter && afterItems.MoveNext();
+        }
+    }
+
+    private void Emit(PropertyChangeKind kind, JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, bool secretName)
+    {
+        var path = _path.ToString();
+        _changes.Add(new PropertyChange(
+            path,
+            kind,
+            redactor.Redact(before, sensitive, default, secretName),
+            redactor.Redact(after, sensitive, unknown, secretName),
+            ForcesReplace(path)));
+    }
+
+    private bool ForcesReplace(string path)
+    {
+        foreach (var replacePath in _replacePaths)
+        {
+            if (PropertyPath.IsSameOrBeneath(path, replacePath) || PropertyPath.IsSameOrBeneath(replacePath, path))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Equal(JsonElement before, JsonElement after) =>
+        JsonMarshal.GetRawUtf8Value(before).SequenceEqual(JsonMarshal.GetRawUtf8Value(after)) || JsonElement.DeepEquals(before, after);
+
+    private static bool IsSorted(JsonElement value)
+    {
+        ReadOnlySpan<byte> previous = default;
+        var first = true;
+        foreach (var property in value.EnumerateObject())
+        {
+            var name = Name(property);
+            if (!first && previous.SequenceCompareTo(name) >= 0)
+            {
+                return false;
+            }
+
+            previous = name;
+            first = false;
+        }
+
+        return true;
+    }
+
+    private static bool IsNull(JsonElement value) => value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined;
+
+    private static ReadOnlySpan<byte> Name(JsonProperty property) => JsonMarshal.GetRawUtf8PropertyName(property);
+}

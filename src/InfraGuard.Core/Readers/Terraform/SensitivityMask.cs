@@ -1,0 +1,139 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace InfraGuard.Core.Readers.Terraform;
+
+/// <summary>
+/// A position inside one or two Terraform marker trees (<c>before_sensitive</c>/<c>after_sensitive</c>, or
+/// <c>after_unknown</c>): <c>true</c> marks the whole value at that position, objects and arrays mark parts of it.
+/// Two trees are combined with OR, so a path sensitive on either side is redacted on both sides.
+/// </summary>
+internal readonly struct SensitivityMask
+{
+    private readonly JsonElement _first;
+    private readonly JsonElement _second;
+
+    public SensitivityMask(JsonElement first, JsonElement second = default)
+    {
+        _first = first;
+        _second = second;
+    }
+
+    /// <summary>The whole value at this position is marked.</summary>
+    public bool IsSet => _first.ValueKind == JsonValueKind.True || _second.ValueKind == JsonValueKind.True;
+
+    /// <summary>Nothing at or below this position is marked.</summary>
+    public bool IsEmpty => !HasChildren(_first) && !HasChildren(_second) && !IsSet;
+
+    /// <summary>The mask for a property of the value (matched by name; escaped names are compared unescaped).</summary>
+    public SensitivityMask Child(JsonProperty property)
+    {
+        if (IsSet)
+        {
+            return this;
+        }
+
+        if (IsEmpty)
+        {
+            return default;
+        }
+
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        return raw.Contains((byte)'\\')
+            ? Child(property.Name)
+            : new SensitivityMask(Child(_first, raw), Child(_second, raw));
+    }
+
+    public SensitivityMask Child(string key) =>
+        IsSet ? this : IsEmpty ? default : new SensitivityMask(Child(_first, key), Child(_second, key));
+
+    /// <summary>True when some position at or below this one is marked (a <c>true</c> somewhere).</summary>
+    public bool Any => IsSet || AnyTrue(_first) || AnyTrue(_second);
+
+    /// <summary>The first marker tree at this position (used to find unknown keys absent from a value).</summary>
+    public JsonElement First => _first;
+
+    public Items EnumerateItems() => new(this);
+
+    private static bool HasChildren(JsonElement marker) => marker.ValueKind is JsonValueKind.Object or JsonValueKind.Array;
+
+    private static JsonElement Child(JsonElement marker, ReadOnlySpan<byte> key) =>
+        marker.ValueKind == JsonValueKind.Object && marker.TryGetProperty(key, out var child) ? child : default;
+
+    private static JsonElement Child(JsonElement marker, string key) =>
+        marker.ValueKind == JsonValueKind.Object && marker.TryGetProperty(key, out var child) ? child : default;
+
+    private static bool AnyTrue(JsonElement marker)
+    {
+        switch (marker.ValueKind)
+        {
+            case JsonValueKind.True:
+                return true;
+            case JsonValueKind.Object:
+                foreach (var property in marker.EnumerateObject())
+                {
+                    if (AnyTrue(property.Value))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case JsonValueKind.Array:
+                foreach (var item in marker.EnumerateArray())
+                {
+                    if (AnyTrue(item))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Walks an array marker in step with the array value (indexing a JsonElement array is not O(1)).</summary>
+    public struct Items
+    {
+        private readonly bool _whole;
+        private readonly SensitivityMask _parent;
+        private JsonElement.ArrayEnumerator _first;
+        private JsonElement.ArrayEnumerator _second;
+        private bool _firstLive;
+        private bool _secondLive;
+
+        public Items(SensitivityMask parent)
+        {
+            _parent = parent;
+            _whole = parent.IsSet;
+            _firstLive = parent._first.ValueKind == JsonValueKind.Array;
+            _secondLive = parent._second.ValueKind == JsonValueKind.Array;
+            _first = _firstLive ? parent._first.EnumerateArray() : default;
+            _second = _secondLive ? parent._second.EnumerateArray() : default;
+        }
+
+        public SensitivityMask Next()
+        {
+            if (_whole)
+            {
+                return _parent;
+            }
+
+            var first = default(JsonElement);
+            var second = default(JsonElement);
+            if (_firstLive && (_firstLive = _first.MoveNext()))
+            {
+                first = _first.Current;
+            }
+
+            if (_secondLive && (_secondLive = _second.MoveNext()))
+            {
+                second = _second.Current;
+            }
+
+            return new SensitivityMask(first, second);
+        }
+    }
+}
