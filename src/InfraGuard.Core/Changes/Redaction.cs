@@ -65,6 +65,6 @@ public static partial class Redaction
 
     // Whole-word-ish match on the last segment: "password", "db_password", "masterUserPassword", "secret_key",
     // "private_key", "api_token", "client_secret", "connection_string", "sas", "credentials".
-    [GeneratedRegex(@"(passw(or)?d|secret|token|private_?key|api_?key|access_?key|credential|connection_?string|sas_?key|passphrase|auth_?key|certificate_?key|\bkey_?material)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(passw(or)?d|secret|token(?!s\b)|private_?key|api_?key|access_?key|credential|connection_?string|sas_?key|passphrase|auth_?key|certificate_?key|\bkey_?material)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SecretName();
 }

@@ -12,6 +12,8 @@ public class RedactionTests
     [InlineData("private_key_pem", true)]
     [InlineData("instanceClass", false)]
     [InlineData("allocated_storage", false)]
+    [InlineData("api_token", true)]
+    [InlineData("http_tokens", false)]
     public void IsSecretLookingName_CommonNames_Classified(string name, bool expected) =>
         Assert.Equal(expected, Redaction.IsSecretLookingName(name));
 
