@@ -94,15 +94,19 @@ public sealed class ChangeStore : IChangeStore, IAuditLog, IDisposable
         ArgumentNullException.ThrowIfNull(request);
         return await WriteAsync(async (c, tx) =>
         {
-            if (request.CiRunId is not null)
+            // Idempotency: in CI, the same stack + plan + CI run finds its request in any state (a re-run job sees the
+            // same decision). Outside CI there is no run id, so the same stack + plan finds the newest request that is
+            // still open (pending or approved): a killed local run picks its request up again.
+            var existing = await c.QueryFirstOrDefaultAsync<RequestRow>(new CommandDefinition(
+                """
+                SELECT * FROM change_request WHERE stack = @Stack AND plan_hash = @PlanHash
+                  AND (ci_run_id = @CiRunId OR (@CiRunId IS NULL AND ci_run_id IS NULL AND state IN ('Pending', 'Approved')))
+                ORDER BY created_at DESC LIMIT 1
+                """,
+                new { request.Stack, request.PlanHash, request.CiRunId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (existing is not null)
             {
-                var existing = await c.QueryFirstOrDefaultAsync<RequestRow>(new CommandDefinition(
-                    "SELECT * FROM change_request WHERE stack = @Stack AND plan_hash = @PlanHash AND ci_run_id = @CiRunId",
-                    new { request.Stack, request.PlanHash, request.CiRunId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                if (existing is not null)
-                {
-                    return new CreateRequestResult(existing.ToModel(), Created: false);
-                }
+                return new CreateRequestResult(existing.ToModel(), Created: false);
             }
 
             var now = Now();

@@ -6,6 +6,9 @@ public class CliAppTests
     [InlineData("root", new string[] { "--help" })]
     [InlineData("check", new[] { "check", "--help" })]
     [InlineData("policy", new[] { "policy", "--help" })]
+    [InlineData("up", new[] { "up", "--help" })]
+    [InlineData("approve", new[] { "approve", "--help" })]
+    [InlineData("audit", new[] { "audit", "--help" })]
     public async Task Help_Command_MatchesGolden(string name, string[] args)
     {
         var result = await Cli.RunAsync(args);

@@ -6,8 +6,9 @@ namespace InfraGuard.Core.Requests;
 /// </summary>
 public interface IChangeStore
 {
-    /// <summary>Stores a request (state pending) with its artifacts and a <c>plan.submitted</c> entry. Idempotent on
-    /// stack + plan hash + CI run id: a re-run gets its existing request back with <c>Created = false</c>.</summary>
+    /// <summary>Stores a request (state pending) with its artifacts and a <c>plan.submitted</c> entry. Idempotent: in CI on
+    /// stack + plan hash + CI run id; outside CI (no run id) on stack + plan hash among open (pending or approved)
+    /// requests. A re-run gets its existing request back with <c>Created = false</c>.</summary>
     Task<CreateRequestResult> CreateAsync(NewChangeRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>The request, or null.</summary>

@@ -111,7 +111,9 @@ public sealed class GuardedRun(IEngine engine, IChangeStore store, IAuditLog aud
 
             var assessment = RiskEngine.Assess(preview.Changes, run.Policy, run.Assessment);
 
-            if (assessment.Decision != Decision.Block && (preview.ExitCode != 0 || !preview.Changes.Complete))
+            // A failed preview is the engine's failure (exit 7) unless a mandatory policy of the engine's own caused it.
+            var mandatoryViolation = preview.Changes.Violations.Any(v => v.EnforcementLevel == "mandatory");
+            if (!mandatoryViolation && (preview.ExitCode != 0 || !preview.Changes.Complete))
             {
                 return new(RunOutcome.EngineFailed, $"The preview failed (exit {preview.ExitCode}); nothing was applied. Fix the error below and run again.", assessment, Diagnostics: preview.Diagnostics);
             }

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using InfraGuard.Testing;
+
+namespace InfraGuard.Cli.Tests.EndToEnd;
+
+/// <summary>
+/// One end-to-end world: a temporary Pulumi project folder, its own store and key, and the stand-in <c>pulumi</c>
+/// first on PATH, replaying a scenario. Every <see cref="Run"/> starts the real <c>infraguard</c> executable.
+/// </summary>
+internal sealed class Sandbox : IDisposable
+{
+    private static readonly string InfraGuard = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "infraguard.exe" : "infraguard");
+
+    private Sandbox(string scenario)
+    {
+        Root = Directory.CreateTempSubdirectory("ig-e2e-").FullName;
+        Project = Directory.CreateDirectory(Path.Combine(Root, "project")).FullName;
+        File.WriteAllText(Path.Combine(Project, "Pulumi.yaml"), "name: shop\nruntime: yaml\n");
+        Record = Path.Combine(Root, "pulumi-calls.jsonl");
+        Environment = new Dictionary<string, string>
+        {
+            ["PATH"] = StandInPulumi.PathWithStandInFirst(),
+            ["HOME"] = Root,
+            ["STANDIN_SCENARIO"] = StandInPulumi.Scenario(scenario),
+            ["STANDIN_RECORD"] = Record,
+            ["STANDIN_STATE"] = Path.Combine(Root, "state.json"),
+            ["INFRAGUARD_DB"] = Path.Combine(Root, "store", "infraguard.db"),
+            ["INFRAGUARD_KEY_FILE"] = Path.Combine(Root, "keys", "audit-key.pem"),
+            ["INFRAGUARD_REQUESTER"] = "github:carol-example",
+            ["NO_COLOR"] = "1",
+        };
+    }
+
+    public string Root { get; }
+
+    public string Project { get; }
+
+    public string Record { get; }
+
+    public Dictionary<string, string> Environment { get; }
+
+    public static Sandbox For(string scenario) => new(scenario);
+
+    /// <summary>Starts <c>infraguard ARGS</c> in the project folder; <paramref name="identity"/> sets INFRAGUARD_IDENTITY.</summary>
+    public Run Start(IEnumerable<string> args, string? identity = null, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var info = new ProcessStartInfo(InfraGuard)
+        {
+            WorkingDirectory = Project,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in Environment)
+        {
+            info.Environment[k] = v;
+        }
+
+        foreach (var k in info.Environment.Keys.Where(k => k.StartsWith("GITHUB_", StringComparison.Ordinal) || k is "CI" or "GITLAB_CI" or "TF_BUILD" or "BUILDKITE" or "CIRCLECI" or "JENKINS_URL").ToList())
+        {
+            info.Environment.Remove(k);
+        }
+
+        if (identity is not null)
+        {
+            info.Environment["INFRAGUARD_IDENTITY"] = identity;
+        }
+
+        foreach (var (k, v) in extra ?? new Dictionary<string, string>())
+        {
+            info.Environment[k] = v;
+        }
+
+        return new Run(Process.Start(info)!);
+    }
+
+    /// <summary>Runs <c>infraguard ARGS</c> to the end.</summary>
+    public Task<Run> RunAsync(IEnumerable<string> args, string? identity = null, IReadOnlyDictionary<string, string>? extra = null) =>
+        Start(args, identity, extra).WaitAsync();
+
+    /// <summary>The stand-in's record: one JSON object per line.</summary>
+    public IReadOnlyList<JsonObject> Calls() =>
+        File.Exists(Record)
+            ? File.ReadAllLines(Record).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!.AsObject()).ToList()
+            : [];
+
+    /// <summary>The argv of every started pulumi command whose first word is <paramref name="command"/>.</summary>
+    public IReadOnlyList<string[]> Argv(string command) =>
+        Calls().Where(c => (string?)c["event"] == "started")
+            .Select(c => c["argv"]!.AsArray().Select(a => (string)a!).ToArray())
+            .Where(a => a.Length > 0 && a[0] == command)
+            .ToList();
+
+    /// <summary>Makes the project a git repository whose HEAD commit is authored by <paramref name="email"/>.</summary>
+    public void CommitAs(string email)
+    {
+        foreach (var args in new[] { "init -q", "add -A", $"-c user.name=Author -c user.email={email} commit -q -m change" })
+        {
+            using var git = Process.Start(new ProcessStartInfo("git", args) { WorkingDirectory = Project, UseShellExecute = false })!;
+            git.WaitForExit();
+            Assert.Equal(0, git.ExitCode);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A killed child may still hold a file for a moment; the temp folder is cleaned by the OS.
+        }
+    }
+}
+
+/// <summary>A started infraguard process with its output collected.</summary>
+internal sealed class Run
+{
+    private readonly StringBuilder _out = new();
+    private readonly StringBuilder _err = new();
+    private readonly Task _pump;
+
+    public Run(Process process)
+    {
+        Process = process;
+        _pump = Task.WhenAll(
+            Pump(process.StandardOutput, _out),
+            Pump(process.StandardError, _err));
+    }
+
+    public Process Process { get; }
+
+    public int ExitCode => Process.ExitCode;
+
+    public string Out { get { lock (_out) { return _out.ToString(); } } }
+
+    public string Error { get { lock (_err) { return _err.ToString(); } } }
+
+    public async Task<Run> WaitAsync(int seconds = 60)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        try
+        {
+            await Process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"infraguard did not finish in {seconds}s. stderr so far:\n{Error}");
+        }
+
+        await _pump;
+        return this;
+    }
+
+    /// <summary>Waits until stderr contains <paramref name="text"/>; returns the line.</summary>
+    public async Task<string> WaitForErrorLineAsync(string text, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            var line = Error.Split('\n').FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
+            if (line is not null)
+            {
+                return line;
+            }
+
+            if (Process.HasExited)
+            {
+                await _pump;
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"stderr never contained '{text}'. stderr:\n{Error}");
+    }
+
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {Process.Id}") { UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
+    private static async Task Pump(StreamReader reader, StringBuilder into)
+    {
+        var buffer = new char[4096];
+        int n;
+        while ((n = await reader.ReadAsync(buffer)) > 0)
+        {
+            lock (into)
+            {
+                into.Append(buffer, 0, n);
+            }
+        }
+    }
+}
