@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Engine;
 using InfraGuard.Testing;
@@ -44,7 +43,7 @@ public class PulumiEnginePreviewTests
 
         var expectedPlan = File.ReadAllBytes(Path.Combine(session.ScenarioFolder, "plan.json"));
         Assert.Equal(expectedPlan, result.Plan);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(expectedPlan)), result.PlanHash);
+        Assert.Equal(PlanFingerprint.Compute(expectedPlan), result.PlanHash);
         Assert.Equal(File.ReadAllBytes(Path.Combine(session.ScenarioFolder, "preview.jsonl")), reader.Bytes);
         Assert.Same(reader.Result, result.Changes);
     }

@@ -74,3 +74,33 @@ public class StateFingerprintTests
         _ => node?.DeepClone(),
     };
 }
+
+public class PlanFingerprintTests
+{
+    private static readonly string RealPlan = Repo.Fixture("pulumi", "plans", "openzfs-new-version-plan.json");
+
+    [Fact]
+    public void Compute_SecondPreviewOfSameChange_SameFingerprint()
+    {
+        var original = File.ReadAllBytes(RealPlan);
+        var plan = JsonNode.Parse(original)!;
+        plan["manifest"]!["time"] = "2026-11-25T02:00:00Z";
+        foreach (var (_, resource) in plan["resourcePlans"]!.AsObject())
+        {
+            resource!["seed"] = Convert.ToBase64String(new byte[32]);
+        }
+
+        Assert.Equal(PlanFingerprint.Compute(original), PlanFingerprint.Compute(Encoding.UTF8.GetBytes(plan.ToJsonString())));
+    }
+
+    [Fact]
+    public void Compute_DifferentSteps_DifferentFingerprint()
+    {
+        var original = File.ReadAllBytes(RealPlan);
+        var plan = JsonNode.Parse(original)!;
+        var first = plan["resourcePlans"]!.AsObject().First(p => p.Value!["steps"] is JsonArray { Count: > 0 });
+        first.Value!["steps"] = new JsonArray("delete");
+
+        Assert.NotEqual(PlanFingerprint.Compute(original), PlanFingerprint.Compute(Encoding.UTF8.GetBytes(plan.ToJsonString())));
+    }
+}
