@@ -35,5 +35,43 @@ if (args is ["memory", var engine, var path])
     return 0;
 }
 
+// `split ENGINE FILE`: a quick breakdown (floor pass, read, assess), best of 3, for finding where time goes.
+if (args is ["split", var splitEngine, var splitPath])
+{
+    var bytes = await File.ReadAllBytesAsync(splitPath);
+    var pack = PolicyPackLoader.LoadDefault();
+    double Best(Action action)
+    {
+        var best = double.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            action();
+            best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+        }
+
+        return best;
+    }
+
+    InfraGuard.Core.Changes.ChangeSet? read = null;
+    var floor = Best(() => Floor.Pass(bytes));
+    var readMs = Best(() => read = splitEngine == "pulumi"
+        ? PulumiEventLogReader.Read(new MemoryStream(bytes, writable: false), splitPath)
+        : TerraformPlanReader.Read(new MemoryStream(bytes, writable: false), splitPath));
+    var assessMs = Best(() => RiskEngine.Assess(read!, pack, new AssessmentContext("prod", ActorKind.Pipeline)));
+    if (Environment.GetEnvironmentVariable("PER_RULE") == "1")
+    {
+        foreach (var rule in pack.Rules)
+        {
+            var one = pack with { Rules = [rule] };
+            Console.WriteLine($"{rule.Id}: {Best(() => RiskEngine.Assess(read!, one, new AssessmentContext("prod", ActorKind.Pipeline))):F0} ms");
+        }
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{splitEngine}: floor {floor:F0} ms, read {readMs:F0} ms ({readMs / floor:F2}x), assess {assessMs:F0} ms, read+assess {(readMs + assessMs) / floor:F2}x floor"));
+    return 0;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ReadAssessBenchmarks).Assembly).Run(args, DefaultConfig.Instance.WithOptions(ConfigOptions.JoinSummary));
 return 0;

@@ -108,5 +108,8 @@ public sealed class StatefulCatalogue
     }
 
     /// <summary>True when <paramref name="type"/> is catalogued as stateful.</summary>
-    public bool IsStateful(string type) => _globs.Any(g => g.IsMatch(type));
+    public bool IsStateful(string type) => _memo.GetOrAdd(type, t => _globs.Any(g => g.IsMatch(t)));
+
+    // A plan repeats a few dozen types thousands of times: match each type against the globs once.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _memo = new(StringComparer.Ordinal);
 }

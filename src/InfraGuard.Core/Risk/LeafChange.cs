@@ -17,7 +17,13 @@ internal sealed record LeafChange(string Path, string Name, JsonNode? Before, Js
     /// <see cref="ResourceChange.After"/> for creates, updates, replaces and unknown ops. Deletes, forgets and reads
     /// have no leaves: what they lose is the whole resource. Order is deterministic (path, ordinal).
     /// </summary>
-    public static IReadOnlyList<LeafChange> Of(ResourceChange resource)
+    public static IReadOnlyList<LeafChange> Of(ResourceChange resource) => Cache.GetValue(resource, Compute);
+
+    // Every detector asks for the same resource's leaves; computing them once per resource (not once per detector)
+    // keeps assessment linear in the number of changes. Weak keys: the cache lives exactly as long as the change set.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ResourceChange, IReadOnlyList<LeafChange>> Cache = new();
+
+    private static IReadOnlyList<LeafChange> Compute(ResourceChange resource)
     {
         var leaves = new List<LeafChange>();
         if (resource.Properties.Count > 0)
@@ -65,10 +71,13 @@ internal sealed record LeafChange(string Path, string Name, JsonNode? Before, Js
     }
 
     /// <summary>Path segments' names, lower-cased without <c>_</c> and <c>-</c>, for "does the path mention X" checks.</summary>
-    public string NormalisedPath => Normalise(Path);
+    public string NormalisedPath => _normalisedPath ??= Normalise(Path);
 
     /// <summary>The leaf name lower-cased without <c>_</c> and <c>-</c> (<c>instance_class</c> → <c>instanceclass</c>).</summary>
-    public string NormalisedName => Normalise(Name);
+    public string NormalisedName => _normalisedName ??= Normalise(Name);
+
+    private string? _normalisedPath;
+    private string? _normalisedName;
 
     /// <summary>Lower-case, without <c>_</c> and <c>-</c>.</summary>
     public static string Normalise(string s) =>
