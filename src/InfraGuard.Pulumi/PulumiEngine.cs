@@ -19,6 +19,8 @@ public sealed class PulumiEngine : IEngine
     private const int ExitStackNotFound = 6;
 
     private readonly PulumiEngineOptions _options;
+    private readonly Lock _checkLock = new();
+    private Task<EngineInfo>? _check;
     private readonly TimeProvider _time;
     private readonly Func<Stream, string, ChangeSet> _readEventLog;
 
@@ -38,9 +40,20 @@ public sealed class PulumiEngine : IEngine
     }
 
     /// <inheritdoc/>
-    public async Task<EngineInfo> CheckAsync(CancellationToken cancellationToken)
+    /// <remarks>The check runs once per engine instance; later calls return the same result (the CLI does not change mid-run).</remarks>
+    public Task<EngineInfo> CheckAsync(CancellationToken cancellationToken)
+    {
+        lock (_checkLock)
+        {
+            return _check ??= CheckOnceAsync(cancellationToken);
+        }
+    }
+
+    private async Task<EngineInfo> CheckOnceAsync(CancellationToken cancellationToken)
     {
         var process = Process();
+        // `version` and `whoami` are independent: run them side by side.
+        var whoamiTask = RunBufferedAsync(process, ["whoami", "--non-interactive"], Directory.GetCurrentDirectory(), null, cancellationToken);
         var version = await RunBufferedAsync(process, ["version"], Directory.GetCurrentDirectory(), null, cancellationToken).ConfigureAwait(false);
         if (version.Outcome.ExitCode != 0 || !PulumiVersion.TryParse(version.Stdout, out var parsed))
         {
@@ -56,7 +69,7 @@ public sealed class PulumiEngine : IEngine
                 "(its summary events report whether a run succeeded). Upgrade it: https://www.pulumi.com/docs/install/.");
         }
 
-        var whoami = await RunBufferedAsync(process, ["whoami", "--non-interactive"], Directory.GetCurrentDirectory(), null, cancellationToken).ConfigureAwait(false);
+        var whoami = await whoamiTask.ConfigureAwait(false);
         if (whoami.Outcome.ExitCode != 0)
         {
             throw new EngineException(

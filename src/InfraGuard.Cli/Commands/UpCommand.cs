@@ -74,13 +74,19 @@ internal static class UpCommand
 
         try
         {
+            // Start the engine check (child processes) first and do InfraGuard's own start-up work meanwhile:
+            // the guard's overhead hides behind the engine's.
+            var engine = new PulumiEngine(new PulumiEngineOptions { Timeout = args.Timeout }, context.Time);
+            var engineCheck = engine.CheckAsync(cancellationToken);
+            var authorsTask = Git.AuthorsAsync(args.Directory, cancellationToken);
+            var storeTask = Task.Run(() => StoreAccess.Open(context, args.Db, args.Key), cancellationToken);
             var pack = Inputs.ReadPolicy(context, args.Policy);
             var project = PulumiProject.Read(args.Directory);
             var run = RunContextDetector.Detect(context.GetEnvironment, new RunContextOverrides(args.Requester, args.ActorKind, args.OnBehalfOf));
-            var authors = await Git.AuthorsAsync(args.Directory, cancellationToken).ConfigureAwait(false);
-            using var store = StoreAccess.Open(context, args.Db, args.Key);
+            using var store = await storeTask.ConfigureAwait(false);
             using var signer = StoreAccess.Signer(context, args.Key);
-            var engine = new PulumiEngine(new PulumiEngineOptions { Timeout = args.Timeout }, context.Time);
+            var authors = await authorsTask.ConfigureAwait(false);
+            await engineCheck.ConfigureAwait(false);
 
             using var interrupt = new CancellationTokenSource();
             using var kill = new CancellationTokenSource();
