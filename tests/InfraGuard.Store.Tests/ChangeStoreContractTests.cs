@@ -66,6 +66,25 @@ public sealed class ChangeStoreContractTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task Create_NoCiRunSamePlan_FindsOpenRequestButNotAClosedOne(string backend)
+    {
+        using var db = TestStore.Create(backend);
+        using var store = db.Open(_signer);
+        var local = Some.Request() with { CiRunId = null, CiRunUrl = null };
+
+        var first = await store.CreateAsync(local);
+        var again = await store.CreateAsync(local);
+        await store.DecideAsync(first.Request.Id, Some.Reject("kim"), DecisionRules.Quorum);
+        var afterRejection = await store.CreateAsync(local);
+
+        Assert.False(again.Created);
+        Assert.Equal(first.Request.Id, again.Request.Id);
+        Assert.True(afterRejection.Created);
+        Assert.NotEqual(first.Request.Id, afterRejection.Request.Id);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task Decide_ApproveThenApply_WalksTheStateMachineWithAuditAndCheckpoints(string backend)
     {
         using var db = TestStore.Create(backend);
