@@ -90,3 +90,17 @@ internal static class Some
         };
     }
 }
+
+internal static class MessageText
+{
+    /// <summary>Every text and url value in a message, joined by newlines (unescaped, unlike ToJsonString).</summary>
+    public static string AllText(this InfraGuard.Slack.Messages.SlackMessage message) =>
+        message.Text + "\n" + string.Join('\n', Collect(message.Blocks));
+
+    private static IEnumerable<string> Collect(JsonNode? node) => node switch
+    {
+        JsonObject o => o.SelectMany(kv => kv.Value is JsonValue v && v.TryGetValue<string>(out var s) && kv.Key is "text" or "url" or "value" ? [s] : Collect(kv.Value)),
+        JsonArray a => a.SelectMany(Collect),
+        _ => [],
+    };
+}

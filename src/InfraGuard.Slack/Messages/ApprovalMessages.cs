@@ -230,8 +230,26 @@ public sealed class ApprovalMessages
 
         var lines = requests.Select(r =>
             $"• {Mrkdwn.Link(PageUrl(r.Id), r.Id)} *{Mrkdwn.Escape(r.Stack)}* · {Mrkdwn.Escape(r.Tier)} · score {r.Score.ToString(CultureInfo.InvariantCulture)} · by {Who(r.Requester)} · expires {Date(r.ExpiresAt)}");
+        var shown = new List<string>();
+        var chars = 0;
+        foreach (var line in lines)
+        {
+            if (chars + line.Length + 1 > MessageBudget)
+            {
+                break;
+            }
+
+            shown.Add(line);
+            chars += line.Length + 1;
+        }
+
+        if (shown.Count < requests.Count)
+        {
+            shown.Add($"…and {(requests.Count - shown.Count).ToString(CultureInfo.InvariantCulture)} more: {Mrkdwn.Link(new Uri(PageUrl("x"), "."), "see all in InfraGuard")}");
+        }
+
         var blocks = new List<JsonObject> { Blocks.Header("l_head", $"{requests.Count.ToString(CultureInfo.InvariantCulture)} change request(s) waiting") };
-        blocks.AddRange(Pack(lines, "l").Take(BlockKitLimits.MessageBlocks - 2));
+        blocks.AddRange(Pack(shown, "l"));
         return Checked($"{requests.Count.ToString(CultureInfo.InvariantCulture)} change request(s) waiting", blocks);
     }
 
