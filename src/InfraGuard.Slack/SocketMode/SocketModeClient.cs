@@ -309,6 +309,7 @@ public sealed partial class SocketModeClient
                         result = await _socket.ReceiveAsync(buffer.AsMemory(), _stop.Token).ConfigureAwait(false);
                         if (result.MessageType == WebSocketMessageType.Close)
                         {
+                            Hello.TrySetException(new WebSocketException("Slack closed the link before saying hello."));
                             Ended.TrySetResult(Signal.Lost);
                             return;
                         }
@@ -330,6 +331,7 @@ public sealed partial class SocketModeClient
                     Log.LinkLost(owner._logger, e.GetType().Name);
                 }
 
+                Hello.TrySetException(new WebSocketException("The link dropped before Slack said hello.", e));
                 Ended.TrySetResult(Signal.Lost);
             }
         }
