@@ -113,7 +113,14 @@ public sealed record AuditEntryList(IReadOnlyList<AuditEntryView> Entries);
 public sealed record CreateTokenBody(string Identity, IReadOnlyList<string> Scopes, string? Name = null);
 
 /// <summary>A token as listed (never the secret).</summary>
-public sealed record TokenView(string Id, string Name, string Identity, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt);
+public sealed record TokenView(string Id, string Name, string Identity, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt)
+{
+    public static TokenView From(InfraGuard.Store.ApiToken t)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        return new(t.Id, t.Name, t.Identity, t.Scopes, t.CreatedAt, t.CreatedBy, t.RevokedAt);
+    }
+}
 
 /// <summary>A new token: <see cref="Token"/> is shown this once.</summary>
 public sealed record CreatedTokenView(TokenView Info, string Token);

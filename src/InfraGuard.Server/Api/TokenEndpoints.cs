@@ -17,8 +17,6 @@ internal static class TokenEndpoints
         tokens.MapDelete("/{tokenId}", RevokeAsync);
     }
 
-    public static TokenView View(ApiToken t) => new(t.Id, t.Name, t.Identity, t.Scopes, t.CreatedAt, t.CreatedBy, t.RevokedAt);
-
     private static async Task<IResult> CreateAsync(CreateTokenBody body, ClaimsPrincipal user, ChangeStore store, PolicyPack pack, ILoggerFactory logs, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(body.Identity) || !body.Identity.Contains(':', StringComparison.Ordinal))
@@ -34,11 +32,11 @@ internal static class TokenEndpoints
         var actor = ApiClaims.IdentityOf(user);
         var issued = await store.CreateTokenAsync(body.Identity, [.. body.Scopes], body.Name, ApprovalDesk.Resolve(pack.Identities, actor), ct).ConfigureAwait(false);
         ServerLog.TokenChanged(logs.CreateLogger("InfraGuard.Server.Tokens"), issued.Info.Id, issued.Info.Identity, "created", actor);
-        return TypedResults.Created($"/api/v1/tokens/{issued.Info.Id}", new CreatedTokenView(View(issued.Info), issued.Token));
+        return TypedResults.Created($"/api/v1/tokens/{issued.Info.Id}", new CreatedTokenView(TokenView.From(issued.Info), issued.Token));
     }
 
     private static async Task<IResult> ListAsync(ChangeStore store, CancellationToken ct) =>
-        TypedResults.Ok((await store.ListTokensAsync(ct).ConfigureAwait(false)).Select(View).ToList());
+        TypedResults.Ok((await store.ListTokensAsync(ct).ConfigureAwait(false)).Select(TokenView.From).ToList());
 
     private static async Task<IResult> RevokeAsync(string tokenId, ClaimsPrincipal user, ChangeStore store, PolicyPack pack, ILoggerFactory logs, CancellationToken ct)
     {
@@ -50,6 +48,6 @@ internal static class TokenEndpoints
         }
 
         ServerLog.TokenChanged(logs.CreateLogger("InfraGuard.Server.Tokens"), revoked.Id, revoked.Identity, "revoked", actor);
-        return TypedResults.Ok(View(revoked));
+        return TypedResults.Ok(TokenView.From(revoked));
     }
 }
