@@ -16,10 +16,14 @@ namespace InfraGuard.Server;
 /// <summary>
 /// Builds the approval server: the generic host with Kestrel, options validated at start, the store, bearer-token
 /// auth and the REST API v1. Used by the server's own Program, by <c>infraguard serve</c>, and by tests
-/// (through <c>WebApplicationFactory&lt;Program&gt;</c>, or directly on a loopback port).
+/// (through <c>WebApplicationFactory&lt;ServerApp&gt;</c>, or directly on a loopback port).
 /// </summary>
-public static class ServerApp
+public sealed class ServerApp
 {
+    private ServerApp()
+    {
+    }
+
     /// <summary>Environment variables with this prefix are configuration (<c>INFRAGUARD_SERVER__DB</c> → <c>Server:Db</c>).</summary>
     public const string EnvironmentPrefix = "INFRAGUARD_";
 
