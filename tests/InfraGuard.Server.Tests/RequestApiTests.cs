@@ -51,16 +51,16 @@ public class RequestApiTests
     }
 
     [Fact]
-    public async Task Create_PlanHashNotOfThePlan_Unprocessable()
+    public async Task Create_MalformedPlanHash_Unprocessable()
     {
         using var world = new ApiWorld();
         var api = world.NewFactory();
         using var runner = await api.ClientAsync(ApiWorld.Runner, ApiScopes.Runner);
 
-        using var response = await runner.PostAsJsonAsync("/api/v1/requests", ApiWorld.Body() with { PlanHash = new string('0', 64) }, ServerJson.Options);
+        using var response = await runner.PostAsJsonAsync("/api/v1/requests", ApiWorld.Body() with { PlanHash = "ABC" }, ServerJson.Options);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
-        Assert.Contains("plan-hash-mismatch", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("bad-hash", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Empty(await api.Store.ListAsync(new RequestQuery()));
     }
 

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
 using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
@@ -35,11 +34,12 @@ internal static class RequestEndpoints
             return Problems.BadRequest("savedPlan is required: the base64 bytes of the plan saved by the preview.");
         }
 
-        var actual = Convert.ToHexStringLower(SHA256.HashData(body.SavedPlan));
-        if (!string.Equals(actual, body.PlanHash, StringComparison.Ordinal))
+        // The plan hash is the engine's fingerprint of the plan (for Pulumi, of the normalised plan), so it is checked
+        // for shape here; the artifact's own SHA-256 is kept with it and checked on every read.
+        if (body.PlanHash is not { Length: 64 } || !body.PlanHash.All(char.IsAsciiHexDigitLower) || body.StateFingerprint is not { Length: 64 })
         {
-            return Problems.Result(StatusCodes.Status422UnprocessableEntity, "plan-hash-mismatch", "Plan hash mismatch",
-                $"planHash is {body.PlanHash}, but the SHA-256 of savedPlan is {actual}; send the plan the hash was computed from.");
+            return Problems.Result(StatusCodes.Status422UnprocessableEntity, "bad-hash", "Malformed hash",
+                "planHash and stateFingerprint must be lower-case hex SHA-256 digests (64 characters).");
         }
 
         var result = await store.CreateAsync(body.ToModel(), ct).ConfigureAwait(false);
