@@ -27,6 +27,8 @@ internal static class CliApp
         root.Add(AuditCommand.Build(context));
         root.Add(KeysCommand.Build(context));
         root.Add(PolicyCommand.Build(context));
+        root.Add(ServeCommand.Build(context));
+        root.Add(TokensCommand.Build(context));
         return root;
     }
 

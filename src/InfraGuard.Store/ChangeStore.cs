@@ -24,7 +24,7 @@ public sealed record ChangeStoreOptions(string Origin = "infraguard", string? Ap
 /// behaviour. Every state change and its audit entry (and checkpoint, after decisions and applies) commit in one
 /// transaction that holds the write lock from the start; if the append fails, the operation fails.
 /// </summary>
-public sealed class ChangeStore : IChangeStore, IAuditLog, IDisposable
+public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
 {
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -32,13 +32,14 @@ internal static class UpCommand
         var policyPacks = new Option<string[]>("--policy-pack") { Description = "CrossGuard policy pack folder to run in preview and apply (repeatable)", HelpName = "DIR", AllowMultipleArgumentsPerToken = false };
         var policyPackConfig = new Option<string>("--policy-pack-config") { Description = "JSON config for the CrossGuard pack", HelpName = "FILE" };
         var timeout = new Option<string>("--timeout") { Description = "Stop any single engine command after this long (e.g. 1h)", HelpName = "DURATION" };
+        var server = new Option<string>("--server") { Description = $"Use the approval server at URL instead of a local store (runner token in ${Remote.RemoteConnection.TokenVariable})", HelpName = "URL" };
         var format = new Option<string>("--format") { Description = "Result format on stdout", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var engineArgs = new Argument<string[]>("ENGINE-ARGS") { Description = "Extra pulumi arguments after --; flags that would bypass the guard are refused", Arity = ArgumentArity.ZeroOrMore };
 
         var command = new Command("up", "Preview, assess, wait for an independent approval when policy requires it, then apply exactly that plan.")
         {
-            stack, cwd, policy, db, key, wait, actor, requester, onBehalfOf, jobType, policyPacks, policyPackConfig, timeout, format, engineArgs,
+            stack, cwd, policy, db, key, server, wait, actor, requester, onBehalfOf, jobType, policyPacks, policyPackConfig, timeout, format, engineArgs,
         };
         command.SetAction((parse, ct) => RunAsync(context, new UpArguments(
             parse.GetValue(stack) ?? context.GetEnvironment("PULUMI_STACK") ?? throw new UsageException("--stack is required (or set PULUMI_STACK)."),
@@ -55,14 +56,15 @@ internal static class UpCommand
             parse.GetValue(policyPackConfig),
             ParseDuration("--timeout", parse.GetValue(timeout)),
             parse.GetValue(format) == "json",
-            parse.GetValue(engineArgs) ?? []), ct));
+            parse.GetValue(engineArgs) ?? [],
+            ServerUri(parse.GetValue(server))), ct));
         return command;
     }
 
     private sealed record UpArguments(
         string Stack, string Directory, string? Policy, string? Db, string? Key, TimeSpan? Wait, Core.Risk.ActorKind? ActorKind,
         string? Requester, string? OnBehalfOf, string? JobType, string[] PolicyPacks, string? PolicyPackConfig, TimeSpan? Timeout, bool Json,
-        string[] EngineArgs);
+        string[] EngineArgs, Uri? Server);
 
     private static async Task<int> RunAsync(CliContext context, UpArguments args, CancellationToken cancellationToken)
     {
@@ -79,12 +81,16 @@ internal static class UpCommand
             var engine = new PulumiEngine(new PulumiEngineOptions { Timeout = args.Timeout }, context.Time);
             var engineCheck = engine.CheckAsync(cancellationToken);
             var authorsTask = Git.AuthorsAsync(args.Directory, cancellationToken);
-            var storeTask = Task.Run(() => StoreAccess.Open(context, args.Db, args.Key), cancellationToken);
+            var tokens = args.PolicyPacks.Length > 0;
+            var localTask = args.Server is null ? Task.Run(() => StoreAccess.Open(context, args.Db, args.Key), cancellationToken) : Task.FromResult<Store.ChangeStore>(null!);
             var pack = Inputs.ReadPolicy(context, args.Policy);
             var project = PulumiProject.Read(args.Directory);
             var run = RunContextDetector.Detect(context.GetEnvironment, new RunContextOverrides(args.Requester, args.ActorKind, args.OnBehalfOf));
-            using var store = await storeTask.ConfigureAwait(false);
-            using var signer = StoreAccess.Signer(context, args.Key);
+            using var remote = args.Server is null ? null : new Remote.RemoteConnection(args.Server, RunnerToken(context), context.Time, line => context.Error.WriteLine(line));
+            using var local = await localTask.ConfigureAwait(false);
+            using var signer = remote is null || tokens ? StoreAccess.Signer(context, args.Key) : null;
+            Core.Requests.IChangeStore store = remote is null ? local : remote.Store;
+            Core.Audit.IAuditLog audit = remote is null ? local : remote.Store;
             var authors = await authorsTask.ConfigureAwait(false);
             await engineCheck.ConfigureAwait(false);
 
@@ -94,7 +100,6 @@ internal static class UpCommand
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Interrupt(c, context, interrupt, kill));
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Interrupt(c, context, interrupt, kill));
 
-            var tokens = args.PolicyPacks.Length > 0;
             var request = new GuardedRunRequest(
                 new EngineTarget(args.Stack, args.Directory, args.EngineArgs),
                 new EngineRunOptions(args.PolicyPacks.Select(context.Resolve).ToList(), args.PolicyPackConfig is null ? null : context.Resolve(args.PolicyPackConfig), new Dictionary<string, string>()) { Kill = kill.Token },
@@ -109,10 +114,10 @@ internal static class UpCommand
                 args.Wait,
                 PollInterval: TimeSpan.FromSeconds(1),
                 HeartbeatInterval: context.ErrorIsTerminal ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(30),
-                PreviewEnvironment: tokens ? fingerprint => Token(context, signer, args.Stack, "preview", fingerprint, ApprovalPurpose.Preview, PreviewTokenLifetime) : null,
-                ApplyEnvironment: tokens ? r => Token(context, signer, args.Stack, r.Id, r.PlanHash, ApprovalPurpose.Apply, ApplyTokenLifetime) : null);
+                PreviewEnvironment: tokens ? fingerprint => Token(context, signer!, args.Stack, "preview", fingerprint, ApprovalPurpose.Preview, PreviewTokenLifetime) : null,
+                ApplyEnvironment: tokens ? r => Token(context, signer!, args.Stack, r.Id, r.PlanHash, ApprovalPurpose.Apply, ApplyTokenLifetime) : null);
 
-            var result = await new GuardedRun(engine, store, store, new ConsoleNotifier(context), context.Time)
+            var result = await new GuardedRun(engine, store, audit, new ConsoleNotifier(context), context.Time)
                 .RunAsync(request, linked.Token).ConfigureAwait(false);
             return Report(context, result, args.Json);
         }
@@ -126,7 +131,26 @@ internal static class UpCommand
             context.Error.WriteLine($"Error: {e.Message}");
             return ExitCodes.EngineFailed;
         }
+        catch (Remote.RemoteServerException e)
+        {
+            context.Error.WriteLine($"Error: {e.Message}");
+            return e.Status is 401 or 403 ? ExitCodes.Usage : ExitCodes.Internal;
+        }
+        catch (HttpRequestException e)
+        {
+            context.Error.WriteLine($"Error: {e.Message}");
+            return ExitCodes.Internal;
+        }
     }
+
+    private static Uri? ServerUri(string? text) =>
+        text is null ? null
+        : Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
+        : throw new UsageException($"--server '{text}' is not an http(s) URL; use e.g. https://infraguard.example.com.");
+
+    private static string RunnerToken(CliContext context) =>
+        context.GetEnvironment(Remote.RemoteConnection.TokenVariable) is { Length: > 0 } token ? token
+        : throw new UsageException($"--server needs a runner token in {Remote.RemoteConnection.TokenVariable}; create one with 'infraguard tokens create --identity ci:NAME --scope runner'.");
 
     // First Ctrl-C / SIGTERM: ask the engine to stop gracefully (it unlocks the stack). Second: kill it.
     private static void Interrupt(PosixSignalContext signal, CliContext context, CancellationTokenSource interrupt, CancellationTokenSource kill)

@@ -56,6 +56,7 @@ internal sealed partial class PostgresDialect : ISqlDialect
             REVOKE UPDATE, DELETE, TRUNCATE ON audit_entry, audit_checkpoint, audit_key FROM {_appRole};
             GRANT SELECT, INSERT, UPDATE ON change_request TO {_appRole};
             GRANT SELECT, INSERT ON plan_artifact, request_decision, apply_outcome, schema_version TO {_appRole};
+            GRANT SELECT, INSERT, UPDATE ON api_token TO {_appRole};
             """;
         await connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }

@@ -1,0 +1,254 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using InfraGuard.Core.Audit;
+using InfraGuard.Core.Requests;
+using InfraGuard.Server.Api;
+using Microsoft.AspNetCore.Mvc;
+
+namespace InfraGuard.Cli.Remote;
+
+/// <summary>
+/// The approval server as <see cref="IChangeStore"/> and <see cref="IAuditLog"/> for <c>infraguard up --server</c>:
+/// exactly the members <c>GuardedRun</c> uses, over the REST API v1 with a runner token. Transient failures are
+/// retried by the HttpClient's resilience pipeline; reads of the request being waited on keep trying through a server
+/// restart (up to <see cref="OutageTolerance"/>), and the durable store on the other side finds the request again.
+/// </summary>
+internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<string> notice) : IChangeStore, IAuditLog
+{
+    /// <summary>How long reads keep trying while the server cannot be reached.</summary>
+    public static readonly TimeSpan OutageTolerance = TimeSpan.FromMinutes(15);
+
+    private static readonly TimeSpan OutageRetryDelay = TimeSpan.FromSeconds(2);
+
+    public async Task<CreateRequestResult> CreateAsync(NewChangeRequest request, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.PostAsJsonAsync("api/v1/requests", CreateRequestBody.From(request), ServerJson.Options, cancellationToken).ConfigureAwait(false);
+        var created = await ReadAsync<CreateRequestResponse>(response, "create the change request", cancellationToken).ConfigureAwait(false);
+        return new CreateRequestResult(created.Request, created.Created);
+    }
+
+    public async Task<ChangeRequest?> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        (await GetViewAsync(id, cancellationToken).ConfigureAwait(false))?.Request;
+
+    public async Task<IReadOnlyList<ChangeRequest>> ListAsync(RequestQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var url = $"api/v1/requests?limit={query.Limit}"
+            + (query.Stack is null ? string.Empty : "&stack=" + Uri.EscapeDataString(query.Stack))
+            + (query.State is null ? string.Empty : "&state=" + Names.State(query.State.Value));
+        using var response = await http.GetAsync(url, cancellationToken).ConfigureAwait(false);
+        return (await ReadAsync<RequestList>(response, "list change requests", cancellationToken).ConfigureAwait(false)).Requests;
+    }
+
+    public async Task<IReadOnlyList<RequestDecision>> GetDecisionsAsync(string id, CancellationToken cancellationToken = default) =>
+        (await GetViewAsync(id, cancellationToken).ConfigureAwait(false))?.Decisions ?? [];
+
+    public async Task<ApplyOutcome?> GetApplyOutcomeAsync(string id, CancellationToken cancellationToken = default) =>
+        (await GetViewAsync(id, cancellationToken).ConfigureAwait(false))?.Outcome;
+
+    public async Task<PlanArtifact?> GetArtifactAsync(string id, ArtifactKind kind, CancellationToken cancellationToken = default)
+    {
+        var name = kind == ArtifactKind.SavedPlan ? "saved-plan" : "engine-output";
+        using var response = await http.GetAsync($"api/v1/requests/{Uri.EscapeDataString(id)}/artifacts/{name}", cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        await EnsureAsync(response, $"download the {name} of {id}", cancellationToken).ConfigureAwait(false);
+        var content = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var actual = Convert.ToHexStringLower(SHA256.HashData(content));
+        var claimed = response.Headers.TryGetValues("X-Content-SHA256", out var values) ? values.FirstOrDefault() : null;
+        return claimed is null || claimed == actual
+            ? new PlanArtifact(kind, content, actual)
+            : throw new InvalidDataException($"The {name} of {id} downloaded from the server has SHA-256 {actual}, but the server says {claimed}; it was altered in transit.");
+    }
+
+    public Task<RequestOutcome> DecideAsync(string id, DecisionInput decision, DecisionRule rule, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("A runner cannot decide on change requests. Approvers decide with their own token (POST /api/v1/requests/{id}/decisions), in Slack, or with 'infraguard approve'.");
+
+    public async Task<RequestOutcome> TransitionAsync(string id, RequestState to, PersonRef actor, string reason, CancellationToken cancellationToken = default)
+    {
+        // The server records the token's identity as the actor; a body field could not change it.
+        using var response = await http.PostAsJsonAsync($"api/v1/requests/{Uri.EscapeDataString(id)}/transitions", new TransitionBody(to, reason), ServerJson.Options, cancellationToken).ConfigureAwait(false);
+        return await OutcomeAsync(id, to, response, $"move {id} to {Names.State(to)}", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<RequestOutcome> CompleteApplyAsync(string id, ApplyOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        using var response = await http.PostAsJsonAsync($"api/v1/requests/{Uri.EscapeDataString(id)}/outcome", outcome, ServerJson.Options, cancellationToken).ConfigureAwait(false);
+        return await OutcomeAsync(id, outcome.Succeeded ? RequestState.Applied : RequestState.Failed, response, $"record the apply outcome of {id}", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<AuditEntry> AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(auditEvent);
+        var fields = new JsonObject();
+        foreach (var (name, value) in auditEvent.Fields)
+        {
+            fields[name] = value?.DeepClone();
+        }
+
+        using var response = await http.PostAsJsonAsync("api/v1/audit/events", new AuditEventBody(auditEvent.Type, auditEvent.Request, fields), ServerJson.Options, cancellationToken).ConfigureAwait(false);
+        return (await ReadAsync<AuditEntryView>(response, $"append the {auditEvent.Type} audit entry", cancellationToken).ConfigureAwait(false)).ToModel();
+    }
+
+    public Task<AuditHead> GetHeadAsync(CancellationToken cancellationToken = default) => throw NotForRunner(nameof(GetHeadAsync));
+
+    public Task<AuditEntry?> GetEntryAsync(long seq, CancellationToken cancellationToken = default) => throw NotForRunner(nameof(GetEntryAsync));
+
+    public Task<IReadOnlyList<AuditEntry>> ListEntriesAsync(AuditQuery query, CancellationToken cancellationToken = default) => throw NotForRunner(nameof(ListEntriesAsync));
+
+    public Task<IReadOnlyList<AuditCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default) => throw NotForRunner(nameof(ListCheckpointsAsync));
+
+    public Task<AuditCheckpoint> CheckpointAsync(CancellationToken cancellationToken = default) => throw NotForRunner(nameof(CheckpointAsync));
+
+    public Task<AuditCheckpoint?> HeartbeatAsync(TimeSpan maxAge, CancellationToken cancellationToken = default) => throw NotForRunner(nameof(HeartbeatAsync));
+
+    public Task<IReadOnlyList<AuditPublicKey>> ListKeysAsync(CancellationToken cancellationToken = default) => throw NotForRunner(nameof(ListKeysAsync));
+
+    public Task<AuditEntry> RotateKeyAsync(IAuditSigner newSigner, PersonRef actor, string reason, CancellationToken cancellationToken = default) => throw NotForRunner(nameof(RotateKeyAsync));
+
+    public Task<AuditVerification> VerifyAsync(IEnumerable<AuditPublicKey> trustedKeys, IEnumerable<WitnessedHead>? witnesses = null, CancellationToken cancellationToken = default) => throw NotForRunner(nameof(VerifyAsync));
+
+    public Task<IReadOnlyList<AuditExportFile>> ExportAsync(CancellationToken cancellationToken = default) => throw NotForRunner(nameof(ExportAsync));
+
+    private static NotSupportedException NotForRunner(string member) =>
+        new($"{member} is not available through a runner's server connection; auditors use GET /api/v1/audit/entries and /api/v1/audit/verify with an auditor token, or 'infraguard audit' against the database.");
+
+    /// <summary>Reads one request, riding out a server restart: transient failures are retried until <see cref="OutageTolerance"/> passes.</summary>
+    private async Task<RequestView?> GetViewAsync(string id, CancellationToken cancellationToken)
+    {
+        var outageStarted = (DateTimeOffset?)null;
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync($"api/v1/requests/{Uri.EscapeDataString(id)}", cancellationToken).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.NotFound)
+                {
+                    return null;
+                }
+
+                if ((int)response.StatusCode >= 500)
+                {
+                    throw new HttpRequestException($"the server answered {(int)response.StatusCode}", null, response.StatusCode);
+                }
+
+                var view = await ReadAsync<RequestView>(response, $"read {id}", cancellationToken).ConfigureAwait(false);
+                if (outageStarted is not null)
+                {
+                    notice($"The server is reachable again; change request {id} is {Names.State(view.Request.State)}.");
+                }
+
+                return view;
+            }
+            catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
+            {
+                var now = time.GetUtcNow();
+                outageStarted ??= now;
+                if (now - outageStarted > OutageTolerance)
+                {
+                    throw new HttpRequestException($"The InfraGuard server at {http.BaseAddress} has been unreachable for {OutageTolerance.TotalMinutes:0} minutes ({e.Message}). Change request {id} is kept on the server; re-run to pick it up.", e);
+                }
+
+                if (now == outageStarted)
+                {
+                    notice($"Cannot reach the InfraGuard server at {http.BaseAddress} ({e.Message}); still waiting on {id} and retrying …");
+                }
+
+                await Task.Delay(OutageRetryDelay, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception e) =>
+        e is HttpRequestException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException or TaskCanceledException or IOException;
+
+    /// <summary>A transition or outcome answer. A conflict whose request already stands where we wanted it (a retried call that had succeeded) counts as success.</summary>
+    private async Task<RequestOutcome> OutcomeAsync(string id, RequestState wanted, HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return RequestOutcome.Ok((await response.Content.ReadFromJsonAsync<ChangeRequest>(ServerJson.Options, cancellationToken).ConfigureAwait(false))!);
+        }
+
+        var problem = await ProblemAsync(response, cancellationToken).ConfigureAwait(false);
+        var code = problem?.Extensions.TryGetValue("code", out var c) == true ? c?.ToString() : null;
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.NotFound when code == "not-found":
+                return RequestOutcome.Fail(new RequestNotFound(id));
+            case HttpStatusCode.Conflict:
+                var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+                if (current?.State == wanted)
+                {
+                    return RequestOutcome.Ok(current);
+                }
+
+                return RequestOutcome.Fail(new IllegalTransition(id, current?.State ?? wanted, wanted));
+            default:
+                throw Failure(response, problem, what);
+        }
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        await EnsureAsync(response, what, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync<T>(ServerJson.Options, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException($"The server sent an empty answer when asked to {what}.");
+    }
+
+    private static async Task EnsureAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw Failure(response, await ProblemAsync(response, cancellationToken).ConfigureAwait(false), what);
+        }
+    }
+
+    private static async Task<ProblemDetails?> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return response.Content.Headers.ContentType?.MediaType is "application/problem+json" or "application/json"
+                ? await response.Content.ReadFromJsonAsync<ProblemDetails>(ServerJson.Options, cancellationToken).ConfigureAwait(false)
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static RemoteServerException Failure(HttpResponseMessage response, ProblemDetails? problem, string what)
+    {
+        var status = (int)response.StatusCode;
+        var hint = response.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized => " Check INFRAGUARD_TOKEN: create a runner token with 'infraguard tokens create --scope runner'.",
+            HttpStatusCode.Forbidden => " The token needs the runner scope.",
+            _ => string.Empty,
+        };
+        return new RemoteServerException(status, $"The InfraGuard server refused to {what}: {status} {problem?.Title ?? response.ReasonPhrase}{(problem?.Detail is { } d ? ": " + d : string.Empty)}.{hint}");
+    }
+
+    /// <summary>Sets the base address and bearer token on a client.</summary>
+    public static void Configure(HttpClient client, Uri server, string token)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        client.BaseAddress = server.AbsoluteUri.EndsWith('/') ? server : new Uri(server.AbsoluteUri + "/");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("infraguard", CliApp.Version));
+    }
+}
+
+/// <summary>The server answered with an error that retrying will not fix; the message says what and what to do.</summary>
+internal sealed class RemoteServerException(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+}

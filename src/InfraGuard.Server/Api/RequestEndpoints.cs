@@ -1,0 +1,227 @@
+using System.Security.Claims;
+using InfraGuard.Core.Approvals;
+using InfraGuard.Core.Policy;
+using InfraGuard.Core.Requests;
+using InfraGuard.Server.Auth;
+using InfraGuard.Server.Hosting;
+using InfraGuard.Store;
+using Microsoft.Extensions.Options;
+
+namespace InfraGuard.Server.Api;
+
+/// <summary>/api/v1/requests: create, read (with long-poll), list, decide, transition, report the outcome, download the plan.</summary>
+internal static class RequestEndpoints
+{
+    /// <summary>The transitions a runner may ask for; approved/rejected only come from decisions, applied/failed from the outcome.</summary>
+    private static readonly HashSet<RequestState> RunnerTransitions = [RequestState.Applying, RequestState.Cancelled, RequestState.Expired, RequestState.Superseded];
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        var requests = api.MapGroup("/requests").WithTags("Change requests");
+        requests.MapPost("/", CreateAsync).RequireScope(ApiScopes.Runner);
+        requests.MapGet("/", ListAsync).RequireScope(ApiScopes.Runner, ApiScopes.Approver, ApiScopes.Auditor, ApiScopes.Admin);
+        requests.MapGet("/{id}", GetAsync).RequireScope(ApiScopes.Runner, ApiScopes.Approver, ApiScopes.Auditor, ApiScopes.Admin);
+        requests.MapPost("/{id}/decisions", DecideAsync).RequireScope(ApiScopes.Approver);
+        requests.MapPost("/{id}/transitions", TransitionAsync).RequireScope(ApiScopes.Runner);
+        requests.MapPost("/{id}/outcome", OutcomeAsync).RequireScope(ApiScopes.Runner);
+        requests.MapGet("/{id}/artifacts/{kind}", ArtifactAsync).RequireScope(ApiScopes.Runner);
+    }
+
+    private static async Task<IResult> CreateAsync(CreateRequestBody body, ClaimsPrincipal user, ChangeStore store, RequestChanges changes, ILoggerFactory logs, CancellationToken ct)
+    {
+        if (body.SavedPlan is not { Length: > 0 })
+        {
+            return Problems.BadRequest("savedPlan is required: the base64 bytes of the plan saved by the preview.");
+        }
+
+        // The plan hash is the engine's fingerprint of the plan (for Pulumi, of the normalised plan), so it is checked
+        // for shape here; the artifact's own SHA-256 is kept with it and checked on every read.
+        if (body.PlanHash is not { Length: 64 } || !body.PlanHash.All(char.IsAsciiHexDigitLower) || body.StateFingerprint is not { Length: 64 })
+        {
+            return Problems.Result(StatusCodes.Status422UnprocessableEntity, "bad-hash", "Malformed hash",
+                "planHash and stateFingerprint must be lower-case hex SHA-256 digests (64 characters).");
+        }
+
+        var result = await store.CreateAsync(body.ToModel(), ct).ConfigureAwait(false);
+        var id = result.Request.Id;
+        changes.Signal(id);
+        ServerLog.RequestCreated(Logger(logs), id, result.Created ? "created" : "found again", result.Request.Stack, result.Request.PlanHash, ApiClaims.IdentityOf(user));
+        var response = new CreateRequestResponse(result.Request, result.Created);
+        return result.Created ? TypedResults.Created($"/api/v1/requests/{id}", response) : TypedResults.Ok(response);
+    }
+
+    private static async Task<IResult> ListAsync(ChangeStore store, string? stack, string? state, int? limit, CancellationToken ct)
+    {
+        RequestState? parsed = null;
+        if (state is not null)
+        {
+            if (!Enum.TryParse<RequestState>(state, ignoreCase: true, out var s) || int.TryParse(state, out _))
+            {
+                return Problems.BadRequest($"state '{state}' is not a request state; use one of: {string.Join(", ", Enum.GetValues<RequestState>().Select(Names.State))}.");
+            }
+
+            parsed = s;
+        }
+
+        if (limit is < 1 or > 1000)
+        {
+            return Problems.BadRequest("limit must be between 1 and 1000.");
+        }
+
+        var list = await store.ListAsync(new RequestQuery(stack, parsed, limit ?? 100), ct).ConfigureAwait(false);
+        return TypedResults.Ok(new RequestList(list));
+    }
+
+    /// <summary>
+    /// GET one request. With <c>?wait=30s</c> it returns as soon as the state differs from <c>?state=</c> (default:
+    /// the state when the call arrived), or when the wait ends; either way 200 with the current request.
+    /// </summary>
+    private static async Task<IResult> GetAsync(
+        string id, string? wait, string? state, ChangeStore store, RequestChanges changes, TimeProvider time, IOptions<ServerOptions> options, CancellationToken ct)
+    {
+        TimeSpan? waitFor = null;
+        if (wait is not null)
+        {
+            if (!Duration.TryParse(wait, out var w) || w <= TimeSpan.Zero)
+            {
+                return Problems.BadRequest($"wait '{wait}' is not a duration; use e.g. 30s or 1m.");
+            }
+
+            waitFor = TimeSpan.FromSeconds(Math.Min(w.TotalSeconds, options.Value.MaxWaitSeconds));
+        }
+
+        RequestState? known = null;
+        if (state is not null)
+        {
+            if (!Enum.TryParse<RequestState>(state, ignoreCase: true, out var s) || int.TryParse(state, out _))
+            {
+                return Problems.BadRequest($"state '{state}' is not a request state.");
+            }
+
+            known = s;
+        }
+
+        var deadline = time.GetUtcNow() + (waitFor ?? TimeSpan.Zero);
+        var poll = TimeSpan.FromMilliseconds(options.Value.PollMilliseconds);
+        while (true)
+        {
+            var next = changes.Next(id);
+            var request = await store.GetAsync(id, ct).ConfigureAwait(false);
+            if (request is null)
+            {
+                return Problems.NotFound(id);
+            }
+
+            known ??= request.State;
+            var remaining = deadline - time.GetUtcNow();
+            if (waitFor is null || request.State != known || remaining <= TimeSpan.Zero)
+            {
+                var decisions = await store.GetDecisionsAsync(id, ct).ConfigureAwait(false);
+                var outcome = await store.GetApplyOutcomeAsync(id, ct).ConfigureAwait(false);
+                return TypedResults.Ok(new RequestView(request, decisions, outcome));
+            }
+
+            await Task.WhenAny(next, Task.Delay(remaining < poll ? remaining : poll, time, ct)).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+        }
+    }
+
+    private static async Task<IResult> DecideAsync(
+        string id, DecideBody body, ClaimsPrincipal user, ChangeStore store, PolicyPack pack, RequestChanges changes, TimeProvider time, ILoggerFactory logs, CancellationToken ct)
+    {
+        if (!Enum.IsDefined(body.Verdict))
+        {
+            return Problems.BadRequest("verdict must be approve or reject.");
+        }
+
+        // The approver is whoever the token belongs to; nothing in the body can change that.
+        var raw = ApiClaims.IdentityOf(user);
+        var approver = ApprovalDesk.ApproverFor(pack.Identities, raw);
+        var outcome = await store.DecideAsync(
+            id,
+            new DecisionInput(new PersonRef(approver.PersonId, raw), DecisionChannel.Api, body.Verdict, (body.Reason ?? string.Empty).Trim()),
+            ApprovalDesk.Rule(approver, time.GetUtcNow(), body.PlanHash),
+            ct).ConfigureAwait(false);
+        var log = Logger(logs);
+        if (outcome.Error is { } error)
+        {
+            ServerLog.DecisionRefused(log, body.Verdict, id, raw, error.GetType().Name);
+            return Problems.From(error);
+        }
+
+        changes.Signal(id);
+        ServerLog.DecisionRecorded(log, body.Verdict, id, raw, outcome.Request!.State);
+        var decisions = await store.GetDecisionsAsync(id, ct).ConfigureAwait(false);
+        return TypedResults.Ok(new RequestView(outcome.Request, decisions, null));
+    }
+
+    private static async Task<IResult> TransitionAsync(
+        string id, TransitionBody body, ClaimsPrincipal user, ChangeStore store, PolicyPack pack, RequestChanges changes, ILoggerFactory logs, CancellationToken ct)
+    {
+        if (!RunnerTransitions.Contains(body.To))
+        {
+            return Problems.Result(StatusCodes.Status422UnprocessableEntity, "transition-not-allowed", "Not a runner transition",
+                $"A runner may move a request to {string.Join(", ", RunnerTransitions.Select(Names.State))}; '{Names.State(body.To)}' comes from decisions or the apply outcome.");
+        }
+
+        if (string.IsNullOrWhiteSpace(body.Reason))
+        {
+            return Problems.BadRequest("reason is required: it is stored in the audit log.");
+        }
+
+        var raw = ApiClaims.IdentityOf(user);
+        var outcome = await store.TransitionAsync(id, body.To, ApprovalDesk.Resolve(pack.Identities, raw), body.Reason.Trim(), ct).ConfigureAwait(false);
+        if (outcome.Error is { } error)
+        {
+            return Problems.From(error);
+        }
+
+        changes.Signal(id);
+        ServerLog.Transitioned(Logger(logs), id, body.To, raw);
+        return TypedResults.Ok(outcome.Request);
+    }
+
+    private static async Task<IResult> OutcomeAsync(string id, ApplyOutcome body, ChangeStore store, RequestChanges changes, ILoggerFactory logs, CancellationToken ct)
+    {
+        var outcome = await store.CompleteApplyAsync(id, body with { Counts = body.Counts ?? new Dictionary<Core.Changes.ChangeOp, int>(), Diagnostics = body.Diagnostics ?? string.Empty }, ct).ConfigureAwait(false);
+        if (outcome.Error is { } error)
+        {
+            return Problems.From(error);
+        }
+
+        changes.Signal(id);
+        ServerLog.ApplyCompleted(Logger(logs), id, outcome.Request!.PlanHash, outcome.Request.State, body.ExitCode);
+        return TypedResults.Ok(outcome.Request);
+    }
+
+    private static async Task<IResult> ArtifactAsync(string id, string kind, ClaimsPrincipal user, HttpContext http, ChangeStore store, ILoggerFactory logs, CancellationToken ct)
+    {
+        ArtifactKind? parsed = kind switch
+        {
+            "saved-plan" => ArtifactKind.SavedPlan,
+            "engine-output" => ArtifactKind.EngineOutput,
+            _ => null,
+        };
+        if (parsed is null)
+        {
+            return Problems.Result(StatusCodes.Status404NotFound, "not-found", "No such artifact", $"Artifact '{kind}' is not known; use saved-plan or engine-output.");
+        }
+
+        if (await store.GetAsync(id, ct).ConfigureAwait(false) is null)
+        {
+            return Problems.NotFound(id);
+        }
+
+        var artifact = await store.GetArtifactAsync(id, parsed.Value, ct).ConfigureAwait(false);
+        if (artifact is null)
+        {
+            return Problems.Result(StatusCodes.Status404NotFound, "not-found", "No such artifact", $"Change request {id} has no {kind}.");
+        }
+
+        ServerLog.ArtifactDownloaded(Logger(logs), id, artifact.Sha256, ApiClaims.IdentityOf(user));
+        http.Response.Headers["X-Content-SHA256"] = artifact.Sha256;
+        return TypedResults.File(artifact.Content, "application/octet-stream", $"{id}-{kind}", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{artifact.Sha256}\""));
+    }
+
+    private static ILogger Logger(ILoggerFactory logs) => logs.CreateLogger("InfraGuard.Server.Requests");
+}
