@@ -144,6 +144,61 @@ public class CheckCommandTests
         }
     }
 
+    public static TheoryData<string, string, string, string> BadInputs() => new()
+    {
+        { "empty", "--event-log", "", "the file is empty" },
+        { "binary", "--event-log", "\u0000\u0001\u0002PK\u0003\u0004\u00ff\u00fe", "binary" },
+        { "malformed", "--event-log", "{\"sequence\":1,\"timestamp\":1,\"preludeEvent\":{\"config\":{}}\n{\"sequence\":2,,}\n", "malformed JSON" },
+        { "no-cancel", "--event-log", "{\"sequence\":1,\"timestamp\":1,\"preludeEvent\":{\"config\":{}}}\n", "without cancelEvent" },
+        { "tf-v2", "--plan-json", "{\"format_version\":\"2.0\",\"resource_changes\":[]}", "2.0" },
+        { "tf-truncated", "--plan-json", "{\"format_version\":\"1.2\",\"resource_changes\":[{\"address\":", "truncated" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public async Task Check_BadInput_ExitsSixtyFiveNamingFileAndProblem(string name, string option, string content, string problem)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ig-bad-{name}-{Guid.NewGuid():N}.json");
+        try
+        {
+            await File.WriteAllTextAsync(path, content, TestContext.Current.CancellationToken);
+
+            var result = await Cli.RunAsync(["check", option, path, "--stack", "prod"]);
+
+            Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+            Assert.Contains(path, result.Error, StringComparison.Ordinal);
+            Assert.Contains(problem, result.Error, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(string.Empty, result.Out);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Check_UnknownOperation_FailsClosedWithBlock()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ig-unknown-op-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            var text = await File.ReadAllTextAsync(DevTag, TestContext.Current.CancellationToken);
+            await File.WriteAllTextAsync(path, text.Replace("\"op\":\"update\"", "\"op\":\"teleport\"", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+
+            var result = await Cli.RunAsync(["check", "--event-log", path, "--format", "json"]);
+
+            Assert.Equal(ExitCodes.Blocked, result.ExitCode);
+            var json = JsonNode.Parse(result.Out)!;
+            Assert.Equal("block", (string?)json["decision"]);
+            Assert.Equal(1, (int?)json["counts"]!["unknown"]);
+            Assert.Contains(json["findings"]!.AsArray(), f => (string?)f!["rule"] == "unknown-op");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Fact]
     public async Task Check_TerraformPlanWithoutStack_IsUsageError()
     {
