@@ -70,7 +70,9 @@ internal sealed class IamPrivilegeDetector : IDetector
             yield return DetectorHit.On(r, "the role's trust policy changes: who can assume the role changes", leaf.Path);
         }
 
-        var gained = Grants(leaf.After, path, leaf.Name).Except(Grants(leaf.Before, path, leaf.Name)).Order(StringComparer.Ordinal);
+        // Most leaves grant nothing after the change: only then is the old value worth reading.
+        var afterGrants = Grants(leaf.After, path, leaf.Name);
+        IEnumerable<string> gained = afterGrants.Count == 0 ? [] : afterGrants.Except(Grants(leaf.Before, path, leaf.Name)).Order(StringComparer.Ordinal);
         foreach (var grant in gained)
         {
             yield return DetectorHit.On(r, $"the policy gains {grant}", leaf.Path, Values.Display(leaf.Before) ?? "unset", Values.Display(leaf.After));
