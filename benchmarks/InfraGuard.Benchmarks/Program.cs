@@ -105,7 +105,11 @@ if (args is ["split", var splitEngine, var splitPath])
     {
         foreach (var rule in pack.Rules)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rule.Id}: {Best(() => Assess(read, pack with { Rules = [rule] })).Wall:F0} ms"));
+            var one = pack with { Rules = [rule] };
+            var allocated = GC.GetAllocatedBytesForCurrentThread();
+            Assess(read, one);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rule.Id}: {Best(() => Assess(read, one)).Wall:F0} ms, {allocated / 1048576.0:F1} MiB"));
         }
     }
 

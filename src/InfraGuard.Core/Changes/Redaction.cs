@@ -59,6 +59,9 @@ public static partial class Redaction
     /// <summary>True when the node is one of the two markers.</summary>
     public static bool IsMarker(JsonNode? node) => IsString(node, SecretMarker) || IsString(node, UnknownMarker);
 
+    /// <summary>True when the node is <see cref="SecretMarker"/>.</summary>
+    public static bool IsSecret(JsonNode? node) => IsString(node, SecretMarker);
+
     /// <summary>True when the node is <see cref="UnknownMarker"/>.</summary>
     public static bool IsUnknown(JsonNode? node) => IsString(node, UnknownMarker);
 

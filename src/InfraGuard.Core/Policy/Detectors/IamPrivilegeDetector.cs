@@ -25,6 +25,8 @@ internal sealed class IamPrivilegeDetector : IDetector
         "Owner", "Contributor", "User Access Administrator", "Role Based Access Control Administrator",
     };
 
+    private static readonly IReadOnlySet<string> NoGrants = new HashSet<string>();
+
     public string Id => "iam-privilege";
 
     public string Summary => "IAM grants widen: wildcard actions or resources, admin roles attached, role trust changed";
@@ -88,16 +90,22 @@ internal sealed class IamPrivilegeDetector : IDetector
         AdminRoles.Contains(role) || AdminRoleSuffixes.Any(s => role.EndsWith(s, StringComparison.OrdinalIgnoreCase));
 
     // Wildcard grants in a value: a JSON policy string, or a leaf of a flattened policy object.
-    private static HashSet<string> Grants(JsonNode? value, string normalisedPath, string name)
+    private static IReadOnlySet<string> Grants(JsonNode? value, string normalisedPath, string name)
     {
-        var grants = new HashSet<string>(StringComparer.Ordinal);
         if (Values.IsOpaque(value) || Values.Text(value) is not { } text)
         {
-            return grants;
+            return NoGrants;
         }
 
         var trimmed = text.TrimStart();
-        if (trimmed.StartsWith('{'))
+        var isDocument = trimmed.StartsWith('{');
+        if (!isDocument && !normalisedPath.Contains("STATEMENT", StringComparison.Ordinal))
+        {
+            return NoGrants;
+        }
+
+        var grants = new HashSet<string>(StringComparer.Ordinal);
+        if (isDocument)
         {
             try
             {
@@ -114,11 +122,7 @@ internal sealed class IamPrivilegeDetector : IDetector
             return grants;
         }
 
-        if (normalisedPath.Contains("STATEMENT", StringComparison.Ordinal))
-        {
-            AddGrant(name, text, grants);
-        }
-
+        AddGrant(name, text, grants);
         return grants;
     }
 
