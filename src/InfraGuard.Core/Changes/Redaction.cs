@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -56,12 +57,23 @@ public static partial class Redaction
     }
 
     /// <summary>True when the node is one of the two markers.</summary>
-    public static bool IsMarker(JsonNode? node) =>
-        node is JsonValue v && v.TryGetValue<string>(out var s) && s is SecretMarker or UnknownMarker;
+    public static bool IsMarker(JsonNode? node) => IsString(node, SecretMarker) || IsString(node, UnknownMarker);
+
+    /// <summary>True when the node is <see cref="SecretMarker"/>.</summary>
+    public static bool IsSecret(JsonNode? node) => IsString(node, SecretMarker);
 
     /// <summary>True when the node is <see cref="UnknownMarker"/>.</summary>
-    public static bool IsUnknown(JsonNode? node) =>
-        node is JsonValue v && v.TryGetValue<string>(out var s) && s == UnknownMarker;
+    public static bool IsUnknown(JsonNode? node) => IsString(node, UnknownMarker);
+
+    // Values read from JSON wrap an element: compare its UTF-8 text in place rather than allocating a string for
+    // every value looked at (detectors ask this of every changed leaf).
+    private static bool IsString(JsonNode? node, string text) => node switch
+    {
+        JsonValue v when v.TryGetValue<JsonElement>(out var e) =>
+            e.ValueKind == JsonValueKind.String && e.ValueEquals(text),
+        JsonValue v => v.TryGetValue<string>(out var s) && s == text,
+        _ => false,
+    };
 
     // Whole-word-ish match on the last segment: "password", "db_password", "masterUserPassword", "secret_key",
     // "private_key", "api_token", "client_secret", "connection_string", "sas", "credentials".

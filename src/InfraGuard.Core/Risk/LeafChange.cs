@@ -38,11 +38,35 @@ internal sealed record LeafChange(string Path, string Name, JsonNode? Before, Js
             Flatten(string.Empty, resource.Before, resource.After, fromDiff: false, leaves);
         }
 
-        return leaves
-            .GroupBy(l => l.Path, StringComparer.Ordinal)
-            .Select(g => g.First())
-            .OrderBy(l => l.Path, StringComparer.Ordinal)
-            .ToList();
+        return SortedDistinctByPath(leaves);
+    }
+
+    // Ordered by path (ordinal); where two leaves share a path the first one found wins. A stable sort by path
+    // (sorting on the index as tie-break) followed by keeping each run's first element gives exactly that.
+    private static List<LeafChange> SortedDistinctByPath(List<LeafChange> leaves)
+    {
+        var order = new (LeafChange Leaf, int Index)[leaves.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = (leaves[i], i);
+        }
+
+        Array.Sort(order, static (x, y) =>
+        {
+            var c = string.CompareOrdinal(x.Leaf.Path, y.Leaf.Path);
+            return c != 0 ? c : x.Index.CompareTo(y.Index);
+        });
+
+        var result = new List<LeafChange>(order.Length);
+        foreach (var (leaf, _) in order)
+        {
+            if (result.Count == 0 || !string.Equals(result[^1].Path, leaf.Path, StringComparison.Ordinal))
+            {
+                result.Add(leaf);
+            }
+        }
+
+        return result;
     }
 
     /// <summary>The last named segment of a Pulumi-syntax path: <c>a.b[0]</c> → <c>b</c>, <c>tags["x.y"]</c> → <c>x.y</c>.</summary>
@@ -91,9 +115,7 @@ internal sealed record LeafChange(string Path, string Name, JsonNode? Before, Js
             var a = after as JsonObject;
             if ((before is null || b is not null) && (after is null || a is not null))
             {
-                var keys = (b?.Select(kv => kv.Key) ?? []).Union(a?.Select(kv => kv.Key) ?? [], StringComparer.Ordinal)
-                    .OrderBy(k => k, StringComparer.Ordinal);
-                foreach (var key in keys)
+                foreach (var key in SortedKeys(b, a))
                 {
                     Flatten(Child(path, key), b?[key], a?[key], fromDiff, into);
                 }
@@ -128,14 +150,54 @@ internal sealed record LeafChange(string Path, string Name, JsonNode? Before, Js
         }
     }
 
+    // The keys of either object, each once, in ordinal order.
+    private static List<string> SortedKeys(JsonObject? before, JsonObject? after)
+    {
+        var keys = new List<string>((before?.Count ?? 0) + (after?.Count ?? 0));
+        if (before is not null)
+        {
+            foreach (var (key, _) in before)
+            {
+                keys.Add(key);
+            }
+        }
+
+        if (after is not null)
+        {
+            foreach (var (key, _) in after)
+            {
+                if (before is null || !before.ContainsKey(key))
+                {
+                    keys.Add(key);
+                }
+            }
+        }
+
+        keys.Sort(StringComparer.Ordinal);
+        return keys;
+    }
+
     private static string Child(string path, string key)
     {
-        var simple = key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '$' or '-');
+        var simple = key.Length > 0 && IsSimpleKey(key);
         if (!simple)
         {
             return path + "[\"" + key.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"]";
         }
 
         return path.Length == 0 ? key : path + "." + key;
+    }
+
+    private static bool IsSimpleKey(string key)
+    {
+        foreach (var c in key)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '$' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

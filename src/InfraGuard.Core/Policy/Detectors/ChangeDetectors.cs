@@ -84,7 +84,7 @@ internal sealed class CapacityDecreaseDetector : IDetector
             foreach (var leaf in LeafChange.Of(r))
             {
                 var name = leaf.NormalisedName;
-                if (name.Contains("RETENTION", StringComparison.Ordinal) || !(Names.Contains(name) || Suffixes.Any(s => name.EndsWith(s, StringComparison.Ordinal))))
+                if (name.Contains("RETENTION", StringComparison.Ordinal) || !(Names.Contains(name) || HasCapacitySuffix(name)))
                 {
                     continue;
                 }
@@ -95,6 +95,19 @@ internal sealed class CapacityDecreaseDetector : IDetector
                 }
             }
         }
+    }
+
+    private static bool HasCapacitySuffix(string name)
+    {
+        foreach (var suffix in Suffixes)
+        {
+            if (name.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
 

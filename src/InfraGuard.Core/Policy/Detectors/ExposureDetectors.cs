@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Risk;
@@ -187,11 +186,20 @@ internal sealed class SecretMaterialDetector : IDetector
 
     private static bool IsSensitive(ResourceChange r, LeafChange leaf) =>
         Redaction.IsSecretLookingName(leaf.Name)
-        || IsSecretValue(leaf.Before) || IsSecretValue(leaf.After)
-        || r.SensitivePaths.Any(s => leaf.Path == s
-            || leaf.Path.StartsWith(s + ".", StringComparison.Ordinal)
-            || leaf.Path.StartsWith(s + "[", StringComparison.Ordinal));
+        || Redaction.IsSecret(leaf.Before) || Redaction.IsSecret(leaf.After)
+        || IsUnderSensitivePath(r, leaf.Path);
 
-    private static bool IsSecretValue(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == Redaction.SecretMarker;
+    // The path is a sensitive path or lies beneath one (path == s, or starts with s followed by '.' or '[').
+    private static bool IsUnderSensitivePath(ResourceChange r, string path)
+    {
+        foreach (var s in r.SensitivePaths)
+        {
+            if (path.StartsWith(s, StringComparison.Ordinal) && (path.Length == s.Length || path[s.Length] is '.' or '['))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

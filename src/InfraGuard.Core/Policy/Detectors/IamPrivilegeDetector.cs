@@ -25,6 +25,8 @@ internal sealed class IamPrivilegeDetector : IDetector
         "Owner", "Contributor", "User Access Administrator", "Role Based Access Control Administrator",
     };
 
+    private static readonly IReadOnlySet<string> NoGrants = new HashSet<string>();
+
     public string Id => "iam-privilege";
 
     public string Summary => "IAM grants widen: wildcard actions or resources, admin roles attached, role trust changed";
@@ -70,7 +72,9 @@ internal sealed class IamPrivilegeDetector : IDetector
             yield return DetectorHit.On(r, "the role's trust policy changes: who can assume the role changes", leaf.Path);
         }
 
-        var gained = Grants(leaf.After, path, leaf.Name).Except(Grants(leaf.Before, path, leaf.Name)).Order(StringComparer.Ordinal);
+        // Most leaves grant nothing after the change: only then is the old value worth reading.
+        var afterGrants = Grants(leaf.After, path, leaf.Name);
+        IEnumerable<string> gained = afterGrants.Count == 0 ? [] : afterGrants.Except(Grants(leaf.Before, path, leaf.Name)).Order(StringComparer.Ordinal);
         foreach (var grant in gained)
         {
             yield return DetectorHit.On(r, $"the policy gains {grant}", leaf.Path, Values.Display(leaf.Before) ?? "unset", Values.Display(leaf.After));
@@ -86,16 +90,22 @@ internal sealed class IamPrivilegeDetector : IDetector
         AdminRoles.Contains(role) || AdminRoleSuffixes.Any(s => role.EndsWith(s, StringComparison.OrdinalIgnoreCase));
 
     // Wildcard grants in a value: a JSON policy string, or a leaf of a flattened policy object.
-    private static HashSet<string> Grants(JsonNode? value, string normalisedPath, string name)
+    private static IReadOnlySet<string> Grants(JsonNode? value, string normalisedPath, string name)
     {
-        var grants = new HashSet<string>(StringComparer.Ordinal);
         if (Values.IsOpaque(value) || Values.Text(value) is not { } text)
         {
-            return grants;
+            return NoGrants;
         }
 
         var trimmed = text.TrimStart();
-        if (trimmed.StartsWith('{'))
+        var isDocument = trimmed.StartsWith('{');
+        if (!isDocument && !normalisedPath.Contains("STATEMENT", StringComparison.Ordinal))
+        {
+            return NoGrants;
+        }
+
+        var grants = new HashSet<string>(StringComparer.Ordinal);
+        if (isDocument)
         {
             try
             {
@@ -112,11 +122,7 @@ internal sealed class IamPrivilegeDetector : IDetector
             return grants;
         }
 
-        if (normalisedPath.Contains("STATEMENT", StringComparison.Ordinal))
-        {
-            AddGrant(name, text, grants);
-        }
-
+        AddGrant(name, text, grants);
         return grants;
     }
 

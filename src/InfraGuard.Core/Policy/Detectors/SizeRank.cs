@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -16,11 +17,27 @@ public static partial class SizeRank
     /// <param name="Rank">Comparable size estimate.</param>
     public readonly record struct Size(string Scheme, decimal Rank);
 
+    // A plan repeats the same few size names thousands of times: remember the ranks of the first names seen
+    // (bounded, so a stream of distinct names cannot grow it without end).
+    private const int MaxRemembered = 1024;
+    private static readonly ConcurrentDictionary<string, Size?> Remembered = new(StringComparer.Ordinal);
+
     /// <summary>Ranks <paramref name="name"/>, or null when it is not a recognised size name.</summary>
     public static Size? TryRank(string name)
     {
+        if (Remembered.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+
         var n = name.Trim();
-        return Aws(n) ?? Gcp(n) ?? Azure(n);
+        var size = Aws(n) ?? Gcp(n) ?? Azure(n);
+        if (Remembered.Count < MaxRemembered)
+        {
+            Remembered.TryAdd(name, size);
+        }
+
+        return size;
     }
 
     /// <summary>
