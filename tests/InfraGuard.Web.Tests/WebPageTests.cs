@@ -220,3 +220,63 @@ public class WebPageTests
         Assert.All(lines.Skip(1), l => Assert.Contains($"\"{id}\"", l, StringComparison.Ordinal));
     }
 }
+
+/// <summary>The pages over plain http: refused with advice unless Server:Web:AllowHttp is set for local use.</summary>
+public class PlainHttpTests
+{
+    [Fact]
+    public async Task Pages_OverPlainHttp_AreRefusedWithAdviceButApiStillAnswers()
+    {
+        var app = await StartHttpAsync(allowHttp: false);
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+            using var page = await http.GetAsync("/signin");
+            using var health = await http.GetAsync("/healthz");
+
+            Assert.Equal(HttpStatusCode.MisdirectedRequest, page.StatusCode);
+            Assert.Contains("Server:Web:AllowHttp", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Pages_OverPlainHttpWithAllowHttp_ServeSignInWithUnprefixedCookie()
+    {
+        var app = await StartHttpAsync(allowHttp: true);
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+            using var page = await http.GetAsync("/signin");
+
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            var cookie = Assert.Single(page.Headers.GetValues("Set-Cookie"));
+            Assert.StartsWith("infraguard-af=", cookie, StringComparison.Ordinal);
+            Assert.DoesNotContain("secure", cookie, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    private static async Task<Microsoft.AspNetCore.Builder.WebApplication> StartHttpAsync(bool allowHttp)
+    {
+        var root = Directory.CreateTempSubdirectory("ig-web-http-").FullName;
+        var keyFile = Path.Combine(root, "audit-key.pem");
+        AuditKeyFile.Create(keyFile).Dispose();
+        var app = Server.ServerApp.Build(["--urls=http://127.0.0.1:0"], new Dictionary<string, string?>
+        {
+            ["Server:Db"] = Path.Combine(root, "infraguard.db"),
+            ["Server:KeyFile"] = keyFile,
+            ["Server:PublicBaseUrl"] = "http://127.0.0.1",
+            ["Server:Web:AllowHttp"] = allowHttp ? "true" : "false",
+        });
+        await app.StartAsync();
+        return app;
+    }
+}

@@ -34,6 +34,21 @@ public static class WebUi
     public static void Map(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var options = app.Services.GetRequiredService<WebOptions>();
+        app.Use((context, next) =>
+        {
+            // Secure cookies and antiforgery need HTTPS; say so instead of failing inside the antiforgery system.
+            var path = context.Request.Path;
+            if (!context.Request.IsHttps && !options.AllowHttp && IsWebPath(path))
+            {
+                context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
+                return context.Response.WriteAsync(
+                    "The InfraGuard web pages need HTTPS (their cookies are Secure). Serve over https (Kestrel certificate or a TLS proxy with forwarded headers), "
+                    + "or, for local use on a loopback address only, set Server:Web:AllowHttp=true (INFRAGUARD_SERVER__WEB__ALLOWHTTP=true).");
+            }
+
+            return next(context);
+        });
         app.MapRazorPages();
         app.MapGet("/web.css", () => Results.Text(Css.Value, "text/css; charset=utf-8")).AllowAnonymous();
         app.MapPost("/signout", async (HttpContext http, IAntiforgery antiforgery) =>
@@ -50,6 +65,11 @@ public static class WebUi
             ? Results.Challenge(new AuthenticationProperties { RedirectUri = "/" }, [WebAuth.OidcScheme])
             : Results.NotFound()).AllowAnonymous();
     }
+
+    /// <summary>The paths of the pages and their sign-in endpoints (the API and other plug-ins are not affected).</summary>
+    private static readonly string[] WebPaths = ["/signin", "/signin-oidc", "/signout", "/denied", "/requests", "/audit"];
+
+    private static bool IsWebPath(PathString path) => path == "/" || WebPaths.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
 
     private static readonly Lazy<string> Css = new(() =>
     {
