@@ -201,6 +201,26 @@ public class WebPageTests
     }
 
     [Fact]
+    public async Task AuditTrail_FilteredByStackAndPeriod_ShowsOnlyMatchingEntries()
+    {
+        await using var world = await WebWorld.StartAsync();
+        var prod = await world.CreateRequestAsync();
+        var staging = await world.CreateRequestAsync(runId: "run-2", stack: "staging");
+        using var session = world.NewSession();
+        await session.SignInAsync(await world.TokenAsync(WebWorld.Auditor, ApiScopes.Auditor));
+        var tomorrow = DateTimeOffset.UtcNow.AddDays(1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        var byStack = await session.GetHtmlAsync("/audit?stack=staging");
+        var future = await session.GetHtmlAsync($"/audit?since={tomorrow}");
+        var badDate = await session.GetHtmlAsync("/audit?since=last-week");
+
+        Assert.Contains($"href=\"/requests/{staging}\"", byStack, StringComparison.Ordinal);
+        Assert.DoesNotContain(prod, byStack, StringComparison.Ordinal);
+        Assert.Contains("<p>0 entries.</p>", future, StringComparison.Ordinal);
+        Assert.Contains("From &#x27;last-week&#x27; is not a date; use YYYY-MM-DD.", badDate, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AuditExport_Csv_HasOneRowPerEntryOfTheRequest()
     {
         await using var world = await WebWorld.StartAsync();

@@ -93,11 +93,11 @@ internal sealed partial class WebWorld : IAsyncDisposable
         (await Store.CreateTokenAsync(identity, scopes, null, new PersonRef("admin", "local:admin"))).Token;
 
     /// <summary>Creates a pending request through the REST API as the runner would.</summary>
-    public async Task<string> CreateRequestAsync(string address = "urn:pulumi:prod::shop::aws:rds/instance:Instance::orders", string runId = "run-1")
+    public async Task<string> CreateRequestAsync(string address = "urn:pulumi:prod::shop::aws:rds/instance:Instance::orders", string runId = "run-1", string stack = "prod")
     {
         using var api = new HttpClient(Handler(cookies: false)) { BaseAddress = new Uri(Url) };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(Runner, ApiScopes.Runner));
-        using var response = await api.PostAsJsonAsync("/api/v1/requests", Body(address, runId), ServerJson.Options);
+        using var response = await api.PostAsJsonAsync("/api/v1/requests", Body(address, runId) with { Stack = stack }, ServerJson.Options);
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<CreateRequestResponse>(ServerJson.Options))!.Request.Id;
     }
