@@ -5,6 +5,7 @@ using InfraGuard.Core.Requests;
 using InfraGuard.Server.Api;
 using InfraGuard.Server.Auth;
 using InfraGuard.Server.Hosting;
+using InfraGuard.Server.Web;
 using InfraGuard.Store;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -93,11 +94,13 @@ public sealed class ServerApp
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Instance ??= c.HttpContext.Request.Path);
         services.AddAuthentication(ApiClaims.Scheme).AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(ApiClaims.Scheme, null);
         services.AddAuthorization();
+        WebUi.AddServices(services, configuration);
     }
 
     private static void MapEndpoints(WebApplication app)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException or JsonException ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError });
+        app.UseWebSecurityHeaders();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -112,6 +115,7 @@ public sealed class ServerApp
         RequestEndpoints.Map(api);
         AuditEndpoints.Map(api);
         TokenEndpoints.Map(api);
+        WebUi.Map(app);
     }
 
     private static PolicyPack LoadPolicy(string? directory)
