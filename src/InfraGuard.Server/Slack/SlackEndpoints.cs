@@ -19,26 +19,26 @@ internal static class SlackEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var slack = app.MapGroup("/slack").AllowAnonymous().ExcludeFromDescription();
-        slack.MapPost("/interactivity", (HttpContext http, SlackHandlers handlers) => HandleAsync(http, async (body, ct) =>
+        slack.MapPost("/interactivity", (HttpContext http, CancellationToken _) => HandleAsync(http, async (handlers, body, ct) =>
         {
             var ack = await handlers.InteractionAsync(SlackPayloadParser.ParseInteractionForm(body), ct).ConfigureAwait(false);
             return ack is null ? Results.Ok() : Json(ack);
         }));
-        slack.MapPost("/commands", (HttpContext http, SlackHandlers handlers) => HandleAsync(http, async (body, ct) =>
+        slack.MapPost("/commands", (HttpContext http, CancellationToken _) => HandleAsync(http, async (handlers, body, ct) =>
         {
             var reply = await handlers.CommandAsync(SlackPayloadParser.ParseSlashCommandForm(body), ct).ConfigureAwait(false);
             var json = reply.ToJson();
             json["response_type"] = "ephemeral";
             return Json(json);
         }));
-        slack.MapPost("/events", (HttpContext http, SlackHandlers handlers) => HandleAsync(http, (body, _) =>
+        slack.MapPost("/events", (HttpContext http, CancellationToken _) => HandleAsync(http, (handlers, body, _) =>
         {
             var ack = handlers.Event(SlackPayloadParser.ParseEvent(body));
             return Task.FromResult(ack is null ? Results.Ok() : Json(ack));
         }));
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext http, Func<string, CancellationToken, Task<IResult>> handle)
+    private static async Task<IResult> HandleAsync(HttpContext http, Func<SlackHandlers, string, CancellationToken, Task<IResult>> handle)
     {
         var services = http.RequestServices;
         if (!services.GetRequiredService<IOptions<SlackOptions>>().Value.Enabled)
@@ -67,7 +67,7 @@ internal static class SlackEndpoints
 
         try
         {
-            return await handle(Encoding.UTF8.GetString(raw), http.RequestAborted).ConfigureAwait(false);
+            return await handle(services.GetRequiredService<SlackHandlers>(), Encoding.UTF8.GetString(raw), http.RequestAborted).ConfigureAwait(false);
         }
         catch (SlackPayloadException e)
         {

@@ -48,10 +48,5 @@ public sealed class SlackWireOptions : IValidatableObject
         {
             yield return new ValidationResult("Server:Slack:SocketMode is true but Server:Slack:AppToken is missing (INFRAGUARD_SERVER__SLACK__APPTOKEN); create an xapp- token with connections:write on the app's Basic Information page.", [nameof(SocketMode)]);
         }
-
-        if (string.IsNullOrWhiteSpace(DefaultChannel) && TierChannels.Count == 0 && StackChannels.Count == 0)
-        {
-            yield return new ValidationResult("Slack is enabled but no channel is set: set Server:Slack:Channel (INFRAGUARD_SERVER__SLACK__CHANNEL) to a channel id such as C0123456789.", [nameof(DefaultChannel)]);
-        }
     }
 }
