@@ -169,8 +169,8 @@ internal sealed class SlackHandlers(
     internal static string Friendly(RequestError error) => error switch
     {
         AlreadyDecided d => $"You have already decided on {d.RequestId}; a person decides once per request.",
-        IllegalTransition t => $"Change request {t.RequestId} is already {t.From.ToString().ToLowerInvariant()}; someone decided first, so your decision was not recorded.",
-        DecisionRefused r => $"Your decision on {r.RequestId} was not recorded: {r.Reason}",
+        IllegalTransition t => $"Change request {t.RequestId} is already {t.From.ToString().ToLowerInvariant()}: someone decided first, so your decision was not recorded.",
+        DecisionRefused r => $"{r.Reason} Your decision was not recorded.",
         _ => error.Message,
     };
 

@@ -13,7 +13,8 @@ namespace InfraGuard.Server.Tests.Slack;
 /// <summary>
 /// An <see cref="ApiWorld"/> plus the loopback Slack stand-in, with the server's Slack section pointing at it. Requests
 /// to <c>/slack/*</c> are signed with the signing secret of Slack's documented test vector (fixtures/slack/signing).
-/// Slack users: alice (U0EXAMPLEA) and bob (U0EXAMPLEB) are sre-leads, carol (U0EXAMPLEC) is not, U0GUEST01 is a guest.
+/// Slack users: alice (U0EXAMPLEA) and bob (U0EXAMPLEB) are sre-leads, carol (U0EXAMPLEC) requests, U0GUEST01 is a guest,
+/// W012A3CDE (the users.info fixture) is unknown to the identity map.
 /// </summary>
 internal sealed class SlackWorld : IAsyncDisposable
 {
@@ -24,7 +25,7 @@ internal sealed class SlackWorld : IAsyncDisposable
     {
         Slack = slack;
         SigningSecret = signingSecret;
-        foreach (var (id, email) in new[] { ("U0EXAMPLEA", "alice@example.com"), ("U0EXAMPLEB", "bob@example.com"), ("U0EXAMPLEC", "carol@example.com"), ("U0GUEST01", "guest@partner.example") })
+        foreach (var (id, email) in new[] { ("U0EXAMPLEA", "alice@example.com"), ("U0EXAMPLEB", "bob@example.com"), ("U0EXAMPLEC", "carol@example.com"), ("U0GUEST01", "guest@partner.example"), ("W012A3CDE", "spengler@ghostbusters.example.com") })
         {
             var user = JsonNode.Parse(SlackStandIn.Fixture("web_api", "users.info.ok.json"))!["user"]!.AsObject();
             user["id"] = id;
