@@ -19,12 +19,6 @@ internal static class SlackSetup
     {
         services.AddOptions<SlackWireOptions>()
             .BindConfiguration(SlackOptions.Section)
-            .PostConfigure<IOptions<SlackOptions>>((wire, slack) =>
-            {
-                wire.Enabled = slack.Value.Enabled;
-                wire.AppToken = slack.Value.AppToken;
-                wire.DefaultChannel = slack.Value.Channel;
-            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHttpClient(HttpClientName);

@@ -27,15 +27,18 @@ public sealed class SlackWireOptions : IValidatableObject
     [Range(0, 10_000)]
     public int PerChannelIntervalMilliseconds { get; set; } = 1000;
 
-    internal bool Enabled { get; set; }
+    /// <summary>Same key as <see cref="Hosting.SlackOptions.Enabled"/> (bound from the same section, not read from it, so a bad Slack section fails once).</summary>
+    public bool Enabled { get; set; }
 
-    internal string? AppToken { get; set; }
+    /// <summary>Same key as <see cref="Hosting.SlackOptions.AppToken"/>; only its presence is checked here.</summary>
+    public string? AppToken { get; set; }
 
-    internal string? DefaultChannel { get; set; }
+    /// <summary>Same key as <see cref="Hosting.SlackOptions.Channel"/>: the default channel.</summary>
+    public string? Channel { get; set; }
 
     /// <summary>The channel for a request: its stack's, else its tier's, else the default; null when none is set.</summary>
     public string? ChannelFor(string stack, string tier) =>
-        StackChannels.TryGetValue(stack, out var s) ? s : TierChannels.TryGetValue(tier, out var t) ? t : DefaultChannel;
+        StackChannels.TryGetValue(stack, out var s) ? s : TierChannels.TryGetValue(tier, out var t) ? t : Channel;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
