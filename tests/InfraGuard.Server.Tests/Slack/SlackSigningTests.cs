@@ -109,4 +109,14 @@ public sealed class SlackSigningTests : IAsyncLifetime
         using var response = await _world.PostSignedAsync(client, "/slack/events", SlackStandIn.Fixture("events", "url_verification.json"), "application/json");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
+
+    [Fact]
+    public void Startup_SocketModeWithoutAppToken_FailsNamingTheSetting()
+    {
+        var server = _world.Server(("Server:Slack:SocketMode", "true"));
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => server.CreateClient());
+
+        Assert.Contains("Server:Slack:AppToken is missing", error.Message, StringComparison.Ordinal);
+    }
 }
