@@ -16,8 +16,9 @@ internal sealed class SlackWorker(SlackJobs jobs, IServiceProvider services, ILo
                 {
                     await RunAsync(job, stoppingToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is SlackApiException or HttpRequestException or InvalidOperationException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
+                    // One failed post must not stop the worker (or the host): log it and carry on.
                     SlackLog.JobFailed(logger, job.GetType().Name, e.Message);
                 }
             }
