@@ -5,6 +5,7 @@ using InfraGuard.Core.Requests;
 using InfraGuard.Server.Api;
 using InfraGuard.Server.Auth;
 using InfraGuard.Server.Hosting;
+using InfraGuard.Server.Slack;
 using InfraGuard.Server.Web;
 using InfraGuard.Store;
 using Microsoft.AspNetCore.Authentication;
@@ -89,6 +90,7 @@ public sealed class ServerApp
         services.AddSingleton(sp => LoadPolicy(sp.GetRequiredService<IOptions<ServerOptions>>().Value.PolicyDir));
         services.AddSingleton<RequestChanges>();
         services.AddHostedService<StoreStartup>();
+        SlackSetup.AddSlack(services);
 
         services.ConfigureHttpJsonOptions(o => ServerJson.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Instance ??= c.HttpContext.Request.Path);
@@ -115,6 +117,7 @@ public sealed class ServerApp
         RequestEndpoints.Map(api);
         AuditEndpoints.Map(api);
         TokenEndpoints.Map(api);
+        SlackSetup.MapSlack(app, api);
         WebUi.Map(app);
     }
 

@@ -1,0 +1,89 @@
+using InfraGuard.Core.Policy;
+using InfraGuard.Server.Api;
+using InfraGuard.Server.Hosting;
+using InfraGuard.Slack.Identity;
+using InfraGuard.Slack.Messages;
+using InfraGuard.Slack.Signing;
+using InfraGuard.Slack.Web;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace InfraGuard.Server.Slack;
+
+/// <summary>Registers the Slack bot: always registered, active only when <c>Server:Slack:Enabled</c> is true.</summary>
+internal static class SlackSetup
+{
+    public const string HttpClientName = "slack";
+
+    public static void AddSlack(IServiceCollection services)
+    {
+        services.AddOptions<SlackWireOptions>()
+            .BindConfiguration(SlackOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddHttpClient(HttpClientName);
+        services.AddSingleton(sp => new SlackRequestVerifier(
+            sp.GetRequiredService<IOptions<SlackOptions>>().Value.SigningSecret ?? throw new InvalidOperationException("Server:Slack:SigningSecret is not set."),
+            sp.GetRequiredService<TimeProvider>(),
+            new SlackReplayGuard(sp.GetRequiredService<TimeProvider>())));
+        services.AddSingleton(sp =>
+        {
+            var slack = sp.GetRequiredService<IOptions<SlackOptions>>().Value;
+            var wire = sp.GetRequiredService<IOptions<SlackWireOptions>>().Value;
+            return new SlackWebApi(
+                sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
+                new SlackWebApiOptions
+                {
+                    BotToken = slack.BotToken ?? throw new InvalidOperationException("Server:Slack:BotToken is not set."),
+                    AppToken = slack.AppToken,
+                    BaseAddress = wire.ApiBaseUrl,
+                    PerChannelInterval = TimeSpan.FromMilliseconds(wire.PerChannelIntervalMilliseconds),
+                },
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<SlackWebApi>>());
+        });
+        services.AddSingleton(sp => new SlackIdentityResolver(
+            sp.GetRequiredService<SlackWebApi>(),
+            sp.GetRequiredService<PolicyPack>().Identities,
+            new SlackIdentityOptions { UserGroups = sp.GetRequiredService<IOptions<SlackWireOptions>>().Value.UserGroups },
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ApprovalMessages(new ApprovalMessageOptions
+        {
+            WebBaseUrl = new Uri(sp.GetRequiredService<IOptions<ServerOptions>>().Value.PublicBaseUrl!),
+        }));
+        services.AddSingleton<SlackJobs>();
+        services.AddSingleton<SlackHandlers>();
+        services.AddSingleton<SlackRequestPublisher>();
+        services.AddHostedService<SlackWorker>();
+        services.AddHostedService<SlackSocketModeService>();
+    }
+
+    /// <summary>Maps <c>/slack/*</c> and makes every successful change through the REST API bring Slack up to date.</summary>
+    public static void MapSlack(IEndpointRouteBuilder app, RouteGroupBuilder api)
+    {
+        SlackEndpoints.Map(app);
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            var result = await next(context).ConfigureAwait(false);
+            var http = context.HttpContext;
+            if (!HttpMethods.IsPost(http.Request.Method) || !http.RequestServices.GetRequiredService<IOptions<SlackOptions>>().Value.Enabled)
+            {
+                return result;
+            }
+
+            var id = result switch
+            {
+                Created<CreateRequestResponse> created => created.Value?.Request.Id,
+                Ok<CreateRequestResponse> found => found.Value?.Request.Id,
+                IStatusCodeHttpResult { StatusCode: >= 200 and < 300 } => http.GetRouteValue("id") as string,
+                _ => null,
+            };
+            if (id is not null)
+            {
+                http.RequestServices.GetRequiredService<SlackJobs>().Enqueue(new SyncJob(id));
+            }
+
+            return result;
+        });
+    }
+}
