@@ -52,8 +52,6 @@ public sealed class PulumiEngine : IEngine
     private async Task<EngineInfo> CheckOnceAsync(CancellationToken cancellationToken)
     {
         var process = Process();
-        // `version` and `whoami` are independent: run them side by side.
-        var whoamiTask = RunBufferedAsync(process, ["whoami", "--non-interactive"], Directory.GetCurrentDirectory(), null, cancellationToken);
         var version = await RunBufferedAsync(process, ["version"], Directory.GetCurrentDirectory(), null, cancellationToken).ConfigureAwait(false);
         if (version.Outcome.ExitCode != 0 || !PulumiVersion.TryParse(version.Stdout, out var parsed))
         {
@@ -69,7 +67,7 @@ public sealed class PulumiEngine : IEngine
                 "(its summary events report whether a run succeeded). Upgrade it: https://www.pulumi.com/docs/install/.");
         }
 
-        var whoami = await whoamiTask.ConfigureAwait(false);
+        var whoami = await RunBufferedAsync(process, ["whoami", "--non-interactive"], Directory.GetCurrentDirectory(), null, cancellationToken).ConfigureAwait(false);
         if (whoami.Outcome.ExitCode != 0)
         {
             throw new EngineException(

@@ -241,4 +241,38 @@ public class UpEndToEndTests
         Assert.Contains(box.Calls(), c => (string?)c["event"] == "interrupted");
         Assert.Contains("run.cancelled", (await box.RunAsync(["audit", "list"])).Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Up_WithCrossGuardPack_PassesPackAndHandsPreviewAndApplyTokensOnlyWhereExpected()
+    {
+        using var box = Sandbox.For("synthetic-dev-scale-down");
+        var pack = Repo.File("policy-packs", "crossguard");
+
+        var run = await box.RunAsync(["up", "--stack", "dev", "--policy-pack", pack]);
+
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
+        var started = box.Calls().Where(c => (string?)c["event"] == "started").ToList();
+        string Command(JsonObject c) => (string)c["argv"]![0]!;
+        string? Token(JsonObject c) => (string?)c["env"]?["INFRAGUARD_APPROVAL_TOKEN"];
+        var preview = started.Single(c => Command(c) == "preview");
+        var up = started.Single(c => Command(c) == "up");
+        Assert.Contains(pack, preview["argv"]!.AsArray().Select(a => (string)a!));
+        Assert.Contains(pack, up["argv"]!.AsArray().Select(a => (string)a!));
+        Assert.All(started.Where(c => Command(c) is "version" or "whoami" or "stack"), c => Assert.Null(Token(c)));
+
+        using var signer = global::InfraGuard.Store.AuditKeyFile.Load(box.Environment["INFRAGUARD_KEY_FILE"]);
+        var keys = global::InfraGuard.Core.Approvals.ApprovalKeyRing.FromPublicKeys([signer.PublicKey]);
+        var now = DateTimeOffset.UtcNow;
+        var previewToken = global::InfraGuard.Core.Approvals.ApprovalToken.Verify(
+            Token(preview)!, keys, new("dev", null, global::InfraGuard.Core.Approvals.ApprovalPurpose.Preview), now);
+        var request = JsonNode.Parse((await box.RunAsync(["requests", "show", run.Out.Split(' ')[1].Trim(), "--format", "json"])).Out)!["request"]!;
+        var applyToken = global::InfraGuard.Core.Approvals.ApprovalToken.Verify(
+            Token(up)!, keys, new("dev", (string?)request["planHash"], global::InfraGuard.Core.Approvals.ApprovalPurpose.Apply), now);
+        Assert.True(previewToken.IsValid, previewToken.Detail);
+        Assert.True(applyToken.IsValid, applyToken.Detail);
+        Assert.Equal((string?)request["id"], applyToken.Claims!.RequestId);
+        var wrongPurpose = global::InfraGuard.Core.Approvals.ApprovalToken.Verify(
+            Token(preview)!, keys, new("dev", (string?)request["planHash"], global::InfraGuard.Core.Approvals.ApprovalPurpose.Apply), now);
+        Assert.False(wrongPurpose.IsValid);
+    }
 }
