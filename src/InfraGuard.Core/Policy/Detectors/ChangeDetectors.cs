@@ -27,19 +27,16 @@ internal sealed class SizeDowngradeDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var r in input.Resources)
+        foreach (var (r, leaf) in input.Leaves(skipCreates: false))
         {
-            foreach (var leaf in LeafChange.Of(r))
+            if (!SizeNames.Contains(leaf.NormalisedName) || Values.IsOpaque(leaf.Before) || Values.IsOpaque(leaf.After))
             {
-                if (!SizeNames.Contains(leaf.NormalisedName) || Values.IsOpaque(leaf.Before) || Values.IsOpaque(leaf.After))
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                if (Values.Text(leaf.Before) is { } before && Values.Text(leaf.After) is { } after && SizeRank.Compare(before, after) < 0)
-                {
-                    yield return DetectorHit.On(r, $"{leaf.Name} is downsized from {before} to {after}; a smaller machine can run out of memory or CPU under load", leaf.Path, before, after);
-                }
+            if (Values.Text(leaf.Before) is { } before && Values.Text(leaf.After) is { } after && SizeRank.Compare(before, after) < 0)
+            {
+                yield return DetectorHit.On(r, $"{leaf.Name} is downsized from {before} to {after}; a smaller machine can run out of memory or CPU under load", leaf.Path, before, after);
             }
         }
     }
@@ -79,20 +76,17 @@ internal sealed class CapacityDecreaseDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var r in input.Resources)
+        foreach (var (r, leaf) in input.Leaves(skipCreates: false))
         {
-            foreach (var leaf in LeafChange.Of(r))
+            var name = leaf.NormalisedName;
+            if (name.Contains("RETENTION", StringComparison.Ordinal) || !(Names.Contains(name) || HasCapacitySuffix(name)))
             {
-                var name = leaf.NormalisedName;
-                if (name.Contains("RETENTION", StringComparison.Ordinal) || !(Names.Contains(name) || HasCapacitySuffix(name)))
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                if (Values.Number(leaf.Before) is { } before && Values.Number(leaf.After) is { } after && after < before)
-                {
-                    yield return DetectorHit.On(r, $"{leaf.Name} goes down from {Values.Display(leaf.Before)} to {Values.Display(leaf.After)}", leaf.Path, Values.Display(leaf.Before), Values.Display(leaf.After));
-                }
+            if (Values.Number(leaf.Before) is { } before && Values.Number(leaf.After) is { } after && after < before)
+            {
+                yield return DetectorHit.On(r, $"{leaf.Name} goes down from {Values.Display(leaf.Before)} to {Values.Display(leaf.After)}", leaf.Path, Values.Display(leaf.Before), Values.Display(leaf.After));
             }
         }
     }
@@ -140,21 +134,13 @@ internal sealed class ProtectionRemovedDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var r in input.Resources)
+        foreach (var (r, leaf) in input.Leaves(skipCreates: true))
         {
-            if (r.Op == ChangeOp.Create)
+            if (Removed(leaf))
             {
-                continue;
-            }
-
-            foreach (var leaf in LeafChange.Of(r))
-            {
-                if (Removed(leaf))
-                {
-                    var before = Values.Display(leaf.Before) ?? "unset";
-                    var after = Values.Display(leaf.After) ?? "unset";
-                    yield return DetectorHit.On(r, $"{leaf.Name} changes from {before} to {after}: the resource loses its protection against deletion", leaf.Path, before, after);
-                }
+                var before = Values.Display(leaf.Before) ?? "unset";
+                var after = Values.Display(leaf.After) ?? "unset";
+                yield return DetectorHit.On(r, $"{leaf.Name} changes from {before} to {after}: the resource loses its protection against deletion", leaf.Path, before, after);
             }
         }
     }
@@ -206,19 +192,11 @@ internal sealed class RetentionCutDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var r in input.Resources)
+        foreach (var (r, leaf) in input.Leaves(skipCreates: true))
         {
-            if (r.Op == ChangeOp.Create)
+            if (Why(leaf) is { } why)
             {
-                continue;
-            }
-
-            foreach (var leaf in LeafChange.Of(r))
-            {
-                if (Why(leaf) is { } why)
-                {
-                    yield return DetectorHit.On(r, why, leaf.Path, Values.Display(leaf.Before) ?? "unset", Values.Display(leaf.After) ?? "unset");
-                }
+                yield return DetectorHit.On(r, why, leaf.Path, Values.Display(leaf.Before) ?? "unset", Values.Display(leaf.After) ?? "unset");
             }
         }
     }

@@ -23,6 +23,23 @@ public sealed record DetectorInput(
 {
     /// <summary>An option's value (the default when unset).</summary>
     public decimal Option(DetectorOption option) => Options.TryGetValue(option.Name, out var v) ? v : option.Default;
+
+    /// <summary>Every changed leaf of the matched resources, resource by resource; creates skipped when a new resource cannot lose anything.</summary>
+    internal IEnumerable<(ResourceChange Resource, Risk.LeafChange Leaf)> Leaves(bool skipCreates)
+    {
+        foreach (var r in Resources)
+        {
+            if (skipCreates && r.Op == ChangeOp.Create)
+            {
+                continue;
+            }
+
+            foreach (var leaf in Risk.LeafChange.Of(r))
+            {
+                yield return (r, leaf);
+            }
+        }
+    }
 }
 
 /// <summary>One thing a detector found.</summary>
