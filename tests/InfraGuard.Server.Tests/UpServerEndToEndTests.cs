@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using InfraGuard.Core.Requests;
 using InfraGuard.Server.Api;
 using InfraGuard.Testing;
@@ -100,14 +99,14 @@ public class UpServerEndToEndTests
         return app;
     }
 
-    private static async Task<Proc> RunAsync(string[] args, string cwd, IReadOnlyDictionary<string, string> env)
+    private static async Task<ProcessRun> RunAsync(string[] args, string cwd, IReadOnlyDictionary<string, string> env)
     {
         var proc = Start(args, cwd, env);
         await proc.WaitAsync(60);
         return proc;
     }
 
-    private static Proc Start(string[] args, string cwd, IReadOnlyDictionary<string, string> env)
+    private static ProcessRun Start(string[] args, string cwd, IReadOnlyDictionary<string, string> env)
     {
         var info = new ProcessStartInfo(InfraGuard) { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
@@ -125,80 +124,6 @@ public class UpServerEndToEndTests
             info.Environment[k] = v;
         }
 
-        return new Proc(Process.Start(info)!);
-    }
-
-    /// <summary>A started infraguard process with its output collected.</summary>
-    private sealed class Proc
-    {
-        private readonly StringBuilder _out = new();
-        private readonly StringBuilder _err = new();
-        private readonly Task _pump;
-
-        public Proc(Process process)
-        {
-            Process = process;
-            _pump = Task.WhenAll(Pump(process.StandardOutput, _out), Pump(process.StandardError, _err));
-        }
-
-        public Process Process { get; }
-
-        public int ExitCode => Process.ExitCode;
-
-        public string Out { get { lock (_out) { return _out.ToString(); } } }
-
-        public string Error { get { lock (_err) { return _err.ToString(); } } }
-
-        public async Task WaitAsync(int seconds)
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-            try
-            {
-                await Process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"infraguard did not finish in {seconds}s. stderr:\n{Error}");
-            }
-
-            await _pump;
-        }
-
-        public async Task<string> WaitForErrorLineAsync(string text, int seconds = 60)
-        {
-            var deadline = Stopwatch.StartNew();
-            while (deadline.Elapsed < TimeSpan.FromSeconds(seconds))
-            {
-                var line = Error.Split('\n').FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
-                if (line is not null)
-                {
-                    return line;
-                }
-
-                if (Process.HasExited)
-                {
-                    await _pump;
-                    break;
-                }
-
-                await Task.Delay(50);
-            }
-
-            throw new TimeoutException($"stderr never contained '{text}'. stderr:\n{Error}\nstdout:\n{Out}");
-        }
-
-        private static async Task Pump(StreamReader reader, StringBuilder into)
-        {
-            var buffer = new char[4096];
-            int n;
-            while ((n = await reader.ReadAsync(buffer)) > 0)
-            {
-                lock (into)
-                {
-                    into.Append(buffer, 0, n);
-                }
-            }
-        }
+        return new ProcessRun(Process.Start(info)!);
     }
 }

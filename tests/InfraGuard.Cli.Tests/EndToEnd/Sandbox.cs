@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json.Nodes;
 using InfraGuard.Testing;
 
@@ -7,7 +6,7 @@ namespace InfraGuard.Cli.Tests.EndToEnd;
 
 /// <summary>
 /// One end-to-end world: a temporary Pulumi project folder, its own store and key, and the stand-in <c>pulumi</c>
-/// first on PATH, replaying a scenario. Every <see cref="Run"/> starts the real <c>infraguard</c> executable.
+/// first on PATH, replaying a scenario. Every <see cref="Start"/> starts the real <c>infraguard</c> executable.
 /// </summary>
 internal sealed class Sandbox : IDisposable
 {
@@ -44,7 +43,7 @@ internal sealed class Sandbox : IDisposable
     public static Sandbox For(string scenario) => new(scenario);
 
     /// <summary>Starts <c>infraguard ARGS</c> in the project folder; <paramref name="identity"/> sets INFRAGUARD_IDENTITY.</summary>
-    public Run Start(IEnumerable<string> args, string? identity = null, IReadOnlyDictionary<string, string>? extra = null)
+    public ProcessRun Start(IEnumerable<string> args, string? identity = null, IReadOnlyDictionary<string, string>? extra = null)
     {
         var info = new ProcessStartInfo(InfraGuard)
         {
@@ -78,11 +77,11 @@ internal sealed class Sandbox : IDisposable
             info.Environment[k] = v;
         }
 
-        return new Run(Process.Start(info)!);
+        return new ProcessRun(Process.Start(info)!);
     }
 
     /// <summary>Runs <c>infraguard ARGS</c> to the end.</summary>
-    public Task<Run> RunAsync(IEnumerable<string> args, string? identity = null, IReadOnlyDictionary<string, string>? extra = null) =>
+    public Task<ProcessRun> RunAsync(IEnumerable<string> args, string? identity = null, IReadOnlyDictionary<string, string>? extra = null) =>
         Start(args, identity, extra).WaitAsync();
 
     /// <summary>The stand-in's record: one JSON object per line.</summary>
@@ -118,90 +117,6 @@ internal sealed class Sandbox : IDisposable
         catch (IOException)
         {
             // A killed child may still hold a file for a moment; the temp folder is cleaned by the OS.
-        }
-    }
-}
-
-/// <summary>A started infraguard process with its output collected.</summary>
-internal sealed class Run
-{
-    private readonly StringBuilder _out = new();
-    private readonly StringBuilder _err = new();
-    private readonly Task _pump;
-
-    public Run(Process process)
-    {
-        Process = process;
-        _pump = Task.WhenAll(
-            Pump(process.StandardOutput, _out),
-            Pump(process.StandardError, _err));
-    }
-
-    public Process Process { get; }
-
-    public int ExitCode => Process.ExitCode;
-
-    public string Out { get { lock (_out) { return _out.ToString(); } } }
-
-    public string Error { get { lock (_err) { return _err.ToString(); } } }
-
-    public async Task<Run> WaitAsync(int seconds = 60)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        try
-        {
-            await Process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            Process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"infraguard did not finish in {seconds}s. stderr so far:\n{Error}");
-        }
-
-        await _pump;
-        return this;
-    }
-
-    /// <summary>Waits until stderr contains <paramref name="text"/>; returns the line.</summary>
-    public async Task<string> WaitForErrorLineAsync(string text, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < deadline)
-        {
-            var line = Error.Split('\n').FirstOrDefault(l => l.Contains(text, StringComparison.Ordinal));
-            if (line is not null)
-            {
-                return line;
-            }
-
-            if (Process.HasExited)
-            {
-                await _pump;
-                break;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"stderr never contained '{text}'. stderr:\n{Error}");
-    }
-
-    public void Signal(string signal)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {Process.Id}") { UseShellExecute = false })!;
-        kill.WaitForExit();
-    }
-
-    private static async Task Pump(StreamReader reader, StringBuilder into)
-    {
-        var buffer = new char[4096];
-        int n;
-        while ((n = await reader.ReadAsync(buffer)) > 0)
-        {
-            lock (into)
-            {
-                into.Append(buffer, 0, n);
-            }
         }
     }
 }

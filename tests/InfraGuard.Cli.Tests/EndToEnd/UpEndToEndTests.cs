@@ -17,7 +17,7 @@ public class UpEndToEndTests
 
     private static string[] Up(params string[] extra) => ["up", "--stack", "prod", .. extra];
 
-    private static async Task<string> RequestIdAsync(Run run)
+    private static async Task<string> RequestIdAsync(ProcessRun run)
     {
         var line = await run.WaitForErrorLineAsync("Approval required: change request ");
         return line.Split("change request ")[1].Split(' ')[0];
