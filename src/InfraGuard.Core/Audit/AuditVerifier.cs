@@ -235,11 +235,19 @@ public sealed class AuditVerifier
         }
     }
 
+    // Canonical base64 only: .NET's decoder ignores the unused low bits of the last character, so "...A==" and
+    // "...K==" decode alike. A stored signature or key whose text was altered that way is tampering too.
     private static bool TryBase64(string text, out byte[] bytes)
     {
         try
         {
             bytes = Convert.FromBase64String(text);
+            if (!string.Equals(Convert.ToBase64String(bytes), text, StringComparison.Ordinal))
+            {
+                bytes = [];
+                return false;
+            }
+
             return true;
         }
         catch (FormatException)

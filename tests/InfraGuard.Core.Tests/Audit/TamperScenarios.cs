@@ -97,6 +97,15 @@ internal static class TamperScenarios
         new("corrupt-signature", (log, real, _) =>
             log.Entries[K] = log.Entries[K] with { Signature = Convert.ToBase64String(real.Sign("not the statement"u8)) },
             [(AuditFindingKind.BadSignature, 5)]),
+        new("non-canonical-signature-text", (log, _, _) =>
+            {
+                // The last base64 digit before "==" carries 4 unused bits: flipping one decodes to the same signature.
+                const string Digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+                var sig = log.Entries[K].Signature;
+                var i = sig.Length - 3;
+                log.Entries[K] = log.Entries[K] with { Signature = sig[..i] + Digits[Digits.IndexOf(sig[i], StringComparison.Ordinal) ^ 1] + sig[(i + 1)..] };
+            },
+            [(AuditFindingKind.BadSignature, 5)]),
         new("corrupt-key-id", (log, _, _) => log.Entries[K] = log.Entries[K] with { KeyId = "ed25519:0000000000000000" },
             [(AuditFindingKind.UnknownKey, 5)]),
         new("corrupt-checkpoint-body", (log, _, _) =>
