@@ -21,7 +21,7 @@ public sealed record CreateRequestBody
     public required string PolicyPackHash { get; init; }
     public required Assessment Assessment { get; init; }
 
-    /// <summary>The saved plan file's bytes (base64 in JSON); its SHA-256 must equal <see cref="PlanHash"/>.</summary>
+    /// <summary>The saved plan file's bytes (base64 in JSON). <see cref="PlanHash"/> is the engine's normalised plan fingerprint, not a hash of these bytes; their own SHA-256 travels in <c>X-Content-SHA256</c>.</summary>
     public required byte[] SavedPlan { get; init; }
 
     /// <summary>Optional engine output (event log) to keep with the request.</summary>
