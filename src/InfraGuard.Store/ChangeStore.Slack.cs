@@ -41,6 +41,28 @@ public sealed partial class ChangeStore
             cancellationToken: cancellationToken)).ConfigureAwait(false), cancellationToken);
     }
 
+    /// <summary>
+    /// Requests whose Slack message is behind the store, oldest first: pending and never posted, posted showing another
+    /// state, or applied without the outcome in the thread. What a server must catch up on when it starts (Slack was off,
+    /// or the server stopped with posts still queued).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListSlackBacklogAsync(int limit = 500, CancellationToken cancellationToken = default)
+    {
+        await using var c = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var ids = await c.QueryAsync<string>(new CommandDefinition(
+            """
+            SELECT r.id FROM change_request r
+            LEFT JOIN slack_message m ON m.request_id = r.id
+            WHERE (m.request_id IS NULL AND r.state = 'Pending')
+               OR (m.request_id IS NOT NULL AND m.posted_state <> r.state)
+               OR (m.request_id IS NOT NULL AND m.outcome_posted = 0 AND EXISTS (SELECT 1 FROM apply_outcome o WHERE o.request_id = r.id))
+            ORDER BY r.created_at, r.id LIMIT @limit
+            """,
+            new { limit = (long)limit },
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return ids.AsList();
+    }
+
     private sealed class SlackRow
     {
         public string RequestId { get; set; } = "";

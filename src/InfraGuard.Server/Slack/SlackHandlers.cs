@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Requests;
@@ -6,6 +5,7 @@ using InfraGuard.Server.Hosting;
 using InfraGuard.Slack.Identity;
 using InfraGuard.Slack.Messages;
 using InfraGuard.Slack.Payloads;
+using InfraGuard.Slack.Signing;
 using InfraGuard.Slack.Web;
 using InfraGuard.Store;
 
@@ -29,7 +29,8 @@ internal sealed class SlackHandlers(
     /// <summary>How long views.open may take: the trigger id dies 3 s after the click.</summary>
     private static readonly TimeSpan ModalBudget = TimeSpan.FromSeconds(2.5);
 
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _events = new(StringComparer.Ordinal);
+    /// <summary>Event ids delivered in the last hour: Slack retries an event it thinks was not acknowledged.</summary>
+    private readonly SlackReplayGuard _events = new(time, TimeSpan.FromHours(1));
 
     public async Task<JsonObject?> InteractionAsync(SlackInteraction interaction, CancellationToken ct) => interaction switch
     {
@@ -66,13 +67,7 @@ internal sealed class SlackHandlers(
             case SlackUrlVerification v:
                 return new JsonObject { ["challenge"] = v.Challenge };
             case SlackEventCallback e when e.EventId is { } id:
-                var now = time.GetUtcNow();
-                foreach (var old in _events.Where(kv => now - kv.Value > TimeSpan.FromHours(1)).Select(kv => kv.Key).ToList())
-                {
-                    _events.TryRemove(old, out _);
-                }
-
-                if (!_events.TryAdd(id, now))
+                if (!_events.TryRemember(id, time.GetUtcNow().ToUnixTimeSeconds()))
                 {
                     SlackLog.DuplicateEvent(logger, id);
                     return null;

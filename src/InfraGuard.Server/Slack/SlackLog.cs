@@ -29,4 +29,7 @@ internal static partial class SlackLog
 
     [LoggerMessage(48, LogLevel.Information, "Socket Mode stopped: {Reason}")]
     public static partial void SocketStopped(ILogger logger, string reason);
+
+    [LoggerMessage(49, LogLevel.Information, "Slack is behind the store on {Count} request(s); catching up")]
+    public static partial void CatchingUp(ILogger logger, int count);
 }

@@ -1,15 +1,36 @@
+using InfraGuard.Server.Hosting;
 using InfraGuard.Slack.Messages;
 using InfraGuard.Slack.Web;
+using InfraGuard.Store;
+using Microsoft.Extensions.Options;
 
 namespace InfraGuard.Server.Slack;
 
-/// <summary>Runs <see cref="SlackJobs"/> one at a time, so posts to Slack keep their order and never hold up an ack.</summary>
-internal sealed class SlackWorker(SlackJobs jobs, IServiceProvider services, ILogger<SlackWorker> logger) : BackgroundService
+/// <summary>
+/// Runs <see cref="SlackJobs"/> one at a time, so posts to Slack keep their order and never hold up an ack. On start it
+/// first catches up on every request whose Slack message is behind the store (created while Slack was off, or jobs
+/// still queued when the server last stopped), so nothing waits unannounced.
+/// </summary>
+internal sealed class SlackWorker(SlackJobs jobs, ChangeStore store, IOptions<SlackOptions> options, IServiceProvider services, ILogger<SlackWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
+            if (options.Value.Enabled)
+            {
+                var behind = await store.ListSlackBacklogAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
+                if (behind.Count > 0)
+                {
+                    SlackLog.CatchingUp(logger, behind.Count);
+                }
+
+                foreach (var id in behind)
+                {
+                    jobs.Enqueue(new SyncJob(id));
+                }
+            }
+
             await foreach (var job in jobs.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
                 try

@@ -1,13 +1,16 @@
 namespace InfraGuard.Slack.Signing;
 
 /// <summary>
-/// Remembers signatures accepted within the freshness window, so the same signed request is accepted once.
-/// Entries older than the window are dropped (the verifier refuses those as stale anyway). Thread-safe.
-/// Single-process only: several server replicas need a shared store instead.
+/// Remembers keys (accepted request signatures, Events API event ids) seen within a window, so the same one is accepted
+/// once. Each key is kept with its timestamp and forgotten once that is older than the window (the verifier refuses
+/// such requests as stale anyway); forgetting takes the oldest first from a priority queue, so a remember costs
+/// O(log n) however many requests arrived in the window. Thread-safe. Single-process only: several server replicas
+/// need a shared store instead.
 /// </summary>
 public sealed class SlackReplayGuard
 {
-    private readonly Dictionary<string, long> _seen = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<string, long> _byAge = new();
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly long _windowSeconds;
@@ -20,7 +23,7 @@ public sealed class SlackReplayGuard
         _windowSeconds = (long)(window ?? SlackRequestVerifier.Tolerance).TotalSeconds;
     }
 
-    /// <summary>Number of remembered signatures (for tests and metrics).</summary>
+    /// <summary>Number of remembered keys (for tests and metrics).</summary>
     public int Count
     {
         get
@@ -32,18 +35,25 @@ public sealed class SlackReplayGuard
         }
     }
 
-    /// <summary>Records <paramref name="signature"/>; false when it was already seen within the window.</summary>
-    public bool TryRemember(string signature, long timestampSeconds)
+    /// <summary>Records <paramref name="key"/> stamped <paramref name="timestampSeconds"/> (Unix); false when it was already seen within the window.</summary>
+    public bool TryRemember(string key, long timestampSeconds)
     {
-        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        var oldest = _time.GetUtcNow().ToUnixTimeSeconds() - _windowSeconds;
         lock (_lock)
         {
-            foreach (var old in _seen.Where(kv => now - kv.Value > _windowSeconds).Select(kv => kv.Key).ToList())
+            while (_byAge.TryPeek(out var old, out var at) && at < oldest)
             {
+                _byAge.Dequeue();
                 _seen.Remove(old);
             }
 
-            return _seen.TryAdd(signature, timestampSeconds);
+            if (!_seen.Add(key))
+            {
+                return false;
+            }
+
+            _byAge.Enqueue(key, timestampSeconds);
+            return true;
         }
     }
 }

@@ -225,6 +225,54 @@ public sealed class SlackApprovalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ServerStart_RequestCreatedWhileSlackWasOff_PostedOnce()
+    {
+        string id;
+        using (var withoutSlack = _world.Api.NewFactory())
+        {
+            id = await withoutSlack.CreateRequestAsync();
+        }
+
+        Assert.Empty(_world.Slack.Calls("chat.postMessage"));
+        using var server = _world.Server();
+        _ = server.Services; // start the host: nothing else touches it
+
+        var (channel, _) = await SlackWorld.PostedAsync(server, id);
+        Assert.Equal("C123ABC456", channel);
+        var parent = Assert.Single(_world.Slack.Calls("chat.postMessage"), p => p.Json!["thread_ts"] is null);
+        Assert.Contains(id, parent.Json!["blocks"]!.ToJsonString(), StringComparison.Ordinal);
+        _world.AssertCleanTraffic();
+    }
+
+    [Fact]
+    public async Task ServerStart_DecidedWhileSlackWasOff_ParentUpdatedAndNothingReposted()
+    {
+        string id;
+        using (var first = _world.Server())
+        {
+            id = (await SlackWorld.CreateAsync(first, ApiWorld.Body())).Request.Id;
+            await SlackWorld.PostedAsync(first, id);
+        }
+
+        using (var withoutSlack = _world.Api.NewFactory())
+        {
+            using var alice = await withoutSlack.ClientAsync(ApiWorld.Alice, ApiScopes.Approver);
+            using var decided = await alice.PostAsJsonAsync($"/api/v1/requests/{id}/decisions", new DecideBody(Verdict.Approve, "Checked the snapshot exists."), ServerJson.Options);
+            Assert.True(decided.IsSuccessStatusCode, await decided.Content.ReadAsStringAsync());
+        }
+
+        Assert.Empty(_world.Slack.Calls("chat.update"));
+        using var second = _world.Server();
+        _ = second.Services;
+
+        await Wait.UntilAsync(() => _world.Slack.Calls("chat.update").Count == 1, "the parent is updated when the server starts");
+        Assert.Single(_world.Slack.Calls("chat.postMessage"), p => p.Json!["thread_ts"] is null);
+        Assert.Equal(RequestState.Approved, (await second.Store.GetSlackMessageAsync(id))!.PostedState);
+        Assert.Empty(await second.Store.ListSlackBacklogAsync());
+        _world.AssertCleanTraffic();
+    }
+
+    [Fact]
     public async Task SlashCommand_PendingAndShow_ListTheRequest()
     {
         using var server = _world.Server();

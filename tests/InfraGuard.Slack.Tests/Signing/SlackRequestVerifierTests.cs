@@ -149,6 +149,23 @@ public sealed class SlackRequestVerifierTests
     }
 
     [Fact]
+    public void TryRemember_KeysOutOfTimestampOrder_ForgottenByTheirOwnTimestamp()
+    {
+        var clock = ClockAt(VectorTime);
+        var guard = new SlackReplayGuard(clock, TimeSpan.FromMinutes(5));
+        var now = clock.GetUtcNow().ToUnixTimeSeconds();
+
+        Assert.True(guard.TryRemember("late-stamped", now));
+        Assert.True(guard.TryRemember("early-stamped", now - 240)); // arrived second, stamped four minutes earlier
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.True(guard.TryRemember("third", clock.GetUtcNow().ToUnixTimeSeconds()));
+
+        Assert.Equal(2, guard.Count); // early-stamped is now six minutes old
+        Assert.False(guard.TryRemember("late-stamped", now));
+        Assert.True(guard.TryRemember("early-stamped", now - 240)); // forgotten, so new again (the verifier calls it stale first)
+    }
+
+    [Fact]
     public void Verify_BadSignature_IsNotRemembered()
     {
         var clock = ClockAt(VectorTime);
