@@ -49,6 +49,7 @@ public sealed class ServerApp
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning); // four lines per Slack call otherwise
         AddServices(builder.Services, builder.Configuration);
 
         var app = builder.Build();
