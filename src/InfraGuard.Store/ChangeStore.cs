@@ -4,7 +4,6 @@ using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Dapper;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Changes;
@@ -26,12 +25,6 @@ public sealed record ChangeStoreOptions(string Origin = "infraguard", string? Ap
 /// </summary>
 public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     private readonly ISqlDialect _dialect;
     private readonly TimeProvider _time;
     private readonly ChangeStoreOptions _options;
@@ -212,7 +205,7 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             : new ApplyOutcome(
                 row.Succeeded != 0,
                 checked((int)row.ExitCode),
-                JsonSerializer.Deserialize<Dictionary<string, int>>(row.Counts)!.ToDictionary(kv => Enum.Parse<ChangeOp>(kv.Key, ignoreCase: true), kv => kv.Value),
+                JsonSerializer.Deserialize(row.Counts, StoreJson.Default.DictionaryStringInt32)!.ToDictionary(kv => Enum.Parse<ChangeOp>(kv.Key, ignoreCase: true), kv => kv.Value),
                 row.Diagnostics);
     }
 
@@ -316,7 +309,7 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
 
             var at = Now();
             await AppendInTransactionAsync(c, tx, RequestAuditEvents.ApplyCompleted(request, outcome, at), cancellationToken).ConfigureAwait(false);
-            var counts = JsonSerializer.Serialize(outcome.Counts.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value));
+            var counts = JsonSerializer.Serialize(outcome.Counts.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value), StoreJson.Default.DictionaryStringInt32);
             await c.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO apply_outcome (request_id, succeeded, exit_code, counts, diagnostics, finished_at) VALUES (@id, @ok, @exit, @counts, @diag, @at)",
                 new { id, ok = outcome.Succeeded ? 1L : 0L, exit = (long)outcome.ExitCode, counts, diag = outcome.Diagnostics, at = Format(at) },
@@ -659,7 +652,7 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             RequesterIdentity = r.Requester.RawIdentity,
             ActorKind = r.ActorKind.ToString(),
             OnBehalfOf = r.OnBehalfOf,
-            CommitAuthors = JsonSerializer.Serialize(r.CommitAuthors),
+            CommitAuthors = JsonSerializer.Serialize(r.CommitAuthors, StoreJson.Default.IReadOnlyListString),
             CiRunId = r.CiRunId,
             CiRunUrl = r.CiRunUrl,
             PlanHash = r.PlanHash,
@@ -668,13 +661,13 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             Score = r.Score,
             Decision = r.Decision.ToString(),
             ApprovalsCount = r.RequiredApprovals.Count,
-            ApprovalsFrom = JsonSerializer.Serialize(r.RequiredApprovals.From),
+            ApprovalsFrom = JsonSerializer.Serialize(r.RequiredApprovals.From, StoreJson.Default.IReadOnlyListString),
             ApprovalsExpireMs = (long)r.RequiredApprovals.ExpiresAfter.TotalMilliseconds,
             CreatedAt = Format(r.CreatedAt),
             ExpiresAt = Format(r.ExpiresAt),
             State = r.State.ToString(),
             StateChangedAt = Format(r.StateChangedAt),
-            Assessment = JsonSerializer.Serialize(r.Assessment, Json),
+            Assessment = JsonSerializer.Serialize(r.Assessment, StoreJson.Default.Assessment),
         };
 
         public ChangeRequest ToModel() => new()
@@ -686,7 +679,7 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             Requester = new PersonRef(RequesterPerson, RequesterIdentity),
             ActorKind = Enum.Parse<ActorKind>(ActorKind),
             OnBehalfOf = OnBehalfOf,
-            CommitAuthors = JsonSerializer.Deserialize<List<string>>(CommitAuthors) ?? [],
+            CommitAuthors = JsonSerializer.Deserialize(CommitAuthors, StoreJson.Default.ListString) ?? [],
             CiRunId = CiRunId,
             CiRunUrl = CiRunUrl,
             PlanHash = PlanHash,
@@ -694,12 +687,12 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             PolicyPackHash = PolicyPackHash,
             Score = checked((int)Score),
             Decision = Enum.Parse<Decision>(Decision),
-            RequiredApprovals = new ApprovalRequirement(checked((int)ApprovalsCount), JsonSerializer.Deserialize<List<string>>(ApprovalsFrom) ?? [], TimeSpan.FromMilliseconds(ApprovalsExpireMs)),
+            RequiredApprovals = new ApprovalRequirement(checked((int)ApprovalsCount), JsonSerializer.Deserialize(ApprovalsFrom, StoreJson.Default.ListString) ?? [], TimeSpan.FromMilliseconds(ApprovalsExpireMs)),
             CreatedAt = Parse(CreatedAt),
             ExpiresAt = Parse(ExpiresAt),
             State = Enum.Parse<RequestState>(State),
             StateChangedAt = Parse(StateChangedAt),
-            Assessment = JsonSerializer.Deserialize<Assessment>(Assessment, Json)!,
+            Assessment = JsonSerializer.Deserialize(Assessment, StoreJson.Default.Assessment)!,
         };
     }
 

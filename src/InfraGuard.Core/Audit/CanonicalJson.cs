@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -69,7 +70,13 @@ public static class CanonicalJson
     public static byte[] Serialize(JsonNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
-        return Canonicalize(JsonSerializer.SerializeToUtf8Bytes(node));
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            node.WriteTo(writer);
+        }
+
+        return Canonicalize(buffer.WrittenSpan);
     }
 
     /// <summary>True when <paramref name="utf8Json"/> is already exactly in canonical form.</summary>
