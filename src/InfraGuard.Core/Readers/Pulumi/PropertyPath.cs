@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
 
@@ -93,10 +94,48 @@ internal static class PropertyPath
         return current;
     }
 
+    /// <summary>The same lookup over a parsed document, without materialising nodes on the way.</summary>
+    public static bool TryLookup(JsonElement root, string path, out JsonElement value)
+    {
+        value = root;
+        foreach (var segment in Parse(path))
+        {
+            if (value.ValueKind == JsonValueKind.String
+                && (value.ValueEquals(Redaction.SecretMarker) || value.ValueEquals(Redaction.UnknownMarker)))
+            {
+                return true;
+            }
+
+            if (value.ValueKind == JsonValueKind.Object && segment.Key is { } key && value.TryGetProperty(key, out var child))
+            {
+                value = child;
+            }
+            else if (value.ValueKind == JsonValueKind.Array && segment.Key is null && segment.Index < value.GetArrayLength())
+            {
+                value = value[segment.Index];
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A node over <paramref name="value"/>, of the kind parsing gives (null for JSON null).</summary>
+    public static JsonNode? ToNode(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => JsonObject.Create(value),
+        JsonValueKind.Array => JsonArray.Create(value),
+        JsonValueKind.Null => null,
+        _ => JsonValue.Create(value),
+    };
+
     /// <summary>Appends a key to a path, quoting it when it is not a plain name.</summary>
     public static string AppendKey(string parent, string key)
     {
-        var plain = key.Length > 0 && key.AsSpan().IndexOfAny(NeedsQuoting) < 0;
+        var plain = key.Length > 0 && !NeedsQuotes(key);
         if (plain)
         {
             return parent.Length == 0 ? key : parent + "." + key;
@@ -115,6 +154,9 @@ internal static class PropertyPath
 
         return quoted.Append("\"]").ToString();
     }
+
+    /// <summary>True when a key must be written as <c>["key"]</c>: it holds a dot, bracket, quote, backslash or space.</summary>
+    public static bool NeedsQuotes(ReadOnlySpan<char> key) => key.IndexOfAny(NeedsQuoting) >= 0;
 
     /// <summary>Appends an array index to a path.</summary>
     public static string AppendIndex(string parent, int index) =>

@@ -10,8 +10,7 @@ namespace InfraGuard.Core.Readers.Pulumi;
 internal sealed class PulumiRunFacts
 {
     private readonly HashSet<string> _errorUrns = new(StringComparer.Ordinal);
-    private readonly SecretNames _secretNames = new();
-
+    
     public ChangeFolder Folder { get; } = new();
 
     public string? Stack { get; private set; }
@@ -76,9 +75,18 @@ internal sealed class PulumiRunFacts
         counts[ChangeOp.Same] = sameCount ?? Folder.SameCount;
         var failed = 0;
         var unfinished = 0;
+        var maps = new RedactedMaps(new StateRedactor(new SecretNames()));
+        var prepared = new List<PreparedChange>(Folder.Drafts.Count);
         foreach (var draft in Folder.Drafts)
         {
-            var change = ChangeMaker.Make(draft, _errorUrns.Contains(draft.Urn), _secretNames);
+            prepared.Add(ChangeMaker.Prepare(draft, maps));
+        }
+
+        maps.Parse();
+        foreach (var ready in prepared)
+        {
+            var draft = ready.Draft;
+            var change = ChangeMaker.Make(ready, _errorUrns.Contains(draft.Urn));
             NoteUrn(draft.Urn);
             changes.Add(change);
             counts[change.Op]++;

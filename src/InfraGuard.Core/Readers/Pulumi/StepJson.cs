@@ -14,19 +14,26 @@ internal static class StepJson
     /// <param name="reader">Reader positioned on the object's start token.</param>
     /// <param name="data">The bytes the reader reads; old/new states are copied out raw and parsed only if used.</param>
     /// <param name="urnForSame">Whether a <c>same</c> step's URN is needed.</param>
+    /// <param name="strings">The read's string pool.</param>
+    /// <param name="started">
+    /// For an outputs or failure event: the steps started so far. A state equal, byte for byte, to the one its
+    /// pre-event carried is shared rather than copied again.
+    /// </param>
     /// <param name="step">The step, when the whole object was in the buffer.</param>
-    public static bool TryRead(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, bool urnForSame, out PulumiStep? step)
+    public static bool TryRead(
+        ref Utf8JsonReader reader, ReadOnlySpan<byte> data, bool urnForSame, StringPool strings, ChangeFolder? started, out PulumiStep? step)
     {
         step = null;
         string? op = null;
         string? urn = null;
         string? type = null;
         string? provider = null;
-        RawJson? oldState = null;
-        RawJson? newState = null;
+        RawState? oldState = null;
+        RawState? newState = null;
         List<string>? keys = null;
         List<string>? diffs = null;
         List<DetailedDiffEntry>? detailedDiff = null;
+        PulumiStep? earlier = null;
 
         while (true)
         {
@@ -53,43 +60,45 @@ internal static class StepJson
             }
             else if (reader.ValueTextEquals("urn"u8) && !(skipDetails && !urnForSame))
             {
-                ok = JsonTokens.TryReadString(ref reader, out urn);
+                ok = strings.TryRead(ref reader, out urn);
             }
             else if (skipDetails)
             {
-                ok = reader.TrySkip();
+                ok = JsonTokens.SkipValue(ref reader);
             }
             else if (reader.ValueTextEquals("type"u8))
             {
-                ok = JsonTokens.TryReadString(ref reader, out type);
+                ok = strings.TryRead(ref reader, out type);
             }
             else if (reader.ValueTextEquals("provider"u8))
             {
-                ok = JsonTokens.TryReadString(ref reader, out provider);
+                ok = strings.TryRead(ref reader, out provider);
             }
             else if (reader.ValueTextEquals("old"u8) || reader.ValueTextEquals("oldState"u8))
             {
-                ok = RawJson.TryRead(ref reader, data, out oldState);
+                earlier ??= op is null || urn is null ? null : started?.Started(urn, op);
+                ok = RawState.TryRead(ref reader, data, earlier?.Old, out oldState);
             }
             else if (reader.ValueTextEquals("new"u8) || reader.ValueTextEquals("newState"u8))
             {
-                ok = RawJson.TryRead(ref reader, data, out newState);
+                earlier ??= op is null || urn is null ? null : started?.Started(urn, op);
+                ok = RawState.TryRead(ref reader, data, earlier?.New, out newState);
             }
             else if (reader.ValueTextEquals("keys"u8) || reader.ValueTextEquals("replaceReasons"u8))
             {
-                ok = JsonTokens.TryReadStringArray(ref reader, out keys);
+                ok = strings.TryReadArray(ref reader, out keys);
             }
             else if (reader.ValueTextEquals("diffs"u8) || reader.ValueTextEquals("diffReasons"u8))
             {
-                ok = JsonTokens.TryReadStringArray(ref reader, out diffs);
+                ok = strings.TryReadArray(ref reader, out diffs);
             }
             else if (reader.ValueTextEquals("detailedDiff"u8))
             {
-                ok = TryReadDetailedDiff(ref reader, out detailedDiff);
+                ok = TryReadDetailedDiff(ref reader, strings, out detailedDiff);
             }
             else
             {
-                ok = reader.TrySkip();
+                ok = JsonTokens.SkipValue(ref reader);
             }
 
             if (!ok)
@@ -104,8 +113,8 @@ internal static class StepJson
             Urn = urn ?? string.Empty,
             Type = type,
             Provider = string.IsNullOrEmpty(provider) ? null : provider,
-            OldJson = oldState,
-            NewJson = newState,
+            Old = oldState,
+            New = newState,
             Keys = keys,
             Diffs = diffs,
             DetailedDiff = detailedDiff,
@@ -113,7 +122,7 @@ internal static class StepJson
         return true;
     }
 
-    private static bool TryReadDetailedDiff(ref Utf8JsonReader reader, out List<DetailedDiffEntry>? entries)
+    private static bool TryReadDetailedDiff(ref Utf8JsonReader reader, StringPool strings, out List<DetailedDiffEntry>? entries)
     {
         entries = null;
         if (!reader.Read())
@@ -140,7 +149,7 @@ internal static class StepJson
                 return true;
             }
 
-            var path = reader.GetString()!;
+            var path = strings.Get(ref reader);
             if (!reader.Read())
             {
                 return false;
@@ -171,10 +180,10 @@ internal static class StepJson
                 }
 
                 var ok = reader.ValueTextEquals("diffKind"u8) || reader.ValueTextEquals("kind"u8)
-                    ? JsonTokens.TryReadString(ref reader, out kind)
+                    ? strings.TryRead(ref reader, out kind)
                     : reader.ValueTextEquals("inputDiff"u8)
                         ? JsonTokens.TryReadBool(ref reader, out inputDiff)
-                        : reader.TrySkip();
+                        : JsonTokens.SkipValue(ref reader);
                 if (!ok)
                 {
                     return false;
