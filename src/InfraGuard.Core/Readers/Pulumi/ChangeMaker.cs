@@ -4,11 +4,21 @@ using InfraGuard.Core.Changes;
 
 namespace InfraGuard.Core.Readers.Pulumi;
 
-/// <summary>Turns a folded <see cref="ChangeDraft"/> into the engine-neutral, redacted <see cref="ResourceChange"/>.</summary>
-internal static class ChangeMaker
+/// <summary>
+/// Turns folded <see cref="ChangeDraft"/>s into engine-neutral, redacted <see cref="ResourceChange"/>s, in two
+/// phases: <see cref="Prepare"/> redacts every draft's maps into one batch, which is parsed once, then
+/// <see cref="Make"/> builds each change. One instance per read: it caches what repeats across resources.
+/// </summary>
+internal sealed class ChangeMaker(RedactedMaps maps)
 {
-    /// <summary>First phase: redacts the draft's maps into <paramref name="maps"/> (parsed once for all drafts).</summary>
-    public static PreparedChange Prepare(ChangeDraft draft, RedactedMaps maps)
+    private readonly Dictionary<string, List<PropertyPath.Segment>> _paths = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _providerPackages = new(StringComparer.Ordinal);
+
+    /// <summary>The bytes of the maps <see cref="Prepare"/> will redact for <paramref name="draft"/>.</summary>
+    public static long MapBytes(ChangeDraft draft) => StateView.PrimaryBytes(draft.Best!.Old) + StateView.PrimaryBytes(draft.Best.New);
+
+    /// <summary>First phase: redacts the draft's maps into the batch.</summary>
+    public PreparedChange Prepare(ChangeDraft draft)
     {
         var step = draft.Best!;
         var sensitive = new SensitivePaths();
@@ -16,22 +26,22 @@ internal static class ChangeMaker
     }
 
     /// <summary>Second phase, after <see cref="RedactedMaps.Parse"/>: builds the change.</summary>
-    public static ResourceChange Make(PreparedChange prepared, bool failedByDiagnostic)
+    public ResourceChange Make(PreparedChange prepared, bool failedByDiagnostic)
     {
         var (draft, sensitive, before, after) = prepared;
         var step = draft.Best!;
-        var type = FirstNonEmpty(step.Type, step.New?.Type, step.Old?.Type)
+        var type = NonEmpty(step.Type) ?? step.New?.Type ?? step.Old?.Type
             ?? (PulumiUrn.TryParse(draft.Urn, out var typeUrn) ? typeUrn.Type : string.Empty);
-        var provider = PulumiUrn.ProviderPackage(step.Provider)
-            ?? PulumiUrn.ProviderPackage(step.New?.Provider)
-            ?? PulumiUrn.ProviderPackage(step.Old?.Provider)
+        var provider = ProviderPackage(step.Provider)
+            ?? ProviderPackage(step.New?.Provider)
+            ?? ProviderPackage(step.Old?.Provider)
             ?? PulumiUrn.TypePackage(type);
         var properties = Properties(draft.Op, step, before, after);
 
         return new ResourceChange
         {
             Address = draft.Urn,
-            Name = PulumiUrn.TryParse(draft.Urn, out var urn) ? urn.Name : draft.Urn,
+            Name = PulumiUrn.NameOf(draft.Urn) ?? draft.Urn,
             Type = type,
             Provider = provider,
             Op = draft.Op,
@@ -48,7 +58,34 @@ internal static class ChangeMaker
         };
     }
 
-    private static List<PropertyChange> Properties(ChangeOp op, PulumiStep step, StateView before, StateView after)
+    private string? ProviderPackage(string? reference)
+    {
+        if (reference is null)
+        {
+            return null;
+        }
+
+        if (!_providerPackages.TryGetValue(reference, out var package))
+        {
+            package = PulumiUrn.ProviderPackage(reference);
+            _providerPackages[reference] = package;
+        }
+
+        return package;
+    }
+
+    private List<PropertyPath.Segment> Segments(string path)
+    {
+        if (!_paths.TryGetValue(path, out var segments))
+        {
+            segments = PropertyPath.Parse(path);
+            _paths[path] = segments;
+        }
+
+        return segments;
+    }
+
+    private List<PropertyChange> Properties(ChangeOp op, PulumiStep step, StateView before, StateView after)
     {
         var changes = new List<PropertyChange>();
         if (step.DetailedDiff is { Count: > 0 } detailed)
@@ -57,11 +94,12 @@ internal static class ChangeMaker
             {
                 // An added path has no value before and a deleted one none after: no need to look.
                 var kind = KindOf(entry.Kind);
+                var segments = Segments(entry.Path);
                 changes.Add(new PropertyChange(
                     entry.Path,
                     kind,
-                    kind == PropertyChangeKind.Add ? null : before.ValueAt(entry.Path),
-                    kind == PropertyChangeKind.Delete ? null : after.ValueAt(entry.Path),
+                    kind == PropertyChangeKind.Add ? null : before.ValueAt(segments),
+                    kind == PropertyChangeKind.Delete ? null : after.ValueAt(segments),
                     entry.Kind.EndsWith("-replace", StringComparison.Ordinal)));
             }
 
@@ -87,8 +125,9 @@ internal static class ChangeMaker
         foreach (var key in keys)
         {
             var path = PropertyPath.AppendKey(string.Empty, key);
-            var old = before.ValueAt(path);
-            var @new = after.ValueAt(path);
+            var segments = Segments(path);
+            var old = before.ValueAt(segments);
+            var @new = after.ValueAt(segments);
             var kind = old is null && @new is not null ? PropertyChangeKind.Add
                 : old is not null && @new is null ? PropertyChangeKind.Delete
                 : PropertyChangeKind.Update;
@@ -132,8 +171,7 @@ internal static class ChangeMaker
         _ => PropertyChangeKind.Update,
     };
 
-    private static string? FirstNonEmpty(params string?[] values) =>
-        values.FirstOrDefault(v => !string.IsNullOrEmpty(v));
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }
 
 /// <summary>A draft whose maps were redacted, waiting for the batch to be parsed.</summary>
@@ -165,7 +203,7 @@ internal sealed class StateView
             return;
         }
 
-        _primaryIsInputs = state.Inputs.HasMembers || !state.Outputs.HasMembers;
+        _primaryIsInputs = PrimaryIsInputs(state);
         var primary = _primaryIsInputs ? state.Inputs : state.Outputs;
         if (primary.IsObject)
         {
@@ -173,11 +211,15 @@ internal sealed class StateView
         }
     }
 
+    /// <summary>The length of the map a view of <paramref name="state"/> redacts first.</summary>
+    public static int PrimaryBytes(RawState? state) =>
+        state is null ? 0 : PrimaryIsInputs(state) ? state.Inputs.Length : state.Outputs.Length;
+
     /// <summary>Redacted values, or null when the state is absent (create: before; delete: after). After the batch is parsed.</summary>
     public JsonObject? Values => _state is null ? null : _values ??= _primary >= 0 ? _maps[_primary] : [];
 
-    /// <summary>A copy of the value at <paramref name="path"/>, or null when absent. After the batch is parsed.</summary>
-    public JsonNode? ValueAt(string path)
+    /// <summary>A copy of the value at the path, or null when absent. After the batch is parsed.</summary>
+    public JsonNode? ValueAt(IReadOnlyList<PropertyPath.Segment> path)
     {
         if (_state is null)
         {
@@ -198,6 +240,8 @@ internal sealed class StateView
 
         return _secondary is { } other && PropertyPath.TryLookup(other, path, out value) ? PropertyPath.ToNode(value) : null;
     }
+
+    private static bool PrimaryIsInputs(RawState state) => state.Inputs.HasMembers || !state.Outputs.HasMembers;
 
     /// <summary>Top-level keys whose values differ between two maps.</summary>
     public static IEnumerable<string> DifferingKeys(JsonObject? before, JsonObject? after)

@@ -11,7 +11,7 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
         + "`pulumi preview --event-log FILE`; regenerate it and try again";
 
     private readonly PulumiRunFacts _facts = new();
-    private readonly StringPool _strings = new();
+    private readonly ReadScope _scope = new();
     private long _events;
     private bool _lastWasCancel;
     private long _lastEventLine;
@@ -214,7 +214,7 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
             }
 
             var ok = reader.TokenType == JsonTokenType.StartObject
-                ? StepJson.TryRead(ref reader, data, urnForSame, _strings, started, out step)
+                ? StepJson.TryRead(ref reader, data, urnForSame, _scope, started, out step)
                 : JsonTokens.SkipContainer(ref reader);
             if (!ok)
             {

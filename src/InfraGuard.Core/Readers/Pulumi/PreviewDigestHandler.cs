@@ -13,7 +13,7 @@ internal sealed class PreviewDigestHandler : IJsonUnitHandler
         "Expected the JSON document printed by `pulumi preview --json`; regenerate it and try again";
 
     private readonly PulumiRunFacts _facts = new();
-    private readonly StringPool _strings = new();
+    private readonly ReadScope _scope = new();
     private Position _position = Position.Start;
     private Dictionary<string, int>? _changeSummary;
     private bool _maybeCorrupt;
@@ -47,7 +47,7 @@ internal sealed class PreviewDigestHandler : IJsonUnitHandler
                 _position = Position.TopLevel;
                 return UnitResult.Done;
             case Position.Steps when reader.TokenType == JsonTokenType.StartObject:
-                if (!StepJson.TryRead(ref reader, data, urnForSame: true, _strings, started: null, out var step))
+                if (!StepJson.TryRead(ref reader, data, urnForSame: true, _scope, started: null, out var step))
                 {
                     return UnitResult.NeedMore;
                 }

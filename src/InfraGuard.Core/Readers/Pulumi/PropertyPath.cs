@@ -95,10 +95,13 @@ internal static class PropertyPath
     }
 
     /// <summary>The same lookup over a parsed document, without materialising nodes on the way.</summary>
-    public static bool TryLookup(JsonElement root, string path, out JsonElement value)
+    public static bool TryLookup(JsonElement root, string path, out JsonElement value) => TryLookup(root, Parse(path), out value);
+
+    /// <summary>The same lookup over a parsed document, for a path already split.</summary>
+    public static bool TryLookup(JsonElement root, IReadOnlyList<Segment> path, out JsonElement value)
     {
         value = root;
-        foreach (var segment in Parse(path))
+        foreach (var segment in path)
         {
             if (value.ValueKind == JsonValueKind.String
                 && (value.ValueEquals(Redaction.SecretMarker) || value.ValueEquals(Redaction.UnknownMarker)))

@@ -76,17 +76,19 @@ internal sealed class PulumiRunFacts
         var failed = 0;
         var unfinished = 0;
         var maps = new RedactedMaps(new StateRedactor(new SecretNames()));
+        maps.Reserve(Folder.Drafts.Sum(ChangeMaker.MapBytes) + (2L * Folder.Drafts.Count));
+        var maker = new ChangeMaker(maps);
         var prepared = new List<PreparedChange>(Folder.Drafts.Count);
         foreach (var draft in Folder.Drafts)
         {
-            prepared.Add(ChangeMaker.Prepare(draft, maps));
+            prepared.Add(maker.Prepare(draft));
         }
 
         maps.Parse();
         foreach (var ready in prepared)
         {
             var draft = ready.Draft;
-            var change = ChangeMaker.Make(ready, _errorUrns.Contains(draft.Urn));
+            var change = maker.Make(ready, _errorUrns.Contains(draft.Urn));
             NoteUrn(draft.Urn);
             changes.Add(change);
             counts[change.Op]++;

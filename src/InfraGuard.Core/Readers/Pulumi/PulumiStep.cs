@@ -6,6 +6,9 @@ namespace InfraGuard.Core.Readers.Pulumi;
 /// </summary>
 internal sealed class PulumiStep
 {
+    /// <summary>A <c>same</c> step read without its URN (nothing else is read of a <c>same</c> step).</summary>
+    public static readonly PulumiStep SameWithoutUrn = new() { Op = PulumiOps.Same, Urn = string.Empty };
+
     public required string Op { get; init; }
 
     public required string Urn { get; init; }

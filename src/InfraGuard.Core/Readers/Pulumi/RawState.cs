@@ -9,13 +9,13 @@ namespace InfraGuard.Core.Readers.Pulumi;
 /// </summary>
 internal sealed class RawState
 {
-    private readonly byte[] _utf8;
+    private readonly ReadOnlyMemory<byte> _utf8;
     private readonly Range _type;
     private readonly Range _provider;
     private string? _typeText;
     private string? _providerText;
 
-    private RawState(byte[] utf8, in Facts facts)
+    private RawState(ReadOnlyMemory<byte> utf8, in Facts facts)
     {
         _utf8 = utf8;
         _type = facts.Type;
@@ -45,14 +45,16 @@ internal sealed class RawState
     public MapSlice Outputs { get; }
 
     /// <summary>The bytes of an object member found by this read.</summary>
-    public ReadOnlySpan<byte> Bytes(MapSlice map) => _utf8.AsSpan(map.Start, map.Length);
+    public ReadOnlySpan<byte> Bytes(MapSlice map) => _utf8.Span.Slice(map.Start, map.Length);
 
     /// <summary>On a property name: copies its object value out, or reads null for any other kind.</summary>
     /// <param name="reader">Reader on the property name.</param>
     /// <param name="data">The bytes the reader reads.</param>
+    /// <param name="arena">Where the copy goes.</param>
     /// <param name="same">A state read earlier for the same step: returned instead of a copy when the bytes are equal.</param>
     /// <param name="value">The state, when the whole object was in the buffer.</param>
-    public static bool TryRead(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, RawState? same, out RawState? value)
+    public static bool TryRead(
+        ref Utf8JsonReader reader, ReadOnlySpan<byte> data, ByteArena arena, RawState? same, out RawState? value)
     {
         value = null;
         if (!reader.Read())
@@ -121,7 +123,7 @@ internal sealed class RawState
         }
 
         var bytes = data[start..(int)reader.BytesConsumed];
-        value = same is not null && bytes.SequenceEqual(same._utf8) ? same : new RawState(bytes.ToArray(), facts);
+        value = same is not null && bytes.SequenceEqual(same._utf8.Span) ? same : new RawState(arena.Copy(bytes), facts);
         return true;
     }
 
@@ -189,7 +191,7 @@ internal sealed class RawState
             return null;
         }
 
-        var reader = new Utf8JsonReader(_utf8.AsSpan(token));
+        var reader = new Utf8JsonReader(_utf8.Span[token]);
         reader.Read();
         var text = reader.GetString();
         return string.IsNullOrEmpty(text) ? null : text;

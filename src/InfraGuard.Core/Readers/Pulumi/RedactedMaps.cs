@@ -20,6 +20,9 @@ internal sealed class RedactedMaps(StateRedactor redactor)
     private JsonElement[] _maps = [];
     private int _count;
 
+    /// <summary>Makes room for about <paramref name="bytes"/> bytes of maps (redaction seldom makes a map longer).</summary>
+    public void Reserve(long bytes) => _batch.Reserve((int)Math.Min(bytes + 16, Array.MaxLength));
+
     /// <summary>Redacts <paramref name="map"/> into the batch and returns its index, for <see cref="this[int]"/> after <see cref="Parse"/>.</summary>
     public int Add(ReadOnlySpan<byte> map, SensitivePaths sensitivePaths)
     {

@@ -432,5 +432,14 @@ internal sealed class Utf8Sink
         _bytes[Length++] = (byte)'"';
     }
 
+    /// <summary>Grows to hold at least <paramref name="capacity"/> bytes in all.</summary>
+    public void Reserve(int capacity)
+    {
+        if (capacity > _bytes.Length)
+        {
+            Array.Resize(ref _bytes, capacity);
+        }
+    }
+
     private void Grow(int more) => Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, Length + more));
 }

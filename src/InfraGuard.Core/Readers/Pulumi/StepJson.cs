@@ -14,14 +14,14 @@ internal static class StepJson
     /// <param name="reader">Reader positioned on the object's start token.</param>
     /// <param name="data">The bytes the reader reads; old/new states are copied out raw and parsed only if used.</param>
     /// <param name="urnForSame">Whether a <c>same</c> step's URN is needed.</param>
-    /// <param name="strings">The read's string pool.</param>
+    /// <param name="scope">The read's string pool and state arena.</param>
     /// <param name="started">
     /// For an outputs or failure event: the steps started so far. A state equal, byte for byte, to the one its
     /// pre-event carried is shared rather than copied again.
     /// </param>
     /// <param name="step">The step, when the whole object was in the buffer.</param>
     public static bool TryRead(
-        ref Utf8JsonReader reader, ReadOnlySpan<byte> data, bool urnForSame, StringPool strings, ChangeFolder? started, out PulumiStep? step)
+        ref Utf8JsonReader reader, ReadOnlySpan<byte> data, bool urnForSame, ReadScope scope, ChangeFolder? started, out PulumiStep? step)
     {
         step = null;
         string? op = null;
@@ -34,6 +34,7 @@ internal static class StepJson
         List<string>? diffs = null;
         List<DetailedDiffEntry>? detailedDiff = null;
         PulumiStep? earlier = null;
+        var strings = scope.Strings;
 
         while (true)
         {
@@ -77,12 +78,12 @@ internal static class StepJson
             else if (reader.ValueTextEquals("old"u8) || reader.ValueTextEquals("oldState"u8))
             {
                 earlier ??= op is null || urn is null ? null : started?.Started(urn, op);
-                ok = RawState.TryRead(ref reader, data, earlier?.Old, out oldState);
+                ok = RawState.TryRead(ref reader, data, scope.States, earlier?.Old, out oldState);
             }
             else if (reader.ValueTextEquals("new"u8) || reader.ValueTextEquals("newState"u8))
             {
                 earlier ??= op is null || urn is null ? null : started?.Started(urn, op);
-                ok = RawState.TryRead(ref reader, data, earlier?.New, out newState);
+                ok = RawState.TryRead(ref reader, data, scope.States, earlier?.New, out newState);
             }
             else if (reader.ValueTextEquals("keys"u8) || reader.ValueTextEquals("replaceReasons"u8))
             {
@@ -105,6 +106,15 @@ internal static class StepJson
             {
                 return false;
             }
+        }
+
+        // Most steps are `same`, read only to be counted: they share one instance. (A `same` step is only ever
+        // folded, and so filled in, when its URN was asked for.)
+        if (op == PulumiOps.Same && !urnForSame && urn is null && type is null && provider is null && oldState is null
+            && newState is null && keys is null && diffs is null && detailedDiff is null)
+        {
+            step = PulumiStep.SameWithoutUrn;
+            return true;
         }
 
         step = new PulumiStep
