@@ -62,42 +62,12 @@ internal static class PropertyPath
     public static string TopLevelKey(string path) => Parse(path) is [{ Key: { } key }, ..] ? key : path;
 
     /// <summary>
-    /// The value at <paramref name="path"/>, or null when absent. A redaction marker met on the way is the answer:
-    /// a path inside a secret is secret.
+    /// The value at <paramref name="path"/> in a parsed document, found without materialising nodes. A redaction
+    /// marker met on the way is the answer: a path inside a secret is secret.
     /// </summary>
-    public static JsonNode? Lookup(JsonNode? root, string path, out bool found)
-    {
-        var current = root;
-        foreach (var segment in Parse(path))
-        {
-            if (Redaction.IsMarker(current))
-            {
-                found = true;
-                return current;
-            }
-
-            switch (current)
-            {
-                case JsonObject obj when segment.Key is { } key && obj.TryGetPropertyValue(key, out var child):
-                    current = child;
-                    break;
-                case JsonArray array when segment.Key is null && segment.Index < array.Count:
-                    current = array[segment.Index];
-                    break;
-                default:
-                    found = false;
-                    return null;
-            }
-        }
-
-        found = true;
-        return current;
-    }
-
-    /// <summary>The same lookup over a parsed document, without materialising nodes on the way.</summary>
     public static bool TryLookup(JsonElement root, string path, out JsonElement value) => TryLookup(root, Parse(path), out value);
 
-    /// <summary>The same lookup over a parsed document, for a path already split.</summary>
+    /// <summary>The same lookup, for a path already split.</summary>
     public static bool TryLookup(JsonElement root, IReadOnlyList<Segment> path, out JsonElement value)
     {
         value = root;

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Readers.Pulumi;
@@ -36,18 +37,17 @@ public class PulumiValuesTests
     [InlineData("secretBlob.anything", Redaction.SecretMarker)]
     public void Lookup_PulumiPaths_FindsValue(string path, string expected)
     {
-        var node = JsonNode.Parse("""
+        var node = JsonElement.Parse("""
             {"ingress":[{},{"cidrBlocks":["10.0.0.0/8"]}],"tags":{"key.with.dots":"dotted"},"top.level":{"inner":"deep"},"secretBlob":"[secret]"}
             """);
 
-        Assert.Equal(expected, (string?)PropertyPath.Lookup(node, path, out var found));
-        Assert.True(found);
+        Assert.True(PropertyPath.TryLookup(node, path, out var value));
+        Assert.Equal(expected, value.GetString());
     }
 
     [Fact]
     public void Lookup_MissingPath_NotFound()
     {
-        Assert.Null(PropertyPath.Lookup(JsonNode.Parse("""{"a":[1]}"""), "a[3]", out var found));
-        Assert.False(found);
+        Assert.False(PropertyPath.TryLookup(JsonElement.Parse("""{"a":[1]}"""), "a[3]", out _));
     }
 }

@@ -127,4 +127,37 @@ internal static class TreeRedaction
 
     private static string? Text(JsonObject obj, string key) =>
         obj[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    /// <summary>
+    /// The former lookup over nodes: the value at <paramref name="path"/>, or null when absent. A redaction marker met on the way is the answer:
+    /// a path inside a secret is secret.
+    /// </summary>
+    public static JsonNode? Lookup(JsonNode? root, string path, out bool found)
+    {
+        var current = root;
+        foreach (var segment in PropertyPath.Parse(path))
+        {
+            if (Redaction.IsMarker(current))
+            {
+                found = true;
+                return current;
+            }
+
+            switch (current)
+            {
+                case JsonObject obj when segment.Key is { } key && obj.TryGetPropertyValue(key, out var child):
+                    current = child;
+                    break;
+                case JsonArray array when segment.Key is null && segment.Index < array.Count:
+                    current = array[segment.Index];
+                    break;
+                default:
+                    found = false;
+                    return null;
+            }
+        }
+
+        found = true;
+        return current;
+    }
 }
