@@ -24,6 +24,10 @@ internal sealed class ChangeFolder
     /// <summary>The drafts in plan order.</summary>
     public IReadOnlyList<ChangeDraft> Drafts => _order;
 
+    /// <summary>The started step that an outputs or failure event for <paramref name="urn"/> and <paramref name="op"/> would finish.</summary>
+    public PulumiStep? Started(string urn, string op) =>
+        _pending.TryGetValue((urn, op), out var head) ? head.Step : null;
+
     /// <summary>A <c>resourcePreEvent</c>: the step starts.</summary>
     public void Started(PulumiStep step)
     {
@@ -109,7 +113,7 @@ internal sealed class ChangeFolder
     {
         PulumiOps.Create => ChangeOp.Create,
         PulumiOps.Update => ChangeOp.Update,
-        PulumiOps.Delete when StateFlags.IsSet(step.Old, "retainOnDelete") => ChangeOp.Forget,
+        PulumiOps.Delete when step.Old?.RetainOnDelete == true => ChangeOp.Forget,
         PulumiOps.Delete => ChangeOp.Delete,
         PulumiOps.Read => ChangeOp.Read,
         PulumiOps.Import => ChangeOp.Import,

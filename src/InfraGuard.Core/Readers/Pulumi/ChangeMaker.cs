@@ -1,29 +1,47 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
 
 namespace InfraGuard.Core.Readers.Pulumi;
 
-/// <summary>Turns a folded <see cref="ChangeDraft"/> into the engine-neutral, redacted <see cref="ResourceChange"/>.</summary>
-internal static class ChangeMaker
+/// <summary>
+/// Turns folded <see cref="ChangeDraft"/>s into engine-neutral, redacted <see cref="ResourceChange"/>s, in two
+/// phases: <see cref="Prepare"/> redacts every draft's maps into one batch, which is parsed once, then
+/// <see cref="Make"/> builds each change. One instance per read: it caches what repeats across resources.
+/// </summary>
+internal sealed class ChangeMaker(RedactedMaps maps)
 {
-    public static ResourceChange Make(ChangeDraft draft, bool failedByDiagnostic, SecretNames secretNames)
+    private readonly Dictionary<string, List<PropertyPath.Segment>> _paths = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _providerPackages = new(StringComparer.Ordinal);
+
+    /// <summary>The bytes of the maps <see cref="Prepare"/> will redact for <paramref name="draft"/>.</summary>
+    public static long MapBytes(ChangeDraft draft) => StateView.PrimaryBytes(draft.Best!.Old) + StateView.PrimaryBytes(draft.Best.New);
+
+    /// <summary>First phase: redacts the draft's maps into the batch.</summary>
+    public PreparedChange Prepare(ChangeDraft draft)
     {
         var step = draft.Best!;
-        var sensitive = new SensitivePaths(secretNames);
-        var before = new StateView(step.Old, sensitive);
-        var after = new StateView(step.New, sensitive);
-        var type = FirstNonEmpty(step.Type, Text(step.New, "type"), Text(step.Old, "type"))
+        var sensitive = new SensitivePaths();
+        return new PreparedChange(draft, sensitive, new StateView(step.Old, sensitive, maps), new StateView(step.New, sensitive, maps));
+    }
+
+    /// <summary>Second phase, after <see cref="RedactedMaps.Parse"/>: builds the change.</summary>
+    public ResourceChange Make(PreparedChange prepared, bool failedByDiagnostic)
+    {
+        var (draft, sensitive, before, after) = prepared;
+        var step = draft.Best!;
+        var type = NonEmpty(step.Type) ?? step.New?.Type ?? step.Old?.Type
             ?? (PulumiUrn.TryParse(draft.Urn, out var typeUrn) ? typeUrn.Type : string.Empty);
-        var provider = PulumiUrn.ProviderPackage(step.Provider)
-            ?? PulumiUrn.ProviderPackage(Text(step.New, "provider"))
-            ?? PulumiUrn.ProviderPackage(Text(step.Old, "provider"))
+        var provider = ProviderPackage(step.Provider)
+            ?? ProviderPackage(step.New?.Provider)
+            ?? ProviderPackage(step.Old?.Provider)
             ?? PulumiUrn.TypePackage(type);
         var properties = Properties(draft.Op, step, before, after);
 
         return new ResourceChange
         {
             Address = draft.Urn,
-            Name = PulumiUrn.TryParse(draft.Urn, out var urn) ? urn.Name : draft.Urn,
+            Name = PulumiUrn.NameOf(draft.Urn) ?? draft.Urn,
             Type = type,
             Provider = provider,
             Op = draft.Op,
@@ -33,14 +51,41 @@ internal static class ChangeMaker
             After = after.Values,
             Properties = properties,
             ReplaceReasons = ReplaceReasons(draft.Op, step),
-            Protected = StateFlags.IsSet(step.Old, "protect") || StateFlags.IsSet(step.New, "protect"),
-            RetainOnDelete = StateFlags.IsSet(step.Old, "retainOnDelete") || StateFlags.IsSet(step.New, "retainOnDelete"),
+            Protected = step.Old?.Protect == true || step.New?.Protect == true,
+            RetainOnDelete = step.Old?.RetainOnDelete == true || step.New?.RetainOnDelete == true,
             SensitivePaths = sensitive.Paths,
             Failed = draft.Failed || failedByDiagnostic,
         };
     }
 
-    private static List<PropertyChange> Properties(ChangeOp op, PulumiStep step, StateView before, StateView after)
+    private string? ProviderPackage(string? reference)
+    {
+        if (reference is null)
+        {
+            return null;
+        }
+
+        if (!_providerPackages.TryGetValue(reference, out var package))
+        {
+            package = PulumiUrn.ProviderPackage(reference);
+            _providerPackages[reference] = package;
+        }
+
+        return package;
+    }
+
+    private List<PropertyPath.Segment> Segments(string path)
+    {
+        if (!_paths.TryGetValue(path, out var segments))
+        {
+            segments = PropertyPath.Parse(path);
+            _paths[path] = segments;
+        }
+
+        return segments;
+    }
+
+    private List<PropertyChange> Properties(ChangeOp op, PulumiStep step, StateView before, StateView after)
     {
         var changes = new List<PropertyChange>();
         if (step.DetailedDiff is { Count: > 0 } detailed)
@@ -49,11 +94,12 @@ internal static class ChangeMaker
             {
                 // An added path has no value before and a deleted one none after: no need to look.
                 var kind = KindOf(entry.Kind);
+                var segments = Segments(entry.Path);
                 changes.Add(new PropertyChange(
                     entry.Path,
                     kind,
-                    kind == PropertyChangeKind.Add ? null : before.ValueAt(entry.Path),
-                    kind == PropertyChangeKind.Delete ? null : after.ValueAt(entry.Path),
+                    kind == PropertyChangeKind.Add ? null : before.ValueAt(segments),
+                    kind == PropertyChangeKind.Delete ? null : after.ValueAt(segments),
                     entry.Kind.EndsWith("-replace", StringComparison.Ordinal)));
             }
 
@@ -79,8 +125,9 @@ internal static class ChangeMaker
         foreach (var key in keys)
         {
             var path = PropertyPath.AppendKey(string.Empty, key);
-            var old = before.ValueAt(path);
-            var @new = after.ValueAt(path);
+            var segments = Segments(path);
+            var old = before.ValueAt(segments);
+            var @new = after.ValueAt(segments);
             var kind = old is null && @new is not null ? PropertyChangeKind.Add
                 : old is not null && @new is null ? PropertyChangeKind.Delete
                 : PropertyChangeKind.Update;
@@ -124,19 +171,11 @@ internal static class ChangeMaker
         _ => PropertyChangeKind.Update,
     };
 
-    private static string? Text(JsonObject? state, string key) =>
-        state?[key] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0 ? s : null;
-
-    private static string? FirstNonEmpty(params string?[] values) =>
-        values.FirstOrDefault(v => !string.IsNullOrEmpty(v));
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }
 
-/// <summary>Boolean flags of a serialized resource state (<c>protect</c>, <c>retainOnDelete</c>).</summary>
-internal static class StateFlags
-{
-    public static bool IsSet(JsonObject? state, string flag) =>
-        state?[flag] is JsonValue v && v.TryGetValue<bool>(out var set) && set;
-}
+/// <summary>A draft whose maps were redacted, waiting for the batch to be parsed.</summary>
+internal sealed record PreparedChange(ChangeDraft Draft, SensitivePaths Sensitive, StateView Before, StateView After);
 
 /// <summary>
 /// The redacted values of one side of a change: the state's inputs, or its outputs when it has no inputs. Paths
@@ -144,47 +183,65 @@ internal static class StateFlags
 /// </summary>
 internal sealed class StateView
 {
-    private readonly JsonObject? _state;
+    private readonly RawState? _state;
     private readonly SensitivePaths _sensitive;
-    private readonly string? _primaryKey;
-    private JsonObject? _secondary;
+    private readonly RedactedMaps _maps;
+    private readonly bool _primaryIsInputs;
+    private readonly int _primary = -1;
+    private JsonObject? _values;
+    private JsonElement? _secondary;
     private bool _secondaryDone;
 
-    public StateView(JsonObject? state, SensitivePaths sensitive)
+    /// <summary>Redacts the primary map into the batch (its secret paths are noted now, in this order).</summary>
+    public StateView(RawState? state, SensitivePaths sensitive, RedactedMaps maps)
     {
         _state = state;
         _sensitive = sensitive;
+        _maps = maps;
         if (state is null)
         {
             return;
         }
 
-        _primaryKey = state["inputs"] is JsonObject { Count: > 0 } || state["outputs"] is not JsonObject { Count: > 0 }
-            ? "inputs"
-            : "outputs";
-        Values = Sanitized(_primaryKey) ?? [];
+        _primaryIsInputs = PrimaryIsInputs(state);
+        var primary = _primaryIsInputs ? state.Inputs : state.Outputs;
+        if (primary.IsObject)
+        {
+            _primary = maps.Add(state.Bytes(primary), sensitive);
+        }
     }
 
-    /// <summary>Redacted values, or null when the state is absent (create: before; delete: after).</summary>
-    public JsonObject? Values { get; }
+    /// <summary>The length of the map a view of <paramref name="state"/> redacts first.</summary>
+    public static int PrimaryBytes(RawState? state) =>
+        state is null ? 0 : PrimaryIsInputs(state) ? state.Inputs.Length : state.Outputs.Length;
 
-    /// <summary>A copy of the value at <paramref name="path"/>, or null when absent.</summary>
-    public JsonNode? ValueAt(string path)
+    /// <summary>Redacted values, or null when the state is absent (create: before; delete: after). After the batch is parsed.</summary>
+    public JsonObject? Values => _state is null ? null : _values ??= _primary >= 0 ? _maps[_primary] : [];
+
+    /// <summary>A copy of the value at the path, or null when absent. After the batch is parsed.</summary>
+    public JsonNode? ValueAt(IReadOnlyList<PropertyPath.Segment> path)
     {
-        var value = PropertyPath.Lookup(Values, path, out var found);
-        if (!found && _state is not null)
+        if (_state is null)
         {
-            if (!_secondaryDone)
-            {
-                _secondaryDone = true;
-                _secondary = Sanitized(_primaryKey == "inputs" ? "outputs" : "inputs");
-            }
-
-            value = PropertyPath.Lookup(_secondary, path, out found);
+            return null;
         }
 
-        return found ? value?.DeepClone() : null;
+        if (_primary >= 0 && PropertyPath.TryLookup(_maps.Element(_primary), path, out var value))
+        {
+            return PropertyPath.ToNode(value);
+        }
+
+        if (!_secondaryDone)
+        {
+            _secondaryDone = true;
+            var secondary = _primaryIsInputs ? _state.Outputs : _state.Inputs;
+            _secondary = secondary.IsObject ? _maps.RedactOne(_state.Bytes(secondary), _sensitive) : null;
+        }
+
+        return _secondary is { } other && PropertyPath.TryLookup(other, path, out value) ? PropertyPath.ToNode(value) : null;
     }
+
+    private static bool PrimaryIsInputs(RawState state) => state.Inputs.HasMembers || !state.Outputs.HasMembers;
 
     /// <summary>Top-level keys whose values differ between two maps.</summary>
     public static IEnumerable<string> DifferingKeys(JsonObject? before, JsonObject? after)
@@ -192,8 +249,4 @@ internal sealed class StateView
         var keys = (before?.Select(p => p.Key) ?? []).Union(after?.Select(p => p.Key) ?? [], StringComparer.Ordinal);
         return keys.Where(k => !JsonNode.DeepEquals(before?[k], after?[k])).ToList();
     }
-
-    // The state was parsed for this change alone, so its maps are detached and redacted in place, not copied.
-    private JsonObject? Sanitized(string key) =>
-        _state?[key] is JsonObject map && _state.Remove(key) ? PulumiValues.Sanitize(map, _sensitive) : null;
 }

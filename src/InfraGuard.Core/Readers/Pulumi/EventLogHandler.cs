@@ -11,6 +11,7 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
         + "`pulumi preview --event-log FILE`; regenerate it and try again";
 
     private readonly PulumiRunFacts _facts = new();
+    private readonly ReadScope _scope = new();
     private long _events;
     private bool _lastWasCancel;
     private long _lastEventLine;
@@ -60,16 +61,16 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
             bool ok;
             if (reader.ValueTextEquals("resourcePreEvent"u8))
             {
-                (ok, kind) = (TryReadStepEvent(ref reader, data, urnForSame: _facts.Stack is null, out step), Kind.Started);
+                (ok, kind) = (TryReadStepEvent(ref reader, data, urnForSame: _facts.Stack is null, started: null, out step), Kind.Started);
             }
             else if (reader.ValueTextEquals("resOutputsEvent"u8))
             {
                 var urnForSame = _facts.Folder.HasPendingRefresh || _facts.Stack is null;
-                (ok, kind) = (TryReadStepEvent(ref reader, data, urnForSame, out step), Kind.Finished);
+                (ok, kind) = (TryReadStepEvent(ref reader, data, urnForSame, _facts.Folder, out step), Kind.Finished);
             }
             else if (reader.ValueTextEquals("resOpFailedEvent"u8))
             {
-                (ok, kind) = (TryReadStepEvent(ref reader, data, urnForSame: true, out step), Kind.Failed);
+                (ok, kind) = (TryReadStepEvent(ref reader, data, urnForSame: true, _facts.Folder, out step), Kind.Failed);
             }
             else if (reader.ValueTextEquals("diagnosticEvent"u8))
             {
@@ -85,11 +86,11 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
             }
             else if (reader.ValueTextEquals("cancelEvent"u8))
             {
-                (ok, kind) = (reader.TrySkip(), Kind.Cancel);
+                (ok, kind) = (JsonTokens.SkipValue(ref reader), Kind.Cancel);
             }
             else
             {
-                ok = reader.TrySkip();
+                ok = JsonTokens.SkipValue(ref reader);
             }
 
             if (!ok)
@@ -171,7 +172,8 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
     }
 
     /// <summary>On a payload property whose value is <c>{metadata: StepEventMetadata, …}</c>.</summary>
-    private static bool TryReadStepEvent(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, bool urnForSame, out PulumiStep? step)
+    private bool TryReadStepEvent(
+        ref Utf8JsonReader reader, ReadOnlySpan<byte> data, bool urnForSame, ChangeFolder? started, out PulumiStep? step)
     {
         step = null;
         if (!reader.Read())
@@ -198,7 +200,7 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
 
             if (!reader.ValueTextEquals("metadata"u8))
             {
-                if (!reader.TrySkip())
+                if (!JsonTokens.SkipValue(ref reader))
                 {
                     return false;
                 }
@@ -212,7 +214,7 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
             }
 
             var ok = reader.TokenType == JsonTokenType.StartObject
-                ? StepJson.TryRead(ref reader, data, urnForSame, out step)
+                ? StepJson.TryRead(ref reader, data, urnForSame, _scope, started, out step)
                 : JsonTokens.SkipContainer(ref reader);
             if (!ok)
             {
@@ -229,7 +231,7 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
                 r.ValueTextEquals("urn"u8) ? JsonTokens.TryReadString(ref r, out urn)
                 : r.ValueTextEquals("message"u8) ? JsonTokens.TryReadString(ref r, out message)
                 : r.ValueTextEquals("severity"u8) ? JsonTokens.TryReadString(ref r, out severity)
-                : r.TrySkip()))
+                : JsonTokens.SkipValue(ref r)))
         {
             return false;
         }
@@ -249,7 +251,7 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
                 : r.ValueTextEquals("policyPackName"u8) ? JsonTokens.TryReadString(ref r, out pack)
                 : r.ValueTextEquals("enforcementLevel"u8) ? JsonTokens.TryReadString(ref r, out level)
                 : r.ValueTextEquals("severity"u8) ? JsonTokens.TryReadString(ref r, out severity)
-                : r.TrySkip()))
+                : JsonTokens.SkipValue(ref r)))
         {
             return false;
         }
@@ -272,7 +274,7 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
         if (!TryReadFields(ref reader, (ref Utf8JsonReader r) =>
                 r.ValueTextEquals("result"u8) ? JsonTokens.TryReadString(ref r, out result)
                 : r.ValueTextEquals("maybeCorrupt"u8) ? JsonTokens.TryReadBool(ref r, out maybeCorrupt)
-                : r.TrySkip()))
+                : JsonTokens.SkipValue(ref r)))
         {
             return false;
         }

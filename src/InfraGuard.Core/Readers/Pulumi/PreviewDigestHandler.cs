@@ -13,6 +13,7 @@ internal sealed class PreviewDigestHandler : IJsonUnitHandler
         "Expected the JSON document printed by `pulumi preview --json`; regenerate it and try again";
 
     private readonly PulumiRunFacts _facts = new();
+    private readonly ReadScope _scope = new();
     private Position _position = Position.Start;
     private Dictionary<string, int>? _changeSummary;
     private bool _maybeCorrupt;
@@ -46,7 +47,7 @@ internal sealed class PreviewDigestHandler : IJsonUnitHandler
                 _position = Position.TopLevel;
                 return UnitResult.Done;
             case Position.Steps when reader.TokenType == JsonTokenType.StartObject:
-                if (!StepJson.TryRead(ref reader, data, urnForSame: true, out var step))
+                if (!StepJson.TryRead(ref reader, data, urnForSame: true, _scope, started: null, out var step))
                 {
                     return UnitResult.NeedMore;
                 }
@@ -129,7 +130,7 @@ internal sealed class PreviewDigestHandler : IJsonUnitHandler
             return UnitResult.Done;
         }
 
-        return reader.TrySkip() ? UnitResult.Done : UnitResult.NeedMore;
+        return JsonTokens.SkipValue(ref reader) ? UnitResult.Done : UnitResult.NeedMore;
     }
 
     private UnitResult ReadDiagnostic(ref Utf8JsonReader reader)
@@ -150,7 +151,7 @@ internal sealed class PreviewDigestHandler : IJsonUnitHandler
             var ok = reader.ValueTextEquals("urn"u8) ? JsonTokens.TryReadString(ref reader, out urn)
                 : reader.ValueTextEquals("message"u8) ? JsonTokens.TryReadString(ref reader, out message)
                 : reader.ValueTextEquals("severity"u8) ? JsonTokens.TryReadString(ref reader, out severity)
-                : reader.TrySkip();
+                : JsonTokens.SkipValue(ref reader);
             if (!ok)
             {
                 return UnitResult.NeedMore;

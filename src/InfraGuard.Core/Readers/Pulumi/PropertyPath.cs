@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
 
@@ -61,42 +62,53 @@ internal static class PropertyPath
     public static string TopLevelKey(string path) => Parse(path) is [{ Key: { } key }, ..] ? key : path;
 
     /// <summary>
-    /// The value at <paramref name="path"/>, or null when absent. A redaction marker met on the way is the answer:
-    /// a path inside a secret is secret.
+    /// The value at <paramref name="path"/> in a parsed document, found without materialising nodes. A redaction
+    /// marker met on the way is the answer: a path inside a secret is secret.
     /// </summary>
-    public static JsonNode? Lookup(JsonNode? root, string path, out bool found)
+    public static bool TryLookup(JsonElement root, string path, out JsonElement value) => TryLookup(root, Parse(path), out value);
+
+    /// <summary>The same lookup, for a path already split.</summary>
+    public static bool TryLookup(JsonElement root, IReadOnlyList<Segment> path, out JsonElement value)
     {
-        var current = root;
-        foreach (var segment in Parse(path))
+        value = root;
+        foreach (var segment in path)
         {
-            if (Redaction.IsMarker(current))
+            if (value.ValueKind == JsonValueKind.String
+                && (value.ValueEquals(Redaction.SecretMarker) || value.ValueEquals(Redaction.UnknownMarker)))
             {
-                found = true;
-                return current;
+                return true;
             }
 
-            switch (current)
+            if (value.ValueKind == JsonValueKind.Object && segment.Key is { } key && value.TryGetProperty(key, out var child))
             {
-                case JsonObject obj when segment.Key is { } key && obj.TryGetPropertyValue(key, out var child):
-                    current = child;
-                    break;
-                case JsonArray array when segment.Key is null && segment.Index < array.Count:
-                    current = array[segment.Index];
-                    break;
-                default:
-                    found = false;
-                    return null;
+                value = child;
+            }
+            else if (value.ValueKind == JsonValueKind.Array && segment.Key is null && segment.Index < value.GetArrayLength())
+            {
+                value = value[segment.Index];
+            }
+            else
+            {
+                return false;
             }
         }
 
-        found = true;
-        return current;
+        return true;
     }
+
+    /// <summary>A node over <paramref name="value"/>, of the kind parsing gives (null for JSON null).</summary>
+    public static JsonNode? ToNode(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => JsonObject.Create(value),
+        JsonValueKind.Array => JsonArray.Create(value),
+        JsonValueKind.Null => null,
+        _ => JsonValue.Create(value),
+    };
 
     /// <summary>Appends a key to a path, quoting it when it is not a plain name.</summary>
     public static string AppendKey(string parent, string key)
     {
-        var plain = key.Length > 0 && key.AsSpan().IndexOfAny(NeedsQuoting) < 0;
+        var plain = key.Length > 0 && !NeedsQuotes(key);
         if (plain)
         {
             return parent.Length == 0 ? key : parent + "." + key;
@@ -115,6 +127,9 @@ internal static class PropertyPath
 
         return quoted.Append("\"]").ToString();
     }
+
+    /// <summary>True when a key must be written as <c>["key"]</c>: it holds a dot, bracket, quote, backslash or space.</summary>
+    public static bool NeedsQuotes(ReadOnlySpan<char> key) => key.IndexOfAny(NeedsQuoting) >= 0;
 
     /// <summary>Appends an array index to a path.</summary>
     public static string AppendIndex(string parent, int index) =>

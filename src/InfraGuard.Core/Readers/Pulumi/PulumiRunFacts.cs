@@ -10,8 +10,7 @@ namespace InfraGuard.Core.Readers.Pulumi;
 internal sealed class PulumiRunFacts
 {
     private readonly HashSet<string> _errorUrns = new(StringComparer.Ordinal);
-    private readonly SecretNames _secretNames = new();
-
+    
     public ChangeFolder Folder { get; } = new();
 
     public string? Stack { get; private set; }
@@ -76,9 +75,20 @@ internal sealed class PulumiRunFacts
         counts[ChangeOp.Same] = sameCount ?? Folder.SameCount;
         var failed = 0;
         var unfinished = 0;
+        var maps = new RedactedMaps(new StateRedactor(new SecretNames()));
+        maps.Reserve(Folder.Drafts.Sum(ChangeMaker.MapBytes) + (2L * Folder.Drafts.Count));
+        var maker = new ChangeMaker(maps);
+        var prepared = new List<PreparedChange>(Folder.Drafts.Count);
         foreach (var draft in Folder.Drafts)
         {
-            var change = ChangeMaker.Make(draft, _errorUrns.Contains(draft.Urn), _secretNames);
+            prepared.Add(maker.Prepare(draft));
+        }
+
+        maps.Parse();
+        foreach (var ready in prepared)
+        {
+            var draft = ready.Draft;
+            var change = maker.Make(ready, _errorUrns.Contains(draft.Urn));
             NoteUrn(draft.Urn);
             changes.Add(change);
             counts[change.Op]++;

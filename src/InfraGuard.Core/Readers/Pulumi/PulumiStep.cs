@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace InfraGuard.Core.Readers.Pulumi;
 
 /// <summary>
@@ -8,6 +6,9 @@ namespace InfraGuard.Core.Readers.Pulumi;
 /// </summary>
 internal sealed class PulumiStep
 {
+    /// <summary>A <c>same</c> step read without its URN (nothing else is read of a <c>same</c> step).</summary>
+    public static readonly PulumiStep SameWithoutUrn = new() { Op = PulumiOps.Same, Urn = string.Empty };
+
     public required string Op { get; init; }
 
     public required string Urn { get; init; }
@@ -17,15 +18,11 @@ internal sealed class PulumiStep
     /// <summary>Provider reference <c>PROVIDER_URN::ID</c>.</summary>
     public string? Provider { get; set; }
 
-    /// <summary>The old state as read (raw UTF-8), parsed on first use.</summary>
-    public RawJson? OldJson { get; set; }
+    /// <summary>The old state as read (raw UTF-8); redacted and parsed only for the step that describes a change.</summary>
+    public RawState? Old { get; set; }
 
-    /// <summary>The new state as read (raw UTF-8), parsed on first use.</summary>
-    public RawJson? NewJson { get; set; }
-
-    public JsonObject? Old => OldJson?.Value;
-
-    public JsonObject? New => NewJson?.Value;
+    /// <summary>The new state as read (raw UTF-8); redacted and parsed only for the step that describes a change.</summary>
+    public RawState? New { get; set; }
 
     /// <summary>Keys forcing replacement (<c>keys</c> / <c>replaceReasons</c>).</summary>
     public List<string>? Keys { get; set; }
@@ -41,8 +38,8 @@ internal sealed class PulumiStep
     {
         Type ??= earlier.Type;
         Provider ??= earlier.Provider;
-        OldJson ??= earlier.OldJson;
-        NewJson ??= earlier.NewJson;
+        Old ??= earlier.Old;
+        New ??= earlier.New;
         Keys ??= earlier.Keys;
         Diffs ??= earlier.Diffs;
         DetailedDiff ??= earlier.DetailedDiff;
@@ -105,52 +102,4 @@ internal static class PulumiOps
 
     /// <summary>Any step that belongs to a replacement (<c>IsReplacementStep</c> in the engine).</summary>
     public static bool IsReplacementStep(string op) => op == Replace || IsCreateHalf(op) || IsDeleteHalf(op);
-}
-
-/// <summary>
-/// A JSON object kept as the bytes it was read from. Steps are read for every event, but only the one step that
-/// best describes each change is ever parsed into nodes.
-/// </summary>
-internal sealed class RawJson(byte[] utf8)
-{
-    private JsonObject? _value;
-    private bool _parsed;
-
-    public JsonObject? Value
-    {
-        get
-        {
-            if (!_parsed)
-            {
-                _parsed = true;
-                _value = JsonNode.Parse(utf8) as JsonObject;
-            }
-
-            return _value;
-        }
-    }
-
-    /// <summary>On a property name: copies its object value out, or reads null for any other kind.</summary>
-    public static bool TryRead(ref System.Text.Json.Utf8JsonReader reader, ReadOnlySpan<byte> data, out RawJson? value)
-    {
-        value = null;
-        if (!reader.Read())
-        {
-            return false;
-        }
-
-        if (reader.TokenType != System.Text.Json.JsonTokenType.StartObject)
-        {
-            return JsonTokens.SkipContainer(ref reader);
-        }
-
-        var start = (int)reader.TokenStartIndex;
-        if (!reader.TrySkip())
-        {
-            return false;
-        }
-
-        value = new RawJson(data[start..(int)reader.BytesConsumed].ToArray());
-        return true;
-    }
 }

@@ -46,6 +46,29 @@ internal readonly record struct PulumiUrn(string Stack, string Project, string Q
         return true;
     }
 
+    /// <summary>The name part of a URN (what <see cref="TryParse"/> gives as <see cref="Name"/>), or null when it does not parse.</summary>
+    public static string? NameOf(string? urn)
+    {
+        if (urn is null || !urn.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var offset = Prefix.Length;
+        for (var separators = 0; separators < 3; separators++)
+        {
+            var next = urn.IndexOf("::", offset, StringComparison.Ordinal);
+            if (next < 0)
+            {
+                return null;
+            }
+
+            offset = next + 2;
+        }
+
+        return urn[offset..];
+    }
+
     /// <summary>
     /// The package a provider reference (<c>PROVIDER_URN::ID</c>) points at:
     /// <c>urn:pulumi:dev::eks::pulumi:providers:aws::default_4_36_0::id</c> gives <c>aws</c>.

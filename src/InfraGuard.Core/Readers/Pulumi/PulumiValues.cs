@@ -1,147 +1,64 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
 
 namespace InfraGuard.Core.Readers.Pulumi;
 
-/// <summary>
-/// Turns Pulumi's serialized property values into InfraGuard's redacted form, in place: secrets become
-/// <see cref="Redaction.SecretMarker"/> (path recorded), unknowns become <see cref="Redaction.UnknownMarker"/>,
-/// assets, archives and resource references become a short description, and the bridged providers'
-/// <c>__defaults</c>/<c>__meta</c> bookkeeping is dropped, and values under names that look secret
-/// (<see cref="Redaction.IsSecretLookingName"/>) become the marker, exactly as
-/// <see cref="Redaction.RedactSecretLookingNames"/> does, in the same walk. Ciphertext and plaintext never leave
-/// this class.
-/// </summary>
+/// <summary>The constants of Pulumi's serialized property values that redaction looks for.</summary>
 internal static class PulumiValues
 {
     /// <summary>The value Pulumi uses for "not known until apply".</summary>
     public const string UnknownSentinel = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-    private const string SigKey = "4dabf18193072939515e22adb298388d";
+    /// <summary>The property that marks an object as a special Pulumi value (secret, asset, archive, reference).</summary>
+    public const string SigKey = "4dabf18193072939515e22adb298388d";
+}
+
+/// <summary>
+/// What the redaction keeps of a special Pulumi value (an object with <see cref="PulumiValues.SigKey"/>): only the
+/// signature and the fields that describe an asset, archive or resource reference. Never a secret's content.
+/// </summary>
+internal readonly record struct SpecialValue(
+    string? Sig, string? Urn, string? Path, string? Uri, bool HasText, int? AssetCount, string? Hash)
+{
     private const string SecretSig = "1b47061264138c4ac30d75fd1eb44270";
     private const string AssetSig = "c44067f5952c0a294b673a41bacd8c17";
     private const string ArchiveSig = "0def7320c3a5731c473e5ecbe6d01bc7";
     private const string ResourceReferenceSig = "5cf8f73096256a8f31e491e813e4eb8e";
     private const string NonUtf8StringSig = "803fd3297a5875dc03ca845dda5d2a98";
 
-    /// <summary>Sanitizes <paramref name="root"/> and returns it; secret paths are added to <paramref name="sensitivePaths"/>.</summary>
-    public static JsonObject Sanitize(JsonObject root, SensitivePaths sensitivePaths)
+    /// <summary>True for a secret: its path is recorded and it becomes <see cref="Redaction.SecretMarker"/>.</summary>
+    public bool IsSecret => Sig == SecretSig;
+
+    /// <summary>The text that replaces the value: <see cref="Redaction.SecretMarker"/> for a secret, else a short description.</summary>
+    public string Describe() => Sig switch
     {
-        SanitizeObject(root, string.Empty, sensitivePaths);
-        return root;
-    }
+        SecretSig => Redaction.SecretMarker,
+        AssetSig => DescribeAsset("asset"),
+        ArchiveSig => DescribeAsset("archive"),
+        ResourceReferenceSig => $"[resource {Urn ?? "reference"}]",
+        NonUtf8StringSig => "[non-UTF-8 string]",
 
-    private static JsonNode? SanitizeValue(JsonNode? node, string path, SensitivePaths sensitivePaths)
+        // Unknown signature: could hold anything, so say nothing about its content.
+        _ => "[unrecognised Pulumi value]",
+    };
+
+    private string DescribeAsset(string kind)
     {
-        switch (node)
-        {
-            case JsonObject obj when obj.TryGetPropertyValue(SigKey, out var sig):
-                return Describe(obj, sig, path, sensitivePaths);
-            case JsonObject obj:
-                SanitizeObject(obj, path, sensitivePaths);
-                return obj;
-            case JsonArray array:
-                for (var i = 0; i < array.Count; i++)
-                {
-                    var item = array[i];
-                    var replaced = SanitizeValue(item, PropertyPath.AppendIndex(path, i), sensitivePaths);
-                    if (!ReferenceEquals(replaced, item))
-                    {
-                        array[i] = replaced;
-                    }
-                }
-
-                return array;
-            case JsonValue value when IsString(value, UnknownSentinel):
-                return JsonValue.Create(Redaction.UnknownMarker);
-            case JsonValue value when IsString(value, Redaction.SecretMarker):
-                sensitivePaths.Add(path);
-                return value;
-            default:
-                return node;
-        }
-    }
-
-    private static void SanitizeObject(JsonObject obj, string path, SensitivePaths sensitivePaths)
-    {
-        obj.Remove("__defaults");
-        obj.Remove("__meta");
-        List<(string Key, JsonNode? Value)>? replacements = null;
-        foreach (var (key, value) in obj)
-        {
-            var childPath = PropertyPath.AppendKey(path, key);
-            var replaced = SanitizeValue(value, childPath, sensitivePaths);
-            if (replaced is not null && sensitivePaths.Names.IsSecretLooking(key) && !Redaction.IsMarker(replaced))
-            {
-                sensitivePaths.Add(childPath);
-                replaced = JsonValue.Create(Redaction.SecretMarker);
-            }
-
-            if (!ReferenceEquals(replaced, value))
-            {
-                (replacements ??= []).Add((key, replaced));
-            }
-        }
-
-        foreach (var (key, value) in replacements ?? [])
-        {
-            obj[key] = value;
-        }
-    }
-
-    private static JsonValue Describe(JsonObject obj, JsonNode? sig, string path, SensitivePaths sensitivePaths)
-    {
-        var kind = sig is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-        switch (kind)
-        {
-            case SecretSig:
-                sensitivePaths.Add(path);
-                return JsonValue.Create(Redaction.SecretMarker);
-            case AssetSig:
-                return JsonValue.Create(DescribeAsset("asset", obj));
-            case ArchiveSig:
-                return JsonValue.Create(DescribeAsset("archive", obj));
-            case ResourceReferenceSig:
-                return JsonValue.Create($"[resource {Text(obj, "urn") ?? "reference"}]");
-            case NonUtf8StringSig:
-                return JsonValue.Create("[non-UTF-8 string]");
-            default:
-                // Unknown signature: could hold anything, so say nothing about its content.
-                return JsonValue.Create("[unrecognised Pulumi value]");
-        }
-    }
-
-    private static string DescribeAsset(string kind, JsonObject obj)
-    {
-        var source = Text(obj, "path") is { } p ? " path=" + p
-            : Text(obj, "uri") is { } u ? " uri=" + u
-            : obj["text"] is not null ? " (inline text)"
-            : obj["assets"] is JsonObject assets ? string.Create(CultureInfo.InvariantCulture, $" of {assets.Count} assets")
+        var source = Path is { } p ? " path=" + p
+            : Uri is { } u ? " uri=" + u
+            : HasText ? " (inline text)"
+            : AssetCount is { } count ? string.Create(CultureInfo.InvariantCulture, $" of {count} assets")
             : string.Empty;
-        var hash = Text(obj, "hash") is { Length: > 0 } h ? " hash=" + h[..Math.Min(12, h.Length)] : string.Empty;
+        var hash = Hash is { Length: > 0 } h ? " hash=" + h[..Math.Min(12, h.Length)] : string.Empty;
         return $"[{kind}{source}{hash}]";
     }
-
-    // Values parsed from the input wrap a JsonElement: compare without materializing a string per value.
-    private static bool IsString(JsonValue value, string text) =>
-        value.TryGetValue<JsonElement>(out var element)
-            ? element.ValueKind == JsonValueKind.String && element.ValueEquals(text)
-            : value.TryGetValue<string>(out var s) && s == text;
-
-    private static string? Text(JsonObject obj, string key) =>
-        obj[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }
 
 /// <summary>An ordered, de-duplicated list of property paths that held secrets.</summary>
-internal sealed class SensitivePaths(SecretNames names)
+internal sealed class SensitivePaths
 {
     private readonly List<string> _paths = [];
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
-
-    /// <summary>The read's cache of secret-looking names.</summary>
-    public SecretNames Names { get; } = names;
 
     public IReadOnlyList<string> Paths => _paths;
 
@@ -160,7 +77,14 @@ internal sealed class SensitivePaths(SecretNames names)
 /// </summary>
 internal sealed class SecretNames
 {
-    private readonly Dictionary<string, bool> _known = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _known;
+    private readonly Dictionary<string, bool>.AlternateLookup<ReadOnlySpan<char>> _byChars;
+
+    public SecretNames()
+    {
+        _known = new Dictionary<string, bool>(StringComparer.Ordinal);
+        _byChars = _known.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     public bool IsSecretLooking(string name)
     {
@@ -172,4 +96,8 @@ internal sealed class SecretNames
 
         return secret;
     }
+
+    /// <summary>The same answer for a name given as characters, without allocating once the name was seen.</summary>
+    public bool IsSecretLooking(ReadOnlySpan<char> name) =>
+        _byChars.TryGetValue(name, out var secret) ? secret : IsSecretLooking(name.ToString());
 }

@@ -14,19 +14,27 @@ internal static class StepJson
     /// <param name="reader">Reader positioned on the object's start token.</param>
     /// <param name="data">The bytes the reader reads; old/new states are copied out raw and parsed only if used.</param>
     /// <param name="urnForSame">Whether a <c>same</c> step's URN is needed.</param>
+    /// <param name="scope">The read's string pool and state arena.</param>
+    /// <param name="started">
+    /// For an outputs or failure event: the steps started so far. A state equal, byte for byte, to the one its
+    /// pre-event carried is shared rather than copied again.
+    /// </param>
     /// <param name="step">The step, when the whole object was in the buffer.</param>
-    public static bool TryRead(ref Utf8JsonReader reader, ReadOnlySpan<byte> data, bool urnForSame, out PulumiStep? step)
+    public static bool TryRead(
+        ref Utf8JsonReader reader, ReadOnlySpan<byte> data, bool urnForSame, ReadScope scope, ChangeFolder? started, out PulumiStep? step)
     {
         step = null;
         string? op = null;
         string? urn = null;
         string? type = null;
         string? provider = null;
-        RawJson? oldState = null;
-        RawJson? newState = null;
+        RawState? oldState = null;
+        RawState? newState = null;
         List<string>? keys = null;
         List<string>? diffs = null;
         List<DetailedDiffEntry>? detailedDiff = null;
+        PulumiStep? earlier = null;
+        var strings = scope.Strings;
 
         while (true)
         {
@@ -53,43 +61,45 @@ internal static class StepJson
             }
             else if (reader.ValueTextEquals("urn"u8) && !(skipDetails && !urnForSame))
             {
-                ok = JsonTokens.TryReadString(ref reader, out urn);
+                ok = strings.TryRead(ref reader, out urn);
             }
             else if (skipDetails)
             {
-                ok = reader.TrySkip();
+                ok = JsonTokens.SkipValue(ref reader);
             }
             else if (reader.ValueTextEquals("type"u8))
             {
-                ok = JsonTokens.TryReadString(ref reader, out type);
+                ok = strings.TryRead(ref reader, out type);
             }
             else if (reader.ValueTextEquals("provider"u8))
             {
-                ok = JsonTokens.TryReadString(ref reader, out provider);
+                ok = strings.TryRead(ref reader, out provider);
             }
             else if (reader.ValueTextEquals("old"u8) || reader.ValueTextEquals("oldState"u8))
             {
-                ok = RawJson.TryRead(ref reader, data, out oldState);
+                earlier ??= op is null || urn is null ? null : started?.Started(urn, op);
+                ok = RawState.TryRead(ref reader, data, scope.States, earlier?.Old, out oldState);
             }
             else if (reader.ValueTextEquals("new"u8) || reader.ValueTextEquals("newState"u8))
             {
-                ok = RawJson.TryRead(ref reader, data, out newState);
+                earlier ??= op is null || urn is null ? null : started?.Started(urn, op);
+                ok = RawState.TryRead(ref reader, data, scope.States, earlier?.New, out newState);
             }
             else if (reader.ValueTextEquals("keys"u8) || reader.ValueTextEquals("replaceReasons"u8))
             {
-                ok = JsonTokens.TryReadStringArray(ref reader, out keys);
+                ok = strings.TryReadArray(ref reader, out keys);
             }
             else if (reader.ValueTextEquals("diffs"u8) || reader.ValueTextEquals("diffReasons"u8))
             {
-                ok = JsonTokens.TryReadStringArray(ref reader, out diffs);
+                ok = strings.TryReadArray(ref reader, out diffs);
             }
             else if (reader.ValueTextEquals("detailedDiff"u8))
             {
-                ok = TryReadDetailedDiff(ref reader, out detailedDiff);
+                ok = TryReadDetailedDiff(ref reader, strings, out detailedDiff);
             }
             else
             {
-                ok = reader.TrySkip();
+                ok = JsonTokens.SkipValue(ref reader);
             }
 
             if (!ok)
@@ -98,14 +108,23 @@ internal static class StepJson
             }
         }
 
+        // Most steps are `same`, read only to be counted: they share one instance. (A `same` step is only ever
+        // folded, and so filled in, when its URN was asked for.)
+        if (op == PulumiOps.Same && !urnForSame && urn is null && type is null && provider is null && oldState is null
+            && newState is null && keys is null && diffs is null && detailedDiff is null)
+        {
+            step = PulumiStep.SameWithoutUrn;
+            return true;
+        }
+
         step = new PulumiStep
         {
             Op = op ?? string.Empty,
             Urn = urn ?? string.Empty,
             Type = type,
             Provider = string.IsNullOrEmpty(provider) ? null : provider,
-            OldJson = oldState,
-            NewJson = newState,
+            Old = oldState,
+            New = newState,
             Keys = keys,
             Diffs = diffs,
             DetailedDiff = detailedDiff,
@@ -113,7 +132,7 @@ internal static class StepJson
         return true;
     }
 
-    private static bool TryReadDetailedDiff(ref Utf8JsonReader reader, out List<DetailedDiffEntry>? entries)
+    private static bool TryReadDetailedDiff(ref Utf8JsonReader reader, StringPool strings, out List<DetailedDiffEntry>? entries)
     {
         entries = null;
         if (!reader.Read())
@@ -140,7 +159,7 @@ internal static class StepJson
                 return true;
             }
 
-            var path = reader.GetString()!;
+            var path = strings.Get(ref reader);
             if (!reader.Read())
             {
                 return false;
@@ -171,10 +190,10 @@ internal static class StepJson
                 }
 
                 var ok = reader.ValueTextEquals("diffKind"u8) || reader.ValueTextEquals("kind"u8)
-                    ? JsonTokens.TryReadString(ref reader, out kind)
+                    ? strings.TryRead(ref reader, out kind)
                     : reader.ValueTextEquals("inputDiff"u8)
                         ? JsonTokens.TryReadBool(ref reader, out inputDiff)
-                        : reader.TrySkip();
+                        : JsonTokens.SkipValue(ref reader);
                 if (!ok)
                 {
                     return false;
