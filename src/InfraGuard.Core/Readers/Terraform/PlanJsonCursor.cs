@@ -16,8 +16,8 @@ internal enum ArrayElement
     /// <summary>A resource change with actions <c>["no-op"]</c>, skipped.</summary>
     NoOp,
 
-    /// <summary>An element parsed whole.</summary>
-    Parsed,
+    /// <summary>Any other element, its bytes found whole in the buffer.</summary>
+    Value,
 }
 
 internal ref struct PlanJsonCursor
@@ -120,11 +120,12 @@ internal ref struct PlanJsonCursor
 
     /// <summary>
     /// Inside an array: reads the next element. A plain <c>["no-op"]</c> resource change is only scanned, never
-    /// materialised (<see cref="ArrayElement.NoOp"/>); any other element is parsed whole into <paramref name="element"/>,
-    /// whose memory is its own (not pooled), so nodes may keep referring to it. <paramref name="start"/> locates the
-    /// element for <see cref="PositionAt"/>.
+    /// materialised (<see cref="ArrayElement.NoOp"/>); any other element is checked to be complete, well-formed JSON
+    /// and given as its raw bytes in <paramref name="element"/>. Those bytes are the cursor's own buffer: they are
+    /// valid only until the next read, so nothing built from them may keep referring to them.
+    /// <paramref name="start"/> locates the element for <see cref="PositionAt"/>.
     /// </summary>
-    public ArrayElement ReadElement(out JsonElement element, out int start)
+    public ArrayElement ReadElement(out ReadOnlyMemory<byte> element, out int start)
     {
         element = default;
         while (true)
@@ -153,10 +154,11 @@ internal ref struct PlanJsonCursor
                 return ArrayElement.NoOp;
             }
 
-            if (scan == Scan.Other && JsonElement.TryParseValue(ref _reader, out var parsed))
+            // TrySkip reads (and so validates) the whole element, leaving the reader on its last token.
+            if (scan == Scan.Other && _reader.TrySkip())
             {
-                element = parsed.Value;
-                return ArrayElement.Parsed;
+                element = _buffer.AsMemory(start, checked((int)_reader.BytesConsumed - start));
+                return ArrayElement.Value;
             }
 
             // The element does not fit in what is buffered: go back to before it and read more.
