@@ -148,14 +148,14 @@ internal ref struct PlanJsonCursor
                 return ArrayElement.End;
             }
 
-            var scan = _reader.TokenType == JsonTokenType.StartObject ? ScanForNoOp() : Scan.Other;
+            // Both read (and so validate) the whole element, leaving the reader on its last token.
+            var scan = _reader.TokenType == JsonTokenType.StartObject ? ScanObject() : _reader.TrySkip() ? Scan.Other : Scan.NeedMore;
             if (scan == Scan.NoOp)
             {
                 return ArrayElement.NoOp;
             }
 
-            // TrySkip reads (and so validates) the whole element, leaving the reader on its last token.
-            if (scan == Scan.Other && _reader.TrySkip())
+            if (scan == Scan.Other)
             {
                 element = _buffer.AsMemory(start, checked((int)_reader.BytesConsumed - start));
                 return ArrayElement.Value;
@@ -167,27 +167,29 @@ internal ref struct PlanJsonCursor
         }
     }
 
-    // Looks for change.actions == ["no-op"] without importing. On a no-op the real reader moves past the element;
-    // otherwise it stays on the element's start. Stops early as soon as the actions say "not a no-op".
-    private Scan ScanForNoOp()
+    // Reads a whole object element with a probe, looking for change.actions == ["no-op"] without importing. When the
+    // element is complete in the buffer the real reader moves to its last token (NoOp or Other); otherwise it stays
+    // on the element's start (NeedMore). Once the element is known not to be a no-op, the rest is only read through.
+    private Scan ScanObject()
     {
         var probe = _reader;
         var depth = probe.CurrentDepth;
         var inChange = false;
         var noOp = false;
+        var other = false;
         while (probe.Read())
         {
             var token = probe.TokenType;
             var tokenDepth = probe.CurrentDepth;
             if (token == JsonTokenType.EndObject && tokenDepth == depth)
             {
-                if (noOp)
-                {
-                    _reader = probe;
-                    return Scan.NoOp;
-                }
+                _reader = probe;
+                return noOp && !other ? Scan.NoOp : Scan.Other;
+            }
 
-                return Scan.Other;
+            if (other)
+            {
+                continue;
             }
 
             if (token == JsonTokenType.EndObject && tokenDepth == depth + 1)
@@ -206,24 +208,12 @@ internal ref struct PlanJsonCursor
             }
             else if (inChange && tokenDepth == depth + 2 && probe.ValueTextEquals("actions"u8))
             {
-                if (!ReadsExactlyNoOp(ref probe))
-                {
-                    return Scan.Other;
-                }
-
-                noOp = true;
+                noOp = ReadsExactlyNoOp(ref probe);
+                other = !noOp;
             }
             else if (inChange && tokenDepth == depth + 2 && probe.ValueTextEquals("importing"u8))
             {
-                if (!probe.Read())
-                {
-                    return Scan.NeedMore;
-                }
-
-                if (probe.TokenType != JsonTokenType.Null)
-                {
-                    return Scan.Other;
-                }
+                other = probe.Read() && probe.TokenType != JsonTokenType.Null;
             }
         }
 

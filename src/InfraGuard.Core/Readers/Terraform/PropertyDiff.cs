@@ -168,7 +168,7 @@ internal sealed class PropertyDiff(ValueRedactor redactor, StringPool strings)
     // Keys that after omits and before never had, named only by after_unknown.
     private void AddOmittedUnknowns(JsonElement before, JsonElement after, SensitivityMask unknown)
     {
-        if (unknown.First.ValueKind != JsonValueKind.Object)
+        if (!unknown.FirstIsObject)
         {
             return;
         }
@@ -176,8 +176,8 @@ internal sealed class PropertyDiff(ValueRedactor redactor, StringPool strings)
         foreach (var marker in unknown.First.EnumerateObject())
         {
             if (marker.Value.ValueKind == JsonValueKind.True
-                && !(after.ValueKind == JsonValueKind.Object && after.TryGetProperty(marker.Name, out _))
-                && !(before.ValueKind == JsonValueKind.Object && before.TryGetProperty(marker.Name, out _)))
+                && !(after.ValueKind == JsonValueKind.Object && ValueRedactor.Has(after, marker))
+                && !(before.ValueKind == JsonValueKind.Object && ValueRedactor.Has(before, marker)))
             {
                 _path.Push(marker);
                 var path = _path.ToString();

@@ -184,7 +184,11 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings) : IDi
                     }
                 }
 
-                WriteOmittedUnknowns(writer, value, unknown.First);
+                if (unknown.FirstIsObject)
+                {
+                    WriteOmittedUnknowns(writer, value, unknown.First);
+                }
+
                 writer.WriteEndObject();
                 break;
             case JsonValueKind.Array:
@@ -218,11 +222,6 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings) : IDi
     // after omits values unknown until apply; after_unknown still names them.
     private static void WriteOmittedUnknowns(Utf8JsonWriter writer, JsonElement value, JsonElement unknownObject)
     {
-        if (unknownObject.ValueKind != JsonValueKind.Object)
-        {
-            return;
-        }
-
         foreach (var marker in unknownObject.EnumerateObject())
         {
             if (marker.Value.ValueKind == JsonValueKind.True && !Has(value, marker))
@@ -233,8 +232,8 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings) : IDi
         }
     }
 
-    // The value has a property of the marker's name (compared unescaped, without allocating for plain names).
-    private static bool Has(JsonElement value, JsonProperty marker)
+    /// <summary>The object has a property of the marker's name (compared unescaped, without allocating for plain names).</summary>
+    public static bool Has(JsonElement value, JsonProperty marker)
     {
         var raw = JsonMarshal.GetRawUtf8PropertyName(marker);
         return raw.Contains((byte)'\\') ? value.TryGetProperty(marker.Name, out _) : value.TryGetProperty(raw, out _);
