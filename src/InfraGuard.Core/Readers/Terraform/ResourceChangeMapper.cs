@@ -14,6 +14,7 @@ internal sealed class ResourceChangeMapper : IDisposable
     private readonly StringPool _strings = new();
     private readonly ValueRedactor _values;
     private readonly PropertyDiff _diff;
+    private IReadOnlyList<string> _lastSensitivePaths = [];
 
     public ResourceChangeMapper()
     {
@@ -77,7 +78,7 @@ internal sealed class ResourceChangeMapper : IDisposable
         _values.Begin();
         var before = _values.AddRoot(rawBefore, sensitive, default);
         var after = _values.AddRoot(rawAfter, sensitive, unknown);
-        IReadOnlyList<string> sensitivePaths = _values.SensitivePaths.Count == 0 ? [] : [.. _values.SensitivePaths];
+        var sensitivePaths = SensitivePaths();
         _diff.Diff(rawBefore, rawAfter, sensitive, unknown, replacePaths);
         _values.Finish();
 
@@ -97,6 +98,42 @@ internal sealed class ResourceChangeMapper : IDisposable
             Reason = RepeatedString(element, "action_reason"u8) ?? ImpliedReason(change, deposed),
             SensitivePaths = sensitivePaths,
         };
+    }
+
+    // Resources of a kind follow one another and usually have the same sensitive paths: the previous change's
+    // (read-only) list is reused when it is equal.
+    private IReadOnlyList<string> SensitivePaths()
+    {
+        var paths = _values.SensitivePaths;
+        if (paths.Count == 0)
+        {
+            return [];
+        }
+
+        if (!SameStrings(paths, _lastSensitivePaths))
+        {
+            _lastSensitivePaths = [.. paths];
+        }
+
+        return _lastSensitivePaths;
+    }
+
+    private static bool SameStrings(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (!string.Equals(a[i], b[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string? ImpliedReason(JsonElement change, string? deposed)
