@@ -10,9 +10,8 @@ namespace InfraGuard.Core.Readers.Terraform;
 /// key by key (a merge over Terraform's sorted keys, a lookup table otherwise) and lists element by element, down to
 /// <see cref="MaxDepth"/>; below that a changed subtree is one update. Null and absent are the same. Comparison uses the
 /// raw values, so a changed secret is reported (as <c>[secret]</c> → <c>[secret]</c>) and an unchanged one is not;
-/// the values put into the changes are redacted copies that <see cref="ValueRedactor"/> holds until
-/// <see cref="Build"/> (between <see cref="ValueRedactor.Begin"/> and <see cref="ValueRedactor.Finish"/>, call
-/// <see cref="Diff"/>; after it, <see cref="Build"/>).
+/// the values put into the changes are redacted copies written by <see cref="ValueRedactor"/>. Call <see cref="Diff"/>
+/// between <see cref="ValueRedactor.Begin"/> and <see cref="ValueRedactor.Finish"/>, and <see cref="Build"/> after it.
 /// </summary>
 internal sealed class PropertyDiff(ValueRedactor redactor, StringPool strings)
 {
