@@ -16,8 +16,8 @@ internal enum ArrayElement
     /// <summary>A resource change with actions <c>["no-op"]</c>, skipped.</summary>
     NoOp,
 
-    /// <summary>An element parsed whole.</summary>
-    Parsed,
+    /// <summary>Any other element, its bytes found whole in the buffer.</summary>
+    Value,
 }
 
 internal ref struct PlanJsonCursor
@@ -120,11 +120,12 @@ internal ref struct PlanJsonCursor
 
     /// <summary>
     /// Inside an array: reads the next element. A plain <c>["no-op"]</c> resource change is only scanned, never
-    /// materialised (<see cref="ArrayElement.NoOp"/>); any other element is parsed whole into <paramref name="element"/>,
-    /// whose memory is its own (not pooled), so nodes may keep referring to it. <paramref name="start"/> locates the
-    /// element for <see cref="PositionAt"/>.
+    /// materialised (<see cref="ArrayElement.NoOp"/>); any other element is checked to be complete, well-formed JSON
+    /// and given as its raw bytes in <paramref name="element"/>. Those bytes are the cursor's own buffer: they are
+    /// valid only until the next read, so nothing built from them may keep referring to them.
+    /// <paramref name="start"/> locates the element for <see cref="PositionAt"/>.
     /// </summary>
-    public ArrayElement ReadElement(out JsonElement element, out int start)
+    public ArrayElement ReadElement(out ReadOnlyMemory<byte> element, out int start)
     {
         element = default;
         while (true)
@@ -147,16 +148,17 @@ internal ref struct PlanJsonCursor
                 return ArrayElement.End;
             }
 
-            var scan = _reader.TokenType == JsonTokenType.StartObject ? ScanForNoOp() : Scan.Other;
+            // Both read (and so validate) the whole element, leaving the reader on its last token.
+            var scan = _reader.TokenType == JsonTokenType.StartObject ? ScanObject() : _reader.TrySkip() ? Scan.Other : Scan.NeedMore;
             if (scan == Scan.NoOp)
             {
                 return ArrayElement.NoOp;
             }
 
-            if (scan == Scan.Other && JsonElement.TryParseValue(ref _reader, out var parsed))
+            if (scan == Scan.Other)
             {
-                element = parsed.Value;
-                return ArrayElement.Parsed;
+                element = _buffer.AsMemory(start, checked((int)_reader.BytesConsumed - start));
+                return ArrayElement.Value;
             }
 
             // The element does not fit in what is buffered: go back to before it and read more.
@@ -165,27 +167,29 @@ internal ref struct PlanJsonCursor
         }
     }
 
-    // Looks for change.actions == ["no-op"] without importing. On a no-op the real reader moves past the element;
-    // otherwise it stays on the element's start. Stops early as soon as the actions say "not a no-op".
-    private Scan ScanForNoOp()
+    // Reads a whole object element with a probe, looking for change.actions == ["no-op"] without importing. When the
+    // element is complete in the buffer the real reader moves to its last token (NoOp or Other); otherwise it stays
+    // on the element's start (NeedMore). Once the element is known not to be a no-op, the rest is only read through.
+    private Scan ScanObject()
     {
         var probe = _reader;
         var depth = probe.CurrentDepth;
         var inChange = false;
         var noOp = false;
+        var other = false;
         while (probe.Read())
         {
             var token = probe.TokenType;
             var tokenDepth = probe.CurrentDepth;
             if (token == JsonTokenType.EndObject && tokenDepth == depth)
             {
-                if (noOp)
-                {
-                    _reader = probe;
-                    return Scan.NoOp;
-                }
+                _reader = probe;
+                return noOp && !other ? Scan.NoOp : Scan.Other;
+            }
 
-                return Scan.Other;
+            if (other)
+            {
+                continue;
             }
 
             if (token == JsonTokenType.EndObject && tokenDepth == depth + 1)
@@ -204,24 +208,12 @@ internal ref struct PlanJsonCursor
             }
             else if (inChange && tokenDepth == depth + 2 && probe.ValueTextEquals("actions"u8))
             {
-                if (!ReadsExactlyNoOp(ref probe))
-                {
-                    return Scan.Other;
-                }
-
-                noOp = true;
+                noOp = ReadsExactlyNoOp(ref probe);
+                other = !noOp;
             }
             else if (inChange && tokenDepth == depth + 2 && probe.ValueTextEquals("importing"u8))
             {
-                if (!probe.Read())
-                {
-                    return Scan.NeedMore;
-                }
-
-                if (probe.TokenType != JsonTokenType.Null)
-                {
-                    return Scan.Other;
-                }
+                other = probe.Read() && probe.TokenType != JsonTokenType.Null;
             }
         }
 

@@ -10,23 +10,46 @@ namespace InfraGuard.Core.Readers.Terraform;
 /// key by key (a merge over Terraform's sorted keys, a lookup table otherwise) and lists element by element, down to
 /// <see cref="MaxDepth"/>; below that a changed subtree is one update. Null and absent are the same. Comparison uses the
 /// raw values, so a changed secret is reported (as <c>[secret]</c> → <c>[secret]</c>) and an unchanged one is not;
-/// the values put into the changes are redacted by <see cref="ValueRedactor"/>.
+/// the values put into the changes are redacted copies written by <see cref="ValueRedactor"/>. Call <see cref="Diff"/>
+/// between <see cref="ValueRedactor.Begin"/> and <see cref="ValueRedactor.Finish"/>, and <see cref="Build"/> after it.
 /// </summary>
-internal sealed class PropertyDiff(ValueRedactor redactor)
+internal sealed class PropertyDiff(ValueRedactor redactor, StringPool strings)
 {
     /// <summary>Path depth below which changed subtrees are reported whole.</summary>
     public const int MaxDepth = 8;
 
-    private readonly PropertyPath _path = new();
-    private readonly List<PropertyChange> _changes = [];
+    // A key that only after_unknown names gets a marker value of its own, not a copy.
+    private const int OmittedUnknown = -2;
+
+    private readonly PropertyPath _path = new(strings);
+    private readonly List<Pending> _changes = [];
+    private readonly List<PropertyChange> _built = [];
     private IReadOnlyList<string> _replacePaths = [];
 
-    public IReadOnlyList<PropertyChange> Diff(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, IReadOnlyList<string> replacePaths)
+    /// <summary>Finds the changed paths and adds their redacted values to the redactor.</summary>
+    public void Diff(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, IReadOnlyList<string> replacePaths)
     {
         _changes.Clear();
         _replacePaths = replacePaths;
         DiffObject(before, after, sensitive, unknown, depth: 1);
-        return _changes.Count == 0 ? [] : [.. _changes];
+    }
+
+    /// <summary>The changes <see cref="Diff"/> found, once the redactor has parsed their values.</summary>
+    public IReadOnlyList<PropertyChange> Build()
+    {
+        if (_changes.Count == 0)
+        {
+            return [];
+        }
+
+        _built.Clear();
+        foreach (var c in _changes)
+        {
+            var after = c.After == OmittedUnknown ? JsonValue.Create(Redaction.UnknownMarker) : redactor.Node(c.After);
+            _built.Add(new PropertyChange(c.Path, c.Kind, redactor.Node(c.Before), after, c.ForcesReplace));
+        }
+
+        return [.. _built];
     }
 
     private void DiffValue(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, bool secretName, int depth)
@@ -144,7 +167,7 @@ internal sealed class PropertyDiff(ValueRedactor redactor)
     // Keys that after omits and before never had, named only by after_unknown.
     private void AddOmittedUnknowns(JsonElement before, JsonElement after, SensitivityMask unknown)
     {
-        if (unknown.First.ValueKind != JsonValueKind.Object)
+        if (!unknown.FirstIsObject)
         {
             return;
         }
@@ -152,11 +175,12 @@ internal sealed class PropertyDiff(ValueRedactor redactor)
         foreach (var marker in unknown.First.EnumerateObject())
         {
             if (marker.Value.ValueKind == JsonValueKind.True
-                && !(after.ValueKind == JsonValueKind.Object && after.TryGetProperty(marker.Name, out _))
-                && !(before.ValueKind == JsonValueKind.Object && before.TryGetProperty(marker.Name, out _)))
+                && !(after.ValueKind == JsonValueKind.Object && ValueRedactor.Has(after, marker))
+                && !(before.ValueKind == JsonValueKind.Object && ValueRedactor.Has(before, marker)))
             {
                 _path.Push(marker);
-                _changes.Add(new PropertyChange(_path.ToString(), PropertyChangeKind.Add, null, JsonValue.Create(Redaction.UnknownMarker), ForcesReplace(_path.ToString())));
+                var path = _path.ToString();
+                _changes.Add(new Pending(path, PropertyChangeKind.Add, ValueRedactor.Absent, OmittedUnknown, ForcesReplace(path)));
                 _path.Pop();
             }
         }
@@ -183,18 +207,16 @@ internal sealed class PropertyDiff(ValueRedactor redactor)
     private void Emit(PropertyChangeKind kind, JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, bool secretName)
     {
         var path = _path.ToString();
-        _changes.Add(new PropertyChange(
-            path,
-            kind,
-            redactor.Redact(before, sensitive, default, secretName),
-            redactor.Redact(after, sensitive, unknown, secretName),
-            ForcesReplace(path)));
+        var beforeSlot = redactor.AddValue(before, sensitive, default, secretName);
+        var afterSlot = redactor.AddValue(after, sensitive, unknown, secretName);
+        _changes.Add(new Pending(path, kind, beforeSlot, afterSlot, ForcesReplace(path)));
     }
 
     private bool ForcesReplace(string path)
     {
-        foreach (var replacePath in _replacePaths)
+        for (var i = 0; i < _replacePaths.Count; i++)
         {
+            var replacePath = _replacePaths[i];
             if (PropertyPath.IsSameOrBeneath(path, replacePath) || PropertyPath.IsSameOrBeneath(replacePath, path))
             {
                 return true;
@@ -229,4 +251,7 @@ internal sealed class PropertyDiff(ValueRedactor redactor)
     private static bool IsNull(JsonElement value) => value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined;
 
     private static ReadOnlySpan<byte> Name(JsonProperty property) => JsonMarshal.GetRawUtf8PropertyName(property);
+
+    /// <summary>A change found, its values given as <see cref="ValueRedactor"/> slots.</summary>
+    private readonly record struct Pending(string Path, PropertyChangeKind Kind, int Before, int After, bool ForcesReplace);
 }

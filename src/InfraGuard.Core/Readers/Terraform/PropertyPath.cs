@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -5,44 +7,55 @@ namespace InfraGuard.Core.Readers.Terraform;
 
 /// <summary>
 /// A mutable stack of path segments, formatted in Pulumi property-path syntax only when a path is needed
-/// (<c>a.b[0].c</c>, <c>tags["kubernetes.io/name"]</c>). Reused while walking values so visiting costs nothing.
+/// (<c>a.b[0].c</c>, <c>tags["kubernetes.io/name"]</c>). Reused while walking values so visiting costs nothing;
+/// formatting reuses one buffer and gives pooled strings, since the same paths recur in resource after resource.
 /// </summary>
-internal sealed class PropertyPath
+internal sealed class PropertyPath(StringPool strings)
 {
     private readonly List<Segment> _segments = [];
+    private readonly PathText _text = new();
 
-    public int Depth => _segments.Count;
+    public void Push(JsonProperty property) => _segments.Add(new Segment(property, -1));
 
-    public void Push(string key) => _segments.Add(new Segment(key, default, -1));
-
-    /// <summary>Pushes a property without allocating its name; the name is read only if the path is formatted.</summary>
-    public void Push(JsonProperty property) => _segments.Add(new Segment(null, property, -2));
-
-    public void Push(int index) => _segments.Add(new Segment(null, default, index));
+    public void Push(int index) => _segments.Add(new Segment(default, index));
 
     public void Pop() => _segments.RemoveAt(_segments.Count - 1);
 
     public override string ToString()
     {
-        var text = new StringBuilder();
+        _text.Clear();
         foreach (var segment in _segments)
         {
-            Append(text, segment);
+            if (segment.Index >= 0)
+            {
+                _text.AppendIndex(segment.Index);
+            }
+            else
+            {
+                _text.AppendKey(segment.Property);
+            }
         }
 
-        return text.ToString();
+        return strings.Get(_text.Chars);
     }
 
     /// <summary>Formats a Terraform path (<c>replace_paths</c> element: an array of string keys and int indexes).</summary>
     public static string Format(IEnumerable<object> steps)
     {
-        var text = new StringBuilder();
+        var text = new PathText();
         foreach (var step in steps)
         {
-            Append(text, step is int i ? new Segment(null, default, i) : new Segment((string)step, default, -1));
+            if (step is int index)
+            {
+                text.AppendIndex(index);
+            }
+            else
+            {
+                text.AppendKey(((string)step).AsSpan());
+            }
         }
 
-        return text.ToString();
+        return text.Chars.ToString();
     }
 
     /// <summary>True when <paramref name="path"/> equals <paramref name="prefix"/> or lies beneath it.</summary>
@@ -50,62 +63,121 @@ internal sealed class PropertyPath
         path.StartsWith(prefix, StringComparison.Ordinal)
         && (path.Length == prefix.Length || path[prefix.Length] is '.' or '[');
 
-    private static void Append(StringBuilder text, Segment segment)
-    {
-        if (segment.Index == -2)
-        {
-            segment = new Segment(segment.Property.Name, default, -1);
-        }
+    private readonly record struct Segment(JsonProperty Property, int Index);
 
-        if (segment.Key is null)
+    /// <summary>A growable character buffer that writes path segments.</summary>
+    private sealed class PathText
+    {
+        private char[] _chars = new char[128];
+        private char[] _name = new char[64];
+        private int _length;
+
+        public ReadOnlySpan<char> Chars => _chars.AsSpan(0, _length);
+
+        public void Clear() => _length = 0;
+
+        public void AppendIndex(int index)
         {
-            text.Append('[').Append(segment.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(']');
-        }
-        else if (IsSimpleName(segment.Key))
-        {
-            if (text.Length > 0)
+            Append('[');
+            int written;
+            while (!index.TryFormat(_chars.AsSpan(_length), out written, default, CultureInfo.InvariantCulture))
             {
-                text.Append('.');
+                Grow(16);
             }
 
-            text.Append(segment.Key);
+            _length += written;
+            Append(']');
         }
-        else
+
+        /// <summary>A property name, read from the raw UTF-8 without allocating unless it has escapes.</summary>
+        public void AppendKey(JsonProperty property)
         {
-            text.Append("[\"");
-            foreach (var c in segment.Key)
+            var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+            if (raw.Contains((byte)'\\'))
+            {
+                AppendKey(property.Name.AsSpan());
+                return;
+            }
+
+            if (_name.Length < raw.Length)
+            {
+                _name = new char[Math.Max(raw.Length, _name.Length * 2)];
+            }
+
+            var count = Encoding.UTF8.GetChars(raw, _name);
+            AppendKey(_name.AsSpan(0, count));
+        }
+
+        public void AppendKey(ReadOnlySpan<char> key)
+        {
+            if (IsSimpleName(key))
+            {
+                if (_length > 0)
+                {
+                    Append('.');
+                }
+
+                Append(key);
+                return;
+            }
+
+            Append('[');
+            Append('"');
+            foreach (var c in key)
             {
                 if (c is '"' or '\\')
                 {
-                    text.Append('\\');
+                    Append('\\');
                 }
 
-                text.Append(c);
+                Append(c);
             }
 
-            text.Append("\"]");
-        }
-    }
-
-    // A bare segment must not be mistaken for an index or split by the path parser: letters, digits, '_' and '-',
-    // not starting with a digit.
-    private static bool IsSimpleName(string key)
-    {
-        if (key.Length == 0 || char.IsAsciiDigit(key[0]))
-        {
-            return false;
+            Append('"');
+            Append(']');
         }
 
-        foreach (var c in key)
+        // A bare segment must not be mistaken for an index or split by the path parser: letters, digits, '_', '-'
+        // and '$', not starting with a digit.
+        private static bool IsSimpleName(ReadOnlySpan<char> key)
         {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '$'))
+            if (key.Length == 0 || char.IsAsciiDigit(key[0]))
             {
                 return false;
             }
+
+            foreach (var c in key)
+            {
+                if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '$'))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
-        return true;
-    }
+        private void Append(char c)
+        {
+            if (_length == _chars.Length)
+            {
+                Grow(1);
+            }
 
-    private readonly record struct Segment(string? Key, JsonProperty Property, int Index);
+            _chars[_length++] = c;
+        }
+
+        private void Append(ReadOnlySpan<char> text)
+        {
+            if (_length + text.Length > _chars.Length)
+            {
+                Grow(text.Length);
+            }
+
+            text.CopyTo(_chars.AsSpan(_length));
+            _length += text.Length;
+        }
+
+        private void Grow(int more) => Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _length + more));
+    }
 }

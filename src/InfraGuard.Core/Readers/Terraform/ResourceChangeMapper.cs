@@ -1,6 +1,6 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
 
 namespace InfraGuard.Core.Readers.Terraform;
@@ -11,19 +11,21 @@ namespace InfraGuard.Core.Readers.Terraform;
 /// </summary>
 internal sealed class ResourceChangeMapper : IDisposable
 {
+    private readonly StringPool _strings = new();
     private readonly ValueRedactor _values;
     private readonly PropertyDiff _diff;
+    private IReadOnlyList<string> _lastSensitivePaths = [];
 
     public ResourceChangeMapper()
     {
-        _values = new ValueRedactor(new SecretNames());
-        _diff = new PropertyDiff(_values);
+        _values = new ValueRedactor(new SecretNames(), _strings);
+        _diff = new PropertyDiff(_values, _strings);
     }
 
     public void Dispose() => _values.Dispose();
 
     /// <summary>Reads only <c>change.actions</c>: enough to count a no-op without building anything.</summary>
-    public static (ChangeOp Op, ReplaceOrder? Order, string EngineOp) ReadActions(JsonElement element)
+    public (ChangeOp Op, ReplaceOrder? Order, string EngineOp) ReadActions(JsonElement element)
     {
         if (!element.TryGetProperty("change"u8, out var change) || change.ValueKind != JsonValueKind.Object
             || !change.TryGetProperty("actions"u8, out var actions) || actions.ValueKind != JsonValueKind.Array)
@@ -40,7 +42,7 @@ internal sealed class ResourceChangeMapper : IDisposable
                 return (ChangeOp.Unknown, null, actions.GetRawText());
             }
 
-            names[i++] = action.GetString()!;
+            names[i++] = _strings.Get(action);
         }
 
         var (op, order) = TerraformActions.Classify(names);
@@ -53,9 +55,9 @@ internal sealed class ResourceChangeMapper : IDisposable
     }
 
     /// <summary>Builds the full change. <paramref name="position"/> labels errors (<c>resource_changes[3]</c>).</summary>
-    public ResourceChange Map(JsonElement element, (ChangeOp Op, ReplaceOrder? Order, string EngineOp) actions, string position)
+    public ResourceChange Map(JsonElement element, (ChangeOp Op, ReplaceOrder? Order, string EngineOp) actions, ElementPosition position)
     {
-        var type = OptionalString(element, "type"u8)
+        var type = RepeatedString(element, "type"u8)
             ?? throw new TerraformShapeException($"{position} has no \"type\"", "Every resource change names its resource type; was the file edited by hand?");
         var address = OptionalString(element, "address"u8) ?? ComposeAddress(element, type);
         var deposed = OptionalString(element, "deposed"u8);
@@ -67,35 +69,72 @@ internal sealed class ResourceChangeMapper : IDisposable
         var change = element.TryGetProperty("change"u8, out var c) && c.ValueKind == JsonValueKind.Object ? c : default;
         var replacePaths = ReplacePaths(change);
 
-        _values.Reset();
         var sensitive = new SensitivityMask(Property(change, "before_sensitive"u8), Property(change, "after_sensitive"u8));
         var unknown = new SensitivityMask(Property(change, "after_unknown"u8));
         var rawBefore = Property(change, "before"u8);
         var rawAfter = Property(change, "after"u8);
-        var before = Root(rawBefore, sensitive, default);
-        var after = Root(rawAfter, sensitive, unknown);
-        var properties = _diff.Diff(rawBefore, rawAfter, sensitive, unknown, replacePaths);
+
+        // One redacted copy of every value the change keeps, parsed once.
+        _values.Begin();
+        var before = _values.AddRoot(rawBefore, sensitive, default);
+        var after = _values.AddRoot(rawAfter, sensitive, unknown);
+        var sensitivePaths = SensitivePaths();
+        _diff.Diff(rawBefore, rawAfter, sensitive, unknown, replacePaths);
+        _values.Finish();
 
         return new ResourceChange
         {
             Address = address,
             Name = address,
             Type = type,
-            Provider = OptionalString(element, "provider_name"u8),
+            Provider = RepeatedString(element, "provider_name"u8),
             Op = actions.Op,
             EngineOp = actions.EngineOp,
             ReplaceOrder = actions.Order,
-            Before = before,
-            After = after,
-            Properties = properties,
+            Before = _values.Object(before),
+            After = _values.Object(after),
+            Properties = _diff.Build(),
             ReplaceReasons = replacePaths,
-            Reason = OptionalString(element, "action_reason"u8) ?? ImpliedReason(change, deposed),
-            SensitivePaths = _values.SensitivePaths.Count == 0 ? [] : [.. _values.SensitivePaths],
+            Reason = RepeatedString(element, "action_reason"u8) ?? ImpliedReason(change, deposed),
+            SensitivePaths = sensitivePaths,
         };
     }
 
-    private JsonObject? Root(JsonElement value, SensitivityMask sensitive, SensitivityMask unknown) =>
-        value.ValueKind == JsonValueKind.Object ? _values.RedactRoot(value, sensitive, unknown) : null;
+    // Resources of a kind follow one another and usually have the same sensitive paths: the previous change's
+    // (read-only) list is reused when it is equal.
+    private IReadOnlyList<string> SensitivePaths()
+    {
+        var paths = _values.SensitivePaths;
+        if (paths.Count == 0)
+        {
+            return [];
+        }
+
+        if (!SameStrings(paths, _lastSensitivePaths))
+        {
+            _lastSensitivePaths = [.. paths];
+        }
+
+        return _lastSensitivePaths;
+    }
+
+    private static bool SameStrings(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (!string.Equals(a[i], b[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static string? ImpliedReason(JsonElement change, string? deposed)
     {
@@ -177,6 +216,13 @@ internal sealed class ResourceChangeMapper : IDisposable
     private static JsonElement Property(JsonElement element, ReadOnlySpan<byte> name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
 
+    // Like OptionalString, for texts that recur across resources: one string per distinct text.
+    private string? RepeatedString(JsonElement element, ReadOnlySpan<byte> name)
+    {
+        var value = Property(element, name);
+        return value.ValueKind == JsonValueKind.String ? _strings.Get(value) : OptionalString(element, name);
+    }
+
     private static string? OptionalString(JsonElement element, ReadOnlySpan<byte> name)
     {
         var value = Property(element, name);
@@ -195,4 +241,10 @@ internal sealed class TerraformShapeException(string problem, string expected) :
     public string Problem { get; } = problem;
 
     public string Expected { get; } = expected;
+}
+
+/// <summary>Where an element sits (<c>resource_changes[3]</c>), formatted only when an error message needs it.</summary>
+internal readonly record struct ElementPosition(string Section, int Index)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Section}[{Index}]");
 }

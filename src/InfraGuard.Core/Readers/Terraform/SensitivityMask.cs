@@ -13,17 +13,23 @@ internal readonly struct SensitivityMask
     private readonly JsonElement _first;
     private readonly JsonElement _second;
 
+    // Masks are asked IsSet/IsEmpty at every position visited: the two kinds are read once, here.
+    private readonly JsonValueKind _firstKind;
+    private readonly JsonValueKind _secondKind;
+
     public SensitivityMask(JsonElement first, JsonElement second = default)
     {
         _first = first;
         _second = second;
+        _firstKind = first.ValueKind;
+        _secondKind = second.ValueKind;
     }
 
     /// <summary>The whole value at this position is marked.</summary>
-    public bool IsSet => _first.ValueKind == JsonValueKind.True || _second.ValueKind == JsonValueKind.True;
+    public bool IsSet => _firstKind == JsonValueKind.True || _secondKind == JsonValueKind.True;
 
     /// <summary>Nothing at or below this position is marked.</summary>
-    public bool IsEmpty => !HasChildren(_first) && !HasChildren(_second) && !IsSet;
+    public bool IsEmpty => !HasChildren(_firstKind) && !HasChildren(_secondKind) && !IsSet;
 
     /// <summary>The mask for a property of the value (matched by name; escaped names are compared unescaped).</summary>
     public SensitivityMask Child(JsonProperty property)
@@ -41,11 +47,11 @@ internal readonly struct SensitivityMask
         var raw = JsonMarshal.GetRawUtf8PropertyName(property);
         return raw.Contains((byte)'\\')
             ? Child(property.Name)
-            : new SensitivityMask(Child(_first, raw), Child(_second, raw));
+            : new SensitivityMask(Child(_first, _firstKind, raw), Child(_second, _secondKind, raw));
     }
 
     public SensitivityMask Child(string key) =>
-        IsSet ? this : IsEmpty ? default : new SensitivityMask(Child(_first, key), Child(_second, key));
+        IsSet ? this : IsEmpty ? default : new SensitivityMask(Child(_first, _firstKind, key), Child(_second, _secondKind, key));
 
     /// <summary>True when some position at or below this one is marked (a <c>true</c> somewhere).</summary>
     public bool Any => IsSet || AnyTrue(_first) || AnyTrue(_second);
@@ -53,15 +59,18 @@ internal readonly struct SensitivityMask
     /// <summary>The first marker tree at this position (used to find unknown keys absent from a value).</summary>
     public JsonElement First => _first;
 
+    /// <summary>The first marker tree is an object here (it may name unknown keys absent from a value).</summary>
+    public bool FirstIsObject => _firstKind == JsonValueKind.Object;
+
     public Items EnumerateItems() => new(this);
 
-    private static bool HasChildren(JsonElement marker) => marker.ValueKind is JsonValueKind.Object or JsonValueKind.Array;
+    private static bool HasChildren(JsonValueKind kind) => kind is JsonValueKind.Object or JsonValueKind.Array;
 
-    private static JsonElement Child(JsonElement marker, ReadOnlySpan<byte> key) =>
-        marker.ValueKind == JsonValueKind.Object && marker.TryGetProperty(key, out var child) ? child : default;
+    private static JsonElement Child(JsonElement marker, JsonValueKind kind, ReadOnlySpan<byte> key) =>
+        kind == JsonValueKind.Object && marker.TryGetProperty(key, out var child) ? child : default;
 
-    private static JsonElement Child(JsonElement marker, string key) =>
-        marker.ValueKind == JsonValueKind.Object && marker.TryGetProperty(key, out var child) ? child : default;
+    private static JsonElement Child(JsonElement marker, JsonValueKind kind, string key) =>
+        kind == JsonValueKind.Object && marker.TryGetProperty(key, out var child) ? child : default;
 
     private static bool AnyTrue(JsonElement marker)
     {
@@ -108,8 +117,8 @@ internal readonly struct SensitivityMask
         {
             _parent = parent;
             _whole = parent.IsSet;
-            _firstLive = parent._first.ValueKind == JsonValueKind.Array;
-            _secondLive = parent._second.ValueKind == JsonValueKind.Array;
+            _firstLive = parent._firstKind == JsonValueKind.Array;
+            _secondLive = parent._secondKind == JsonValueKind.Array;
             _first = _firstLive ? parent._first.EnumerateArray() : default;
             _second = _secondLive ? parent._second.EnumerateArray() : default;
         }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Unicode;
 using System.Text.Json;
 using InfraGuard.Core.Changes;
@@ -273,21 +272,25 @@ public static class TerraformPlanReader
             }
         }
 
-        private void ReadChange(JsonElement element, string section, int index, List<ResourceChange> into, bool count)
+        // The element's bytes are the cursor's buffer: the document over them lives only for this call, and the
+        // change built from it holds copies (strings, and one redacted document of its own).
+        private void ReadChange(ReadOnlyMemory<byte> utf8, string section, int index, List<ResourceChange> into, bool count)
         {
-            var position = string.Create(CultureInfo.InvariantCulture, $"{section}[{index}]");
+            var position = new ElementPosition(section, index);
+            using var document = JsonDocument.Parse(utf8);
+            var element = document.RootElement;
             if (element.ValueKind != JsonValueKind.Object)
             {
                 throw new TerraformShapeException($"{position} is {element.ValueKind.ToString().ToLowerInvariant()}, not an object", "Each resource change is a JSON object with \"address\", \"type\" and \"change\"");
             }
 
-            // Nodes read the element lazily, so invalid UTF-8 must be caught here, not when someone reads a value.
-            if (!Utf8.IsValid(JsonMarshal.GetRawUtf8Value(element)))
+            // Nodes read values lazily, so invalid UTF-8 must be caught here, not when someone reads a value.
+            if (!Utf8.IsValid(utf8.Span))
             {
                 throw new TerraformShapeException($"{position} holds text that is not valid UTF-8", HowToProduce + ", in UTF-8 or UTF-16 with a byte order mark");
             }
 
-            var actions = ResourceChangeMapper.ReadActions(element);
+            var actions = _mapper.ReadActions(element);
             if (count)
             {
                 _counts[actions.Op]++;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
@@ -7,81 +8,46 @@ using InfraGuard.Core.Changes;
 namespace InfraGuard.Core.Readers.Terraform;
 
 /// <summary>
-/// Turns raw <c>before</c>/<c>after</c> values into redacted <see cref="JsonNode"/>s: engine-sensitive values and values
-/// under secret-looking names (<see cref="Redaction.IsSecretLookingName"/>) become <see cref="Redaction.SecretMarker"/>,
-/// values unknown until apply become <see cref="Redaction.UnknownMarker"/> (including keys that <c>after</c> omits but
-/// <c>after_unknown</c> names). A value with nothing to redact is wrapped as is (the node reads the parsed element
-/// lazily); otherwise a redacted copy is written and parsed, so the raw secret is never part of any node.
+/// Copies the values of one resource change — its <c>before</c> and <c>after</c> objects and the values of its property
+/// changes — redacting while it writes: engine-sensitive values and values under secret-looking names
+/// (<see cref="Redaction.IsSecretLookingName"/>) become <see cref="Redaction.SecretMarker"/>, values unknown until
+/// apply become <see cref="Redaction.UnknownMarker"/> (including keys that <c>after</c> omits but <c>after_unknown</c>
+/// names). Everything not redacted is copied byte for byte. All values of a change go into one JSON array that is
+/// parsed once into a document of the change's own, so the raw plan (and the raw secret) is never part of any node,
+/// and the nodes read that document lazily.
 /// </summary>
-internal sealed class ValueRedactor(SecretNames names) : IDisposable
+/// <remarks>Use: <see cref="Begin"/>, then <see cref="AddRoot"/>/<see cref="AddValue"/> (each gives a slot),
+/// then <see cref="Finish"/> and <see cref="Node"/>/<see cref="Object"/> per slot.</remarks>
+internal sealed class ValueRedactor(SecretNames names, StringPool strings) : IDisposable
 {
+    /// <summary>The slot of a value that is absent (JSON null, or no value at all).</summary>
+    public const int Absent = -1;
+
     private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+    private static readonly byte[] SecretMarker = Encoding.UTF8.GetBytes(Redaction.SecretMarker);
+    private static readonly byte[] UnknownMarker = Encoding.UTF8.GetBytes(Redaction.UnknownMarker);
 
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
-    private readonly PropertyPath _path = new();
+    private readonly PropertyPath _path = new(strings);
     private readonly List<string> _sensitivePaths = [];
+    private readonly List<JsonElement> _values = [];
     private Utf8JsonWriter? _writer;
+    private int _count;
     private bool _collect;
 
-    /// <summary>Paths redacted as secret by <see cref="Redact"/> calls with path collection on, since <see cref="Reset"/>.</summary>
+    /// <summary>Paths redacted as secret in the roots added since <see cref="Begin"/>, in the order found.</summary>
     public IReadOnlyList<string> SensitivePaths => _sensitivePaths;
-
-    public void Reset() => _sensitivePaths.Clear();
 
     public void Dispose() => _writer?.Dispose();
 
     public bool IsSecretName(JsonProperty property) => names.IsSecret(property);
 
-    /// <summary>
-    /// The redacted top-level object of a resource value. A whole-value mark (<c>after_sensitive: true</c>) keeps the
-    /// keys and redacts every attribute, so the result is still an object.
-    /// </summary>
-    public JsonObject RedactRoot(JsonElement value, SensitivityMask sensitive, SensitivityMask unknown)
+    /// <summary>Starts the values of a new change; slots and paths of the previous change are forgotten.</summary>
+    public void Begin()
     {
-        if (!sensitive.IsSet && !unknown.IsSet)
-        {
-            return (JsonObject)Redact(value, sensitive, unknown, collectPaths: true)!;
-        }
-
-        _collect = true;
-        var writer = StartWriting();
-        writer.WriteStartObject();
-        foreach (var property in value.EnumerateObject())
-        {
-            WriteName(writer, property);
-            _path.Push(property);
-            Write(property.Value, sensitive.Child(property), unknown.Child(property), names.IsSecret(property));
-            _path.Pop();
-        }
-
-        writer.WriteEndObject();
-        writer.Flush();
-        return JsonNode.Parse(_buffer.WrittenSpan)!.AsObject();
-    }
-
-    /// <summary>The redacted node for a value (null for JSON null or absent). <paramref name="secretName"/>: the value sits under a secret-looking name.</summary>
-    public JsonNode? Redact(JsonElement value, SensitivityMask sensitive, SensitivityMask unknown, bool secretName = false, bool collectPaths = false)
-    {
-        var isNull = value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined;
-        if (isNull && !unknown.IsSet && !(value.ValueKind == JsonValueKind.Undefined && unknown.First.ValueKind == JsonValueKind.Object))
-        {
-            return null;
-        }
-
-        if (!NeedsRedaction(value, sensitive, unknown, secretName))
-        {
-            return Wrap(value);
-        }
-
-        _collect = collectPaths;
-        var writer = StartWriting();
-        Write(value, sensitive, unknown, secretName);
-        writer.Flush();
-        return JsonNode.Parse(_buffer.WrittenSpan);
-    }
-
-    private Utf8JsonWriter StartWriting()
-    {
+        _sensitivePaths.Clear();
+        _values.Clear();
+        _count = 0;
         _buffer.ResetWrittenCount();
         if (_writer is null)
         {
@@ -92,72 +58,90 @@ internal sealed class ValueRedactor(SecretNames names) : IDisposable
             _writer.Reset(_buffer);
         }
 
-        return _writer;
+        _writer.WriteStartArray();
     }
 
-    /// <summary>A node over the element itself, without copying (the element's document stays alive with it).</summary>
-    public static JsonNode? Wrap(JsonElement value) => value.ValueKind switch
+    /// <summary>
+    /// Adds the redacted top-level object of a resource value (<see cref="Absent"/> when the value is not an object),
+    /// collecting the paths it redacts as secret. A whole-value mark (<c>after_sensitive: true</c>) keeps the keys and
+    /// redacts every attribute, so the result is still an object.
+    /// </summary>
+    public int AddRoot(JsonElement value, SensitivityMask sensitive, SensitivityMask unknown)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            return Absent;
+        }
+
+        _collect = true;
+        if (!sensitive.IsSet && !unknown.IsSet)
+        {
+            Write(value, sensitive, unknown, secretName: false);
+        }
+        else
+        {
+            var writer = _writer!;
+            writer.WriteStartObject();
+            foreach (var property in value.EnumerateObject())
+            {
+                WriteName(writer, property);
+                _path.Push(property);
+                Write(property.Value, sensitive.Child(property), unknown.Child(property), names.IsSecret(property));
+                _path.Pop();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        _collect = false;
+        return _count++;
+    }
+
+    /// <summary>
+    /// Adds a redacted value. JSON null and absent values are <see cref="Absent"/>, unless unknown (then
+    /// <see cref="Redaction.UnknownMarker"/>). <paramref name="secretName"/>: the value sits under a secret-looking name.
+    /// </summary>
+    public int AddValue(JsonElement value, SensitivityMask sensitive, SensitivityMask unknown, bool secretName)
+    {
+        if (value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined && !unknown.IsSet)
+        {
+            return Absent;
+        }
+
+        Write(value, sensitive, unknown, secretName);
+        return _count++;
+    }
+
+    /// <summary>Parses the values added since <see cref="Begin"/>; from then on <see cref="Node"/> gives them.</summary>
+    public void Finish()
+    {
+        var writer = _writer!;
+        writer.WriteEndArray();
+        writer.Flush();
+        if (_count == 0)
+        {
+            return;
+        }
+
+        foreach (var value in JsonElement.Parse(_buffer.WrittenSpan).EnumerateArray())
+        {
+            _values.Add(value);
+        }
+    }
+
+    /// <summary>A new parentless node over the value in <paramref name="slot"/>, or null for <see cref="Absent"/>.</summary>
+    public JsonNode? Node(int slot) => slot == Absent ? null : Wrap(_values[slot]);
+
+    /// <summary>A new parentless object over the root in <paramref name="slot"/>, or null for <see cref="Absent"/>.</summary>
+    public JsonObject? Object(int slot) => slot == Absent ? null : JsonObject.Create(_values[slot]);
+
+    private static JsonNode? Wrap(JsonElement value) => value.ValueKind switch
     {
         JsonValueKind.Object => JsonObject.Create(value),
         JsonValueKind.Array => JsonArray.Create(value),
         JsonValueKind.Null or JsonValueKind.Undefined => null,
         _ => JsonValue.Create(value),
     };
-
-    private bool NeedsRedaction(JsonElement value, SensitivityMask sensitive, SensitivityMask unknown, bool secretName)
-    {
-        var isNull = value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined;
-        if (unknown.IsSet || (!isNull && (sensitive.IsSet || secretName)))
-        {
-            return true;
-        }
-
-        switch (value.ValueKind)
-        {
-            case JsonValueKind.Object:
-                if (unknown.First.ValueKind == JsonValueKind.Object && HasUnknownKey(unknown.First))
-                {
-                    return true;
-                }
-
-                foreach (var property in value.EnumerateObject())
-                {
-                    if (NeedsRedaction(property.Value, sensitive.Child(property), unknown.Child(property), names.IsSecret(property)))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            case JsonValueKind.Array:
-                var sensitiveItems = sensitive.EnumerateItems();
-                var unknownItems = unknown.EnumerateItems();
-                foreach (var item in value.EnumerateArray())
-                {
-                    if (NeedsRedaction(item, sensitiveItems.Next(), unknownItems.Next(), secretName: false))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            default:
-                return false;
-        }
-    }
-
-    private static bool HasUnknownKey(JsonElement unknownObject)
-    {
-        foreach (var property in unknownObject.EnumerateObject())
-        {
-            if (property.Value.ValueKind == JsonValueKind.True)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     private void Write(JsonElement value, SensitivityMask sensitive, SensitivityMask unknown, bool secretName)
     {
@@ -171,7 +155,7 @@ internal sealed class ValueRedactor(SecretNames names) : IDisposable
 
         if (unknown.IsSet)
         {
-            writer.WriteStringValue(Redaction.UnknownMarker);
+            writer.WriteStringValue(UnknownMarker);
             return;
         }
 
@@ -188,12 +172,23 @@ internal sealed class ValueRedactor(SecretNames names) : IDisposable
                 foreach (var property in value.EnumerateObject())
                 {
                     WriteName(writer, property);
-                    _path.Push(property);
+                    if (_collect)
+                    {
+                        _path.Push(property);
+                    }
+
                     Write(property.Value, sensitive.Child(property), unknown.Child(property), names.IsSecret(property));
-                    _path.Pop();
+                    if (_collect)
+                    {
+                        _path.Pop();
+                    }
                 }
 
-                WriteOmittedUnknowns(writer, value, unknown.First);
+                if (unknown.FirstIsObject)
+                {
+                    WriteOmittedUnknowns(writer, value, unknown.First);
+                }
+
                 writer.WriteEndObject();
                 break;
             case JsonValueKind.Array:
@@ -203,21 +198,23 @@ internal sealed class ValueRedactor(SecretNames names) : IDisposable
                 var index = 0;
                 foreach (var item in value.EnumerateArray())
                 {
-                    _path.Push(index++);
+                    if (_collect)
+                    {
+                        _path.Push(index++);
+                    }
+
                     Write(item, sensitiveItems.Next(), unknownItems.Next(), secretName: false);
-                    _path.Pop();
+                    if (_collect)
+                    {
+                        _path.Pop();
+                    }
                 }
 
                 writer.WriteEndArray();
                 break;
-            case JsonValueKind.Undefined:
-                // A whole value that after omits because it is unknown: an object of its unknown keys.
-                writer.WriteStartObject();
-                WriteOmittedUnknowns(writer, value, unknown.First);
-                writer.WriteEndObject();
-                break;
             default:
-                value.WriteTo(writer);
+                // Strings, numbers, booleans and null, exactly as the plan wrote them.
+                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(value), skipInputValidation: true);
                 break;
         }
     }
@@ -225,25 +222,26 @@ internal sealed class ValueRedactor(SecretNames names) : IDisposable
     // after omits values unknown until apply; after_unknown still names them.
     private static void WriteOmittedUnknowns(Utf8JsonWriter writer, JsonElement value, JsonElement unknownObject)
     {
-        if (unknownObject.ValueKind != JsonValueKind.Object)
-        {
-            return;
-        }
-
         foreach (var marker in unknownObject.EnumerateObject())
         {
-            if (marker.Value.ValueKind == JsonValueKind.True
-                && !(value.ValueKind == JsonValueKind.Object && value.TryGetProperty(marker.Name, out _)))
+            if (marker.Value.ValueKind == JsonValueKind.True && !Has(value, marker))
             {
                 WriteName(writer, marker);
-                writer.WriteStringValue(Redaction.UnknownMarker);
+                writer.WriteStringValue(UnknownMarker);
             }
         }
     }
 
+    /// <summary>The object has a property of the marker's name (compared unescaped, without allocating for plain names).</summary>
+    public static bool Has(JsonElement value, JsonProperty marker)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(marker);
+        return raw.Contains((byte)'\\') ? value.TryGetProperty(marker.Name, out _) : value.TryGetProperty(raw, out _);
+    }
+
     private void WriteSecret(Utf8JsonWriter writer)
     {
-        writer.WriteStringValue(Redaction.SecretMarker);
+        writer.WriteStringValue(SecretMarker);
         if (_collect)
         {
             var path = _path.ToString();
@@ -254,11 +252,9 @@ internal sealed class ValueRedactor(SecretNames names) : IDisposable
         }
     }
 
-    private static ReadOnlySpan<byte> Name(JsonProperty property) => JsonMarshal.GetRawUtf8PropertyName(property);
-
     private static void WriteName(Utf8JsonWriter writer, JsonProperty property)
     {
-        var raw = Name(property);
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
         if (raw.Contains((byte)'\\'))
         {
             writer.WritePropertyName(property.Name);
