@@ -49,7 +49,8 @@ internal static class ResourceFacts
             return result;
         }
 
-        var sources = TagKeys.Select(k => state[k]).Append(state["metadata"]?["labels"]);
+        // Terraform's kubernetes_* resources hold metadata as a list of blocks: only an object has labels here.
+        var sources = TagKeys.Select(k => state[k]).Append(state["metadata"] is JsonObject metadata ? metadata["labels"] : null);
         foreach (var source in sources)
         {
             if (source is not JsonObject obj)
