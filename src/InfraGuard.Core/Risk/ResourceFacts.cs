@@ -37,6 +37,49 @@ internal static class ResourceFacts
     }
 
     /// <summary>
+    /// The value of tag <paramref name="key"/> (case-insensitive) in <see cref="Tags"/>, or null; reads only as far
+    /// as the first usable value, in the same order <see cref="Tags"/> does.
+    /// </summary>
+    public static string? Tag(ResourceChange r, string key)
+    {
+        var state = r.After ?? r.Before;
+        if (state is null)
+        {
+            return null;
+        }
+
+        foreach (var name in TagKeys)
+        {
+            if (Find(state[name], key) is { } text)
+            {
+                return text;
+            }
+        }
+
+        return Find(state["metadata"] is JsonObject metadata ? metadata["labels"] : null, key);
+    }
+
+    // The first non-opaque text value under a key equal to key (case-insensitive) in source, when it is an object.
+    private static string? Find(JsonNode? source, string key)
+    {
+        if (source is not JsonObject obj)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < obj.Count; i++)
+        {
+            var (k, value) = obj.GetAt(i);
+            if (string.Equals(k, key, StringComparison.OrdinalIgnoreCase) && !Values.IsOpaque(value) && Values.Text(value) is { } text)
+            {
+                return text;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// The resource's tags or labels (after state, else before): <c>tags</c>, <c>tagsAll</c>/<c>tags_all</c>,
     /// <c>labels</c>, <c>metadata.labels</c>. Values that are unknown or secret are left out.
     /// </summary>
