@@ -128,6 +128,12 @@ public sealed class StatefulCatalogue
         return _memo.GetOrAdd(type, stateful);
     }
 
+    /// <summary><see cref="IsStateful(string)"/> of a shared type name: remembered on the name for the built-in catalogue.</summary>
+    internal bool IsStateful(Risk.SharedName type) =>
+        ReferenceEquals(this, Default) ? type.Is(DefaultStateful) : IsStateful(type.Text);
+
+    private static readonly Risk.NameTrait DefaultStateful = new(type => Default.IsStateful(type.Text) ? 1 : 0);
+
     // A plan repeats a few dozen types thousands of times: match each type against the globs once.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _memo = new(StringComparer.Ordinal);
 }

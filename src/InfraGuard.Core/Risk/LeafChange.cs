@@ -15,8 +15,13 @@ namespace InfraGuard.Core.Risk;
 /// </remarks>
 internal sealed class LeafChange
 {
-    private ValueFacts _before;
-    private ValueFacts _after;
+    // What is known of each value so far (see ReadShape), packed so that a leaf stays small: an assessment makes one
+    // per changed value of the plan.
+    private const uint ShapeRead = 1, TextRead = 2, PlainString = 4, FromDiffBit = 8;
+    private string? _beforeText;
+    private string? _afterText;
+    private uint _beforeShape;
+    private uint _afterShape;
 
     /// <summary>A leaf at <paramref name="path"/>.</summary>
     /// <param name="path">Where the value is.</param>
@@ -28,7 +33,7 @@ internal sealed class LeafChange
         At = path;
         Before = before;
         After = after;
-        FromDiff = fromDiff;
+        _beforeShape = fromDiff ? FromDiffBit : 0;
     }
 
     /// <summary>The shared path.</summary>
@@ -50,13 +55,13 @@ internal sealed class LeafChange
     public JsonNode? After { get; }
 
     /// <summary>True when it came from the engine's property diff rather than from comparing whole states.</summary>
-    public bool FromDiff { get; }
+    public bool FromDiff => (_beforeShape & FromDiffBit) != 0;
 
     /// <summary><see cref="Values.Text"/> of <see cref="Before"/>.</summary>
-    public string? BeforeText => _before.Text(Before);
+    public string? BeforeText => Text(Before, ref _beforeShape, ref _beforeText);
 
     /// <summary><see cref="Values.Text"/> of <see cref="After"/>.</summary>
-    public string? AfterText => _after.Text(After);
+    public string? AfterText => Text(After, ref _afterShape, ref _afterText);
 
     /// <summary><see cref="Values.Number"/> of <see cref="Before"/> (not kept: few leaves are read as numbers).</summary>
     public decimal? BeforeNumber => Values.Number(Before);
@@ -71,7 +76,19 @@ internal sealed class LeafChange
     public bool? AfterBool => Values.Bool(After);
 
     /// <summary>True when <see cref="After"/> is a JSON string (so <see cref="AfterText"/> is its value).</summary>
-    public bool AfterIsString => After is JsonValue v && v.GetValueKind() == JsonValueKind.String;
+    public bool AfterIsString => KindOf(Shape(After, ref _afterShape)) == JsonValueKind.String;
+
+    /// <summary>
+    /// When <see cref="After"/> is a string read straight from JSON with no escapes (<see cref="TryGetAfterUtf8"/>):
+    /// its first UTF-8 byte, 0 when it is empty. Read once and kept, so a detector can rule a value out without
+    /// going back to the JSON.
+    /// </summary>
+    public bool TryGetAfterStart(out byte first)
+    {
+        var shape = Shape(After, ref _afterShape);
+        first = (byte)(shape >> 24);
+        return (shape & PlainString) != 0;
+    }
 
     /// <summary>
     /// The UTF-8 bytes of the string <see cref="After"/> when it was read straight from JSON and has no escapes,
@@ -81,16 +98,16 @@ internal sealed class LeafChange
     public bool TryGetAfterUtf8(out ReadOnlySpan<byte> utf8) => TryGetPlainUtf8(After, out utf8);
 
     /// <summary><see cref="Redaction.IsMarker"/> of <see cref="Before"/>.</summary>
-    public bool BeforeIsMarker => _before.Marker(Before) != MarkerKind.None;
+    public bool BeforeIsMarker => MarkerOf(Shape(Before, ref _beforeShape)) != MarkerKind.None;
 
     /// <summary><see cref="Redaction.IsMarker"/> of <see cref="After"/>.</summary>
-    public bool AfterIsMarker => _after.Marker(After) != MarkerKind.None;
+    public bool AfterIsMarker => MarkerOf(Shape(After, ref _afterShape)) != MarkerKind.None;
 
     /// <summary><see cref="Redaction.IsSecret"/> of <see cref="Before"/>.</summary>
-    public bool BeforeIsSecret => _before.Marker(Before) == MarkerKind.Secret;
+    public bool BeforeIsSecret => MarkerOf(Shape(Before, ref _beforeShape)) == MarkerKind.Secret;
 
     /// <summary><see cref="Redaction.IsSecret"/> of <see cref="After"/>.</summary>
-    public bool AfterIsSecret => _after.Marker(After) == MarkerKind.Secret;
+    public bool AfterIsSecret => MarkerOf(Shape(After, ref _afterShape)) == MarkerKind.Secret;
 
     /// <summary><see cref="Values.IsOpaque"/> of <see cref="Before"/>.</summary>
     public bool BeforeIsOpaque => Before is null || BeforeIsMarker;
@@ -138,35 +155,46 @@ internal sealed class LeafChange
     /// have no leaves: what they lose is the whole resource. Order is deterministic (path, ordinal).
     /// </summary>
     /// <remarks>Not cached: an assessment computes each resource's leaves once (<see cref="ResourceView"/>).</remarks>
-    public static IReadOnlyList<LeafChange> Of(ResourceChange resource)
+    public static LeafChange[] Of(ResourceChange resource)
     {
-        if (resource.Properties.Count > 0)
+        var properties = resource.Properties;
+        if (properties.Count == 0 && resource.Op is not (ChangeOp.Create or ChangeOp.Update or ChangeOp.Replace or ChangeOp.Unknown))
         {
-            var properties = resource.Properties;
-            var leaves = new List<LeafChange>(properties.Count);
-            for (var i = 0; i < properties.Count; i++)
+            return [];
+        }
+
+        var leaves = t_scratch ??= [];
+        try
+        {
+            if (properties.Count > 0)
             {
-                var p = properties[i];
-                Flatten(LeafPath.Parse(p.Path), p.Before, p.After, fromDiff: true, leaves);
+                for (var i = 0; i < properties.Count; i++)
+                {
+                    var p = properties[i];
+                    Flatten(LeafPath.Parse(p.Path), p.Before, p.After, fromDiff: true, leaves);
+                }
+            }
+            else
+            {
+                Flatten(LeafPath.Empty, resource.Before, resource.After, fromDiff: false, leaves);
             }
 
             return SortedDistinctByPath(leaves);
         }
-
-        if (resource.Op is ChangeOp.Create or ChangeOp.Update or ChangeOp.Replace or ChangeOp.Unknown)
+        finally
         {
-            var leaves = new List<LeafChange>();
-            Flatten(LeafPath.Empty, resource.Before, resource.After, fromDiff: false, leaves);
-            return SortedDistinctByPath(leaves);
+            leaves.Clear();
         }
-
-        return [];
     }
+
+    // Scratch space for one resource's leaves while they are collected (Of is not re-entrant).
+    [ThreadStatic]
+    private static List<LeafChange>? t_scratch;
 
     // Ordered by path (ordinal); where two leaves share a path the first one found wins. A stable sort by path
     // (sorting on the index as tie-break) followed by keeping each run's first element gives exactly that. Leaves
     // usually come in strictly increasing order already (sorted keys, one diff entry per path): then that is the result.
-    private static List<LeafChange> SortedDistinctByPath(List<LeafChange> leaves)
+    private static LeafChange[] SortedDistinctByPath(List<LeafChange> leaves)
     {
         var increasing = true;
         for (var i = 1; i < leaves.Count && increasing; i++)
@@ -176,7 +204,7 @@ internal sealed class LeafChange
 
         if (increasing)
         {
-            return leaves;
+            return leaves.Count == 0 ? [] : [.. leaves];
         }
 
         var order = new (LeafChange Leaf, int Index)[leaves.Count];
@@ -200,7 +228,7 @@ internal sealed class LeafChange
             }
         }
 
-        return result;
+        return [.. result];
     }
 
     /// <summary>The last named segment of a Pulumi-syntax path: <c>a.b[0]</c> → <c>b</c>, <c>tags["x.y"]</c> → <c>x.y</c>.</summary>
@@ -314,7 +342,6 @@ internal sealed class LeafChange
 
     private enum MarkerKind : byte
     {
-        Unread,
         None,
         Secret,
         Unknown,
@@ -336,38 +363,61 @@ internal sealed class LeafChange
         return false;
     }
 
-    // What is known of one value so far; each fact is read from the node once.
-    private struct ValueFacts
+    private static string? Text(JsonNode? node, ref uint shape, ref string? text)
     {
-        private bool _hasText;
-        private MarkerKind _marker;
-        private string? _text;
-
-        public string? Text(JsonNode? node)
+        if ((shape & TextRead) == 0)
         {
-            if (!_hasText)
-            {
-                _text = Values.Text(node);
-                _hasText = true;
-            }
-
-            return _text;
+            text = Values.Text(node);
+            shape |= TextRead;
         }
 
-        // Redaction.IsSecret / IsUnknown, comparing the raw bytes of a plain JSON string in place.
-        public MarkerKind Marker(JsonNode? node)
-        {
-            if (_marker == MarkerKind.Unread)
-            {
-                _marker = node is null ? MarkerKind.None
-                    : TryGetPlainUtf8(node, out var utf8)
-                        ? utf8.SequenceEqual("[secret]"u8) ? MarkerKind.Secret : utf8.SequenceEqual("[unknown]"u8) ? MarkerKind.Unknown : MarkerKind.None
-                    : Redaction.IsSecret(node) ? MarkerKind.Secret
-                    : Redaction.IsUnknown(node) ? MarkerKind.Unknown
-                    : MarkerKind.None;
-            }
+        return text;
+    }
 
-            return _marker;
+    private static uint Shape(JsonNode? node, ref uint shape)
+    {
+        if ((shape & ShapeRead) == 0)
+        {
+            shape |= ReadShape(node);
         }
+
+        return shape;
+    }
+
+    private static MarkerKind MarkerOf(uint shape) => (MarkerKind)((shape >> 8) & 0xFF);
+
+    private static JsonValueKind KindOf(uint shape) => (JsonValueKind)((shape >> 16) & 0xFF);
+
+    // A value's shape, read from the node in one go the first time anything is asked: bits 0-7 flags, 8-15 the
+    // marker, 16-23 the JSON kind, 24-31 the first byte of a plain string. Redaction.IsSecret / IsUnknown compare a
+    // string read from JSON in place: so do we, on the raw bytes.
+    private static uint ReadShape(JsonNode? node)
+    {
+        var kind = node switch
+        {
+            null => JsonValueKind.Undefined,
+            JsonObject => JsonValueKind.Object,
+            JsonArray => JsonValueKind.Array,
+            _ => node.GetValueKind(),
+        };
+
+        uint flags = ShapeRead;
+        byte first = 0;
+        var marker = MarkerKind.None;
+        if (kind == JsonValueKind.String)
+        {
+            if (TryGetPlainUtf8(node, out var utf8))
+            {
+                flags |= PlainString;
+                first = utf8.Length > 0 ? utf8[0] : (byte)0;
+                marker = utf8.SequenceEqual("[secret]"u8) ? MarkerKind.Secret : utf8.SequenceEqual("[unknown]"u8) ? MarkerKind.Unknown : MarkerKind.None;
+            }
+            else
+            {
+                marker = Redaction.IsSecret(node) ? MarkerKind.Secret : Redaction.IsUnknown(node) ? MarkerKind.Unknown : MarkerKind.None;
+            }
+        }
+
+        return flags | ((uint)marker << 8) | ((uint)(byte)kind << 16) | ((uint)first << 24);
     }
 }

@@ -65,13 +65,14 @@ internal sealed class RuleMatcher
     }
 
     /// <summary>Resource-level conditions: ops, types, providers, tags.</summary>
-    public bool Matches(ResourceChange r)
+    public bool Matches(ResourceView view)
     {
-        if (_match.Ops.Count > 0 && !(_opsAreBits ? (_ops & Bit(r.Op)) != 0 : _match.Ops.Contains(r.Op)))
+        if (_match.Ops.Count > 0 && !(_opsAreBits ? (_ops & Bit(view.Op)) != 0 : _match.Ops.Contains(view.Op)))
         {
             return false;
         }
 
+        var r = view.Resource;
         if (_types is not null && !MatchesType(r.Type))
         {
             return false;
@@ -97,9 +98,9 @@ internal sealed class RuleMatcher
     }
 
     /// <summary>Hits of a rule without a detector: one per matching property, or one per resource when it has no property condition.</summary>
-    public IEnumerable<DetectorHit> PropertyHits(PolicyRule rule, IReadOnlyList<ResourceView> resources)
+    public IEnumerable<DetectorHit> PropertyHits(PolicyRule rule, ResourceView[] resources)
     {
-        for (var v = 0; v < resources.Count; v++)
+        for (var v = 0; v < resources.Length; v++)
         {
             var r = resources[v].Resource;
             if (rule.Match.Change is not { } change)
@@ -109,7 +110,7 @@ internal sealed class RuleMatcher
             }
 
             var leaves = resources[v].Leaves;
-            for (var i = 0; i < leaves.Count; i++)
+            for (var i = 0; i < leaves.Length; i++)
             {
                 var leaf = leaves[i];
                 if (Matches(change, leaf))

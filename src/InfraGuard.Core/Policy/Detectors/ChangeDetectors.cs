@@ -1,3 +1,4 @@
+using InfraGuard.Core.Changes;
 using InfraGuard.Core.Risk;
 
 namespace InfraGuard.Core.Policy.Detectors;
@@ -29,16 +30,20 @@ internal sealed class SizeDowngradeDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var (r, leaf) in input.Leaves(skipCreates: false))
+        foreach (var view in input.Views)
         {
-            if (!leaf.NameFacts.Is(SizeName) || leaf.BeforeIsOpaque || leaf.AfterIsOpaque)
+            var r = view.Resource;
+            foreach (var leaf in view.Leaves)
             {
-                continue;
-            }
+                if (!leaf.NameFacts.Is(SizeName) || leaf.BeforeIsOpaque || leaf.AfterIsOpaque)
+                {
+                    continue;
+                }
 
-            if (leaf.BeforeText is { } before && leaf.AfterText is { } after && SizeRank.Compare(before, after) < 0)
-            {
-                yield return DetectorHit.On(r, $"{leaf.Name} is downsized from {before} to {after}; a smaller machine can run out of memory or CPU under load", leaf.Path, before, after);
+                if (leaf.BeforeText is { } before && leaf.AfterText is { } after && SizeRank.Compare(before, after) < 0)
+                {
+                    yield return DetectorHit.On(r, $"{leaf.Name} is downsized from {before} to {after}; a smaller machine can run out of memory or CPU under load", leaf.Path, before, after);
+                }
             }
         }
     }
@@ -82,16 +87,20 @@ internal sealed class CapacityDecreaseDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var (r, leaf) in input.Leaves(skipCreates: false))
+        foreach (var view in input.Views)
         {
-            if (!leaf.NameFacts.Is(CapacityName))
+            var r = view.Resource;
+            foreach (var leaf in view.Leaves)
             {
-                continue;
-            }
+                if (!leaf.NameFacts.Is(CapacityName))
+                {
+                    continue;
+                }
 
-            if (leaf.BeforeNumber is { } before && leaf.AfterNumber is { } after && after < before)
-            {
-                yield return DetectorHit.On(r, $"{leaf.Name} goes down from {leaf.BeforeDisplay} to {leaf.AfterDisplay}", leaf.Path, leaf.BeforeDisplay, leaf.AfterDisplay);
+                if (leaf.BeforeNumber is { } before && leaf.AfterNumber is { } after && after < before)
+                {
+                    yield return DetectorHit.On(r, $"{leaf.Name} goes down from {leaf.BeforeDisplay} to {leaf.AfterDisplay}", leaf.Path, leaf.BeforeDisplay, leaf.AfterDisplay);
+                }
             }
         }
     }
@@ -145,13 +154,22 @@ internal sealed class ProtectionRemovedDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var (r, leaf) in input.Leaves(skipCreates: true))
+        foreach (var view in input.Views)
         {
-            if (Removed(leaf))
+            if (view.Op == ChangeOp.Create)
             {
-                var before = leaf.BeforeDisplay ?? "unset";
-                var after = leaf.AfterDisplay ?? "unset";
-                yield return DetectorHit.On(r, $"{leaf.Name} changes from {before} to {after}: the resource loses its protection against deletion", leaf.Path, before, after);
+                continue;
+            }
+
+            var r = view.Resource;
+            foreach (var leaf in view.Leaves)
+            {
+                if (Removed(leaf))
+                {
+                    var before = leaf.BeforeDisplay ?? "unset";
+                    var after = leaf.AfterDisplay ?? "unset";
+                    yield return DetectorHit.On(r, $"{leaf.Name} changes from {before} to {after}: the resource loses its protection against deletion", leaf.Path, before, after);
+                }
             }
         }
     }
@@ -219,11 +237,20 @@ internal sealed class RetentionCutDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var (r, leaf) in input.Leaves(skipCreates: true))
+        foreach (var view in input.Views)
         {
-            if (Why(leaf) is { } why)
+            if (view.Op == ChangeOp.Create)
             {
-                yield return DetectorHit.On(r, why, leaf.Path, leaf.BeforeDisplay ?? "unset", leaf.AfterDisplay ?? "unset");
+                continue;
+            }
+
+            var r = view.Resource;
+            foreach (var leaf in view.Leaves)
+            {
+                if (Why(leaf) is { } why)
+                {
+                    yield return DetectorHit.On(r, why, leaf.Path, leaf.BeforeDisplay ?? "unset", leaf.AfterDisplay ?? "unset");
+                }
             }
         }
     }

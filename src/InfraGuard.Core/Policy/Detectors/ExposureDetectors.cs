@@ -65,18 +65,18 @@ internal sealed class PublicExposureDetector : IDetector
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
         var views = input.Views;
-        for (var v = 0; v < views.Count; v++)
+        for (var v = 0; v < views.Length; v++)
         {
-            var r = views[v].Resource;
-            var type = views[v].Type.Get(TypeKind);
-            if (r.Op == ChangeOp.Delete && (type & PublicAccessBlockType) != 0)
+            var view = views[v];
+            var r = view.Resource;
+            if (view.Op == ChangeOp.Delete && (view.Type.Get(TypeKind) & PublicAccessBlockType) != 0)
             {
                 yield return DetectorHit.On(r, "the public access block is deleted: the bucket or account may become public");
                 continue;
             }
 
-            var leaves = views[v].Leaves;
-            for (var i = 0; i < leaves.Count; i++)
+            var leaves = view.Leaves;
+            for (var i = 0; i < leaves.Length; i++)
             {
                 var leaf = leaves[i];
                 if (leaf.AfterIsMarker || leaf.After is null)
@@ -91,7 +91,7 @@ internal sealed class PublicExposureDetector : IDetector
                 }
 
                 // Why rarely says anything: only then is it worth comparing the two values.
-                if (Why(r, type, leaf, name) is { } why && !JsonNode.DeepEquals(leaf.Before, leaf.After))
+                if (Why(view, leaf, name) is { } why && !JsonNode.DeepEquals(leaf.Before, leaf.After))
                 {
                     yield return DetectorHit.On(r, why, leaf.Path, leaf.BeforeDisplay ?? "unset", leaf.AfterDisplay);
                 }
@@ -119,15 +119,16 @@ internal sealed class PublicExposureDetector : IDetector
                || (s.Length >= 8 && Ascii.EqualsIgnoreCase(s[..8], "allUsers"u8));
     }
 
-    private static string? Why(ResourceChange r, int type, LeafChange leaf, int name)
+    private static string? Why(ResourceView view, LeafChange leaf, int name)
     {
+        var r = view.Resource;
         var after = leaf.AfterText;
         if (after is null)
         {
             return null;
         }
 
-        if (WorldCidrs.Contains(after) && IsIngress(r, type, leaf, name))
+        if (WorldCidrs.Contains(after) && IsIngress(view, leaf, name))
         {
             return $"ingress opens to {after}: reachable from the whole internet";
         }
@@ -156,14 +157,14 @@ internal sealed class PublicExposureDetector : IDetector
         return null;
     }
 
-    private static bool IsIngress(ResourceChange r, int type, LeafChange leaf, int name)
+    private static bool IsIngress(ResourceView view, LeafChange leaf, int name)
     {
-        if (leaf.At.Is(IngressPath) || (type & IngressType) != 0)
+        if (leaf.At.Is(IngressPath) || (view.Type.Get(TypeKind) & IngressType) != 0)
         {
             return true;
         }
 
-        var state = r.After ?? r.Before;
+        var state = view.Resource.After ?? view.Resource.Before;
         if (string.Equals(Values.Text(state?["type"]), "ingress", StringComparison.OrdinalIgnoreCase))
         {
             return true;
@@ -207,23 +208,29 @@ internal sealed class SecretMaterialDetector : IDetector
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
         var views = input.Views;
-        for (var v = 0; v < views.Count; v++)
+        for (var v = 0; v < views.Length; v++)
         {
-            var r = views[v].Resource;
-            var isKey = views[v].Type.Is(KeyType);
-            if (isKey && r.Op is ChangeOp.Delete or ChangeOp.Replace)
+            var view = views[v];
+            var r = view.Resource;
+            if (view.Op is not (ChangeOp.Delete or ChangeOp.Update or ChangeOp.Replace or ChangeOp.Unknown))
+            {
+                continue;
+            }
+
+            var isKey = view.Type.Is(KeyType);
+            if (isKey && view.Op is ChangeOp.Delete or ChangeOp.Replace)
             {
                 yield return DetectorHit.On(r, $"key or secret {r.Name} would be {(r.Op == ChangeOp.Delete ? "deleted" : "replaced")}: whatever it protects becomes unreadable");
                 continue;
             }
 
-            if (r.Op is not (ChangeOp.Update or ChangeOp.Replace or ChangeOp.Unknown))
+            if (view.Op is not (ChangeOp.Update or ChangeOp.Replace or ChangeOp.Unknown))
             {
                 continue;
             }
 
-            var leaves = views[v].Leaves;
-            for (var i = 0; i < leaves.Count; i++)
+            var leaves = view.Leaves;
+            for (var i = 0; i < leaves.Length; i++)
             {
                 var leaf = leaves[i];
                 var name = leaf.NameFacts.Get(NameKind);

@@ -28,33 +28,13 @@ public sealed record DetectorInput(
     /// The matched resources as the assessment sees them (leaves computed once and shared by every rule), in the
     /// order of <see cref="Resources"/>; built from <see cref="Resources"/> when the caller gave none.
     /// </summary>
-    internal IReadOnlyList<Risk.ResourceView> Views
+    internal Risk.ResourceView[] Views
     {
         get => _views ??= Risk.ResourceView.Of(Resources);
         init => _views = value;
     }
 
-    private IReadOnlyList<Risk.ResourceView>? _views;
-
-    /// <summary>Every changed leaf of the matched resources, resource by resource; creates skipped when a new resource cannot lose anything.</summary>
-    internal IEnumerable<(ResourceChange Resource, Risk.LeafChange Leaf)> Leaves(bool skipCreates)
-    {
-        var views = Views;
-        for (var v = 0; v < views.Count; v++)
-        {
-            var r = views[v].Resource;
-            if (skipCreates && r.Op == ChangeOp.Create)
-            {
-                continue;
-            }
-
-            var leaves = views[v].Leaves;
-            for (var i = 0; i < leaves.Count; i++)
-            {
-                yield return (r, leaves[i]);
-            }
-        }
-    }
+    private Risk.ResourceView[]? _views;
 }
 
 /// <summary>One thing a detector found.</summary>

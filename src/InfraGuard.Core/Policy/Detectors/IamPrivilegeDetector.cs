@@ -58,12 +58,12 @@ internal sealed class IamPrivilegeDetector : IDetector
     {
         var found = new List<DetectorHit>();
         var views = input.Views;
-        for (var v = 0; v < views.Count; v++)
+        for (var v = 0; v < views.Length; v++)
         {
             var r = views[v].Resource;
             HashSet<string>? seen = null;
             var leaves = views[v].Leaves;
-            for (var i = 0; i < leaves.Count; i++)
+            for (var i = 0; i < leaves.Length; i++)
             {
                 found.Clear();
                 Check(r, leaves[i], found);
@@ -119,7 +119,8 @@ internal sealed class IamPrivilegeDetector : IDetector
             return false;
         }
 
-        return !leaf.TryGetAfterUtf8(out var s) || (s.Length > 0 && s[0] is (byte)'{' or (byte)' ' or >= 0x80);
+        // The first byte of an empty string reads as 0.
+        return !leaf.TryGetAfterStart(out var first) || first is (byte)'{' or (byte)' ' or >= 0x80;
     }
 
     // Wildcard grants in a value (given as its opacity and text): a JSON policy string, or a leaf of a flattened policy object.
