@@ -48,6 +48,12 @@ internal static class ResourceFacts
             return null;
         }
 
+        return TagText.TryFind(state, TagKeys, key, out var fromText) ? fromText : TagFromNodes(state, key);
+    }
+
+    /// <summary><see cref="Tag"/> read from the state's nodes (building them where they are not built yet).</summary>
+    internal static string? TagFromNodes(JsonObject state, string key)
+    {
         foreach (var name in TagKeys)
         {
             if (Find(state[name], key) is { } text)
