@@ -351,12 +351,21 @@ internal sealed class LeafChange
     {
         if (node is JsonValue v && v.TryGetValue<JsonElement>(out var e) && e.ValueKind == JsonValueKind.String)
         {
-            var raw = JsonMarshal.GetRawUtf8Value(e);
-            if (raw.Length >= 2 && raw.IndexOf((byte)'\\') < 0)
-            {
-                utf8 = raw[1..^1];
-                return true;
-            }
+            return TryGetPlainUtf8(e, out utf8);
+        }
+
+        utf8 = default;
+        return false;
+    }
+
+    // The bytes of a JSON string element without its quotes, when it has no escapes (so they are its value).
+    private static bool TryGetPlainUtf8(JsonElement stringElement, out ReadOnlySpan<byte> utf8)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(stringElement);
+        if (raw.Length >= 2 && raw.IndexOf((byte)'\\') < 0)
+        {
+            utf8 = raw[1..^1];
+            return true;
         }
 
         utf8 = default;
@@ -393,31 +402,37 @@ internal sealed class LeafChange
     // string read from JSON in place: so do we, on the raw bytes.
     private static uint ReadShape(JsonNode? node)
     {
-        var kind = node switch
-        {
-            null => JsonValueKind.Undefined,
-            JsonObject => JsonValueKind.Object,
-            JsonArray => JsonValueKind.Array,
-            _ => node.GetValueKind(),
-        };
-
-        uint flags = ShapeRead;
-        byte first = 0;
         var marker = MarkerKind.None;
-        if (kind == JsonValueKind.String)
+        JsonValueKind kind;
+        if (node is JsonValue value && value.TryGetValue<JsonElement>(out var element))
         {
-            if (TryGetPlainUtf8(node, out var utf8))
+            // Read straight from JSON: the element knows its kind, and a string's bytes can be looked at in place.
+            kind = element.ValueKind;
+            if (kind == JsonValueKind.String && TryGetPlainUtf8(element, out var utf8))
             {
-                flags |= PlainString;
-                first = utf8.Length > 0 ? utf8[0] : (byte)0;
                 marker = utf8.SequenceEqual("[secret]"u8) ? MarkerKind.Secret : utf8.SequenceEqual("[unknown]"u8) ? MarkerKind.Unknown : MarkerKind.None;
-            }
-            else
-            {
-                marker = Redaction.IsSecret(node) ? MarkerKind.Secret : Redaction.IsUnknown(node) ? MarkerKind.Unknown : MarkerKind.None;
+                return Pack(ShapeRead | PlainString, marker, kind, utf8.Length > 0 ? utf8[0] : (byte)0);
             }
         }
+        else
+        {
+            kind = node switch
+            {
+                null => JsonValueKind.Undefined,
+                JsonObject => JsonValueKind.Object,
+                JsonArray => JsonValueKind.Array,
+                _ => node.GetValueKind(),
+            };
+        }
 
-        return flags | ((uint)marker << 8) | ((uint)(byte)kind << 16) | ((uint)first << 24);
+        if (kind == JsonValueKind.String)
+        {
+            marker = Redaction.IsSecret(node) ? MarkerKind.Secret : Redaction.IsUnknown(node) ? MarkerKind.Unknown : MarkerKind.None;
+        }
+
+        return Pack(ShapeRead, marker, kind, 0);
     }
+
+    private static uint Pack(uint flags, MarkerKind marker, JsonValueKind kind, byte first) =>
+        flags | ((uint)marker << 8) | ((uint)(byte)kind << 16) | ((uint)first << 24);
 }
