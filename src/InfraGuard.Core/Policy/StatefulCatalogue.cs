@@ -108,7 +108,31 @@ public sealed class StatefulCatalogue
     }
 
     /// <summary>True when <paramref name="type"/> is catalogued as stateful.</summary>
-    public bool IsStateful(string type) => _memo.GetOrAdd(type, t => _globs.Any(g => g.IsMatch(t)));
+    public bool IsStateful(string type)
+    {
+        if (_memo.TryGetValue(type, out var known))
+        {
+            return known;
+        }
+
+        var stateful = false;
+        foreach (var glob in _globs)
+        {
+            if (glob.IsMatch(type))
+            {
+                stateful = true;
+                break;
+            }
+        }
+
+        return _memo.GetOrAdd(type, stateful);
+    }
+
+    /// <summary><see cref="IsStateful(string)"/> of a shared type name: remembered on the name for the built-in catalogue.</summary>
+    internal bool IsStateful(Risk.SharedName type) =>
+        ReferenceEquals(this, Default) ? type.Is(DefaultStateful) : IsStateful(type.Text);
+
+    private static readonly Risk.NameTrait DefaultStateful = new(type => Default.IsStateful(type.Text) ? 1 : 0);
 
     // A plan repeats a few dozen types thousands of times: match each type against the globs once.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _memo = new(StringComparer.Ordinal);

@@ -37,6 +37,55 @@ internal static class ResourceFacts
     }
 
     /// <summary>
+    /// The value of tag <paramref name="key"/> (case-insensitive) in <see cref="Tags"/>, or null; reads only as far
+    /// as the first usable value, in the same order <see cref="Tags"/> does.
+    /// </summary>
+    public static string? Tag(ResourceChange r, string key)
+    {
+        var state = r.After ?? r.Before;
+        if (state is null)
+        {
+            return null;
+        }
+
+        return TagText.TryFind(state, TagKeys, key, out var fromText) ? fromText : TagFromNodes(state, key);
+    }
+
+    /// <summary><see cref="Tag"/> read from the state's nodes (building them where they are not built yet).</summary>
+    internal static string? TagFromNodes(JsonObject state, string key)
+    {
+        foreach (var name in TagKeys)
+        {
+            if (Find(state[name], key) is { } text)
+            {
+                return text;
+            }
+        }
+
+        return Find(state["metadata"] is JsonObject metadata ? metadata["labels"] : null, key);
+    }
+
+    // The first non-opaque text value under a key equal to key (case-insensitive) in source, when it is an object.
+    private static string? Find(JsonNode? source, string key)
+    {
+        if (source is not JsonObject obj)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < obj.Count; i++)
+        {
+            var (k, value) = obj.GetAt(i);
+            if (string.Equals(k, key, StringComparison.OrdinalIgnoreCase) && !Values.IsOpaque(value) && Values.Text(value) is { } text)
+            {
+                return text;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// The resource's tags or labels (after state, else before): <c>tags</c>, <c>tagsAll</c>/<c>tags_all</c>,
     /// <c>labels</c>, <c>metadata.labels</c>. Values that are unknown or secret are left out.
     /// </summary>
@@ -49,7 +98,8 @@ internal static class ResourceFacts
             return result;
         }
 
-        var sources = TagKeys.Select(k => state[k]).Append(state["metadata"]?["labels"]);
+        // Terraform's kubernetes_* resources hold metadata as a list of blocks: only an object has labels here.
+        var sources = TagKeys.Select(k => state[k]).Append(state["metadata"] is JsonObject metadata ? metadata["labels"] : null);
         foreach (var source in sources)
         {
             if (source is not JsonObject obj)

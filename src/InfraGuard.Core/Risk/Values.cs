@@ -13,14 +13,17 @@ internal static partial class Values
     private const int MaxDisplay = 160;
 
     /// <summary>Short display text: strings as is, other values as JSON, null as null; long values cut with "…".</summary>
-    public static string? Display(JsonNode? node)
+    public static string? Display(JsonNode? node) => Display(node, Text(node));
+
+    /// <summary><see cref="Display(JsonNode?)"/> when <paramref name="text"/> is already known to be <see cref="Text"/> of the node.</summary>
+    public static string? Display(JsonNode? node, string? text)
     {
         if (node is null)
         {
             return null;
         }
 
-        var text = Text(node) ?? node.ToJsonString();
+        text ??= node.ToJsonString();
         return text.Length <= MaxDisplay ? text : text[..(MaxDisplay - 1)] + "…";
     }
 

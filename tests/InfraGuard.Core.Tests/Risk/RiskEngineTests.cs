@@ -215,6 +215,18 @@ public class RiskEngineTests
     }
 
     [Fact]
+    public void Assess_TerraformKubernetesDeleteWithMetadataBlockList_DoesNotThrow()
+    {
+        // Terraform's kubernetes provider holds metadata as a list of blocks ("metadata": [{"labels": {...}}]).
+        var ns = Some.Resource("kubernetes_namespace", ChangeOp.Delete, "apps",
+            before: (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse("""{"metadata":[{"name":"apps","labels":{"data-classification":"restricted"}}]}""")!);
+
+        var a = Assess(Some.Set(ns), actor: ActorKind.Human);
+
+        Assert.Equal(["stateful-delete"], a.Findings.Select(f => f.RuleId));
+    }
+
+    [Fact]
     public void Assess_PropertyRuleWithDirection_IgnoresUnknownValues()
     {
         const string yaml = """

@@ -12,6 +12,9 @@ internal sealed class SizeDowngradeDetector : IDetector
         "CACHENODETYPE", "SKUNAME", "SKU", "INSTANCESIZE", "NODESIZE", "NODEVMSIZE",
     };
 
+    // Leaf names worth a look, decided once per distinct name.
+    private static readonly NameTrait SizeName = NameTrait.Normalised(SizeNames.Contains);
+
     public string Id => "size-downgrade";
 
     public string Summary => "an instance class, machine type or VM size moves to a smaller size";
@@ -27,16 +30,20 @@ internal sealed class SizeDowngradeDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var (r, leaf) in input.Leaves(skipCreates: false))
+        foreach (var view in input.Views)
         {
-            if (!SizeNames.Contains(leaf.NormalisedName) || Values.IsOpaque(leaf.Before) || Values.IsOpaque(leaf.After))
+            var r = view.Resource;
+            foreach (var leaf in view.Leaves)
             {
-                continue;
-            }
+                if (!leaf.NameFacts.Is(SizeName) || leaf.BeforeIsOpaque || leaf.AfterIsOpaque)
+                {
+                    continue;
+                }
 
-            if (Values.Text(leaf.Before) is { } before && Values.Text(leaf.After) is { } after && SizeRank.Compare(before, after) < 0)
-            {
-                yield return DetectorHit.On(r, $"{leaf.Name} is downsized from {before} to {after}; a smaller machine can run out of memory or CPU under load", leaf.Path, before, after);
+                if (leaf.BeforeText is { } before && leaf.AfterText is { } after && SizeRank.Compare(before, after) < 0)
+                {
+                    yield return DetectorHit.On(r, $"{leaf.Name} is downsized from {before} to {after}; a smaller machine can run out of memory or CPU under load", leaf.Path, before, after);
+                }
             }
         }
     }
@@ -61,6 +68,10 @@ internal sealed class CapacityDecreaseDetector : IDetector
         "MEMORYMB", "MEMORYGB", "MEMORYSIZEMB", "NODES",
     ];
 
+    // Capacity-like names that are not retention settings, decided once per distinct name.
+    private static readonly NameTrait CapacityName =
+        NameTrait.Normalised(name => !name.Contains("RETENTION", StringComparison.Ordinal) && (Names.Contains(name) || HasCapacitySuffix(name)));
+
     public string Id => "capacity-decrease";
 
     public string Summary => "a count, replica, size, storage, IOPS, throughput or memory setting goes down";
@@ -76,17 +87,20 @@ internal sealed class CapacityDecreaseDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var (r, leaf) in input.Leaves(skipCreates: false))
+        foreach (var view in input.Views)
         {
-            var name = leaf.NormalisedName;
-            if (name.Contains("RETENTION", StringComparison.Ordinal) || !(Names.Contains(name) || HasCapacitySuffix(name)))
+            var r = view.Resource;
+            foreach (var leaf in view.Leaves)
             {
-                continue;
-            }
+                if (!leaf.NameFacts.Is(CapacityName))
+                {
+                    continue;
+                }
 
-            if (Values.Number(leaf.Before) is { } before && Values.Number(leaf.After) is { } after && after < before)
-            {
-                yield return DetectorHit.On(r, $"{leaf.Name} goes down from {Values.Display(leaf.Before)} to {Values.Display(leaf.After)}", leaf.Path, Values.Display(leaf.Before), Values.Display(leaf.After));
+                if (leaf.BeforeNumber is { } before && leaf.AfterNumber is { } after && after < before)
+                {
+                    yield return DetectorHit.On(r, $"{leaf.Name} goes down from {leaf.BeforeDisplay} to {leaf.AfterDisplay}", leaf.Path, leaf.BeforeDisplay, leaf.AfterDisplay);
+                }
             }
         }
     }
@@ -121,6 +135,12 @@ internal sealed class ProtectionRemovedDetector : IDetector
         "FORCEDESTROY", "SKIPFINALSNAPSHOT", "FORCEDELETE",
     };
 
+    private const int Protects = 1, Unprotects = 2;
+
+    // Which of the two lists a leaf name is in, decided once per distinct name.
+    private static readonly NameTrait Switch = new(n =>
+        OnMeansProtected.Contains(n.Normalised) ? Protects : OnMeansUnprotected.Contains(n.Normalised) ? Unprotects : 0);
+
     public string Id => "protection-removed";
 
     public string Summary => "deletion or termination protection is switched off";
@@ -134,36 +154,47 @@ internal sealed class ProtectionRemovedDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var (r, leaf) in input.Leaves(skipCreates: true))
+        foreach (var view in input.Views)
         {
-            if (Removed(leaf))
+            if (view.Op == ChangeOp.Create)
             {
-                var before = Values.Display(leaf.Before) ?? "unset";
-                var after = Values.Display(leaf.After) ?? "unset";
-                yield return DetectorHit.On(r, $"{leaf.Name} changes from {before} to {after}: the resource loses its protection against deletion", leaf.Path, before, after);
+                continue;
+            }
+
+            var r = view.Resource;
+            foreach (var leaf in view.Leaves)
+            {
+                if (Removed(leaf))
+                {
+                    var before = leaf.BeforeDisplay ?? "unset";
+                    var after = leaf.AfterDisplay ?? "unset";
+                    yield return DetectorHit.On(r, $"{leaf.Name} changes from {before} to {after}: the resource loses its protection against deletion", leaf.Path, before, after);
+                }
             }
         }
     }
 
     private static bool Removed(LeafChange leaf)
     {
-        if (Redaction.IsMarker(leaf.Before) || Redaction.IsMarker(leaf.After))
+        var kind = leaf.NameFacts.Get(Switch);
+        if (kind == 0 || leaf.BeforeIsMarker || leaf.AfterIsMarker)
         {
             return false;
         }
 
-        if (OnMeansProtected.Contains(leaf.NormalisedName))
+        if (kind == Protects)
         {
-            return Flag(leaf.Before) == true && ((leaf.After is null && leaf.FromDiff) || Flag(leaf.After) == false);
+            return Flag(leaf.BeforeBool, leaf.BeforeIsOpaque, leaf.BeforeText) == true
+                   && ((leaf.After is null && leaf.FromDiff) || Flag(leaf.AfterBool, leaf.AfterIsOpaque, leaf.AfterText) == false);
         }
 
-        return OnMeansUnprotected.Contains(leaf.NormalisedName)
-               && (leaf.Before is null || Flag(leaf.Before) == false)
-               && Flag(leaf.After) == true;
+        return (leaf.Before is null || Flag(leaf.BeforeBool, leaf.BeforeIsOpaque, leaf.BeforeText) == false)
+               && Flag(leaf.AfterBool, leaf.AfterIsOpaque, leaf.AfterText) == true;
     }
 
-    private static bool? Flag(System.Text.Json.Nodes.JsonNode? node) =>
-        Values.Bool(node) ?? (Values.IsOpaque(node) ? null : Values.Text(node)?.ToUpperInvariant() switch
+    // A boolean, or ENABLED / DISABLED in any case; nothing for unknown, secret or absent values.
+    private static bool? Flag(bool? value, bool opaque, string? text) =>
+        value ?? (opaque ? null : text?.ToUpperInvariant() switch
         {
             "ENABLED" => true,
             "DISABLED" => false,
@@ -176,6 +207,20 @@ internal sealed class RetentionCutDetector : IDetector
 {
     private static readonly string[] RetentionWords = ["RETENTION", "RECOVERYWINDOW", "DELETIONWINDOW"];
     private static readonly string[] RecoveryWords = ["VERSIONING", "POINTINTIMERECOVERY", "BACKUP", "BINARYLOG"];
+
+    private const int RetentionWord = 1, RetentionInDays = 2, DeleteAutomatedBackups = 4;
+    private const int RecoveryWord = 1, Versioning = 2;
+
+    // What a leaf name says, decided once per distinct name.
+    private static readonly NameTrait NameKind = new(n =>
+        (ContainsAny(n.Normalised, RetentionWords) ? RetentionWord : 0)
+        | (n.Normalised == "RETENTIONINDAYS" ? RetentionInDays : 0)
+        | (n.Normalised == "DELETEAUTOMATEDBACKUPS" ? DeleteAutomatedBackups : 0));
+
+    // What a path mentions, decided once per distinct path.
+    private static readonly NameTrait PathKind = new(p =>
+        (ContainsAny(p.Normalised, RecoveryWords) ? RecoveryWord : 0)
+        | (p.Normalised.Contains("VERSIONING", StringComparison.Ordinal) ? Versioning : 0));
 
     public string Id => "retention-cut";
 
@@ -192,46 +237,72 @@ internal sealed class RetentionCutDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var (r, leaf) in input.Leaves(skipCreates: true))
+        foreach (var view in input.Views)
         {
-            if (Why(leaf) is { } why)
+            if (view.Op == ChangeOp.Create)
             {
-                yield return DetectorHit.On(r, why, leaf.Path, Values.Display(leaf.Before) ?? "unset", Values.Display(leaf.After) ?? "unset");
+                continue;
+            }
+
+            var r = view.Resource;
+            foreach (var leaf in view.Leaves)
+            {
+                if (Why(leaf) is { } why)
+                {
+                    yield return DetectorHit.On(r, why, leaf.Path, leaf.BeforeDisplay ?? "unset", leaf.AfterDisplay ?? "unset");
+                }
             }
         }
     }
 
     private static string? Why(LeafChange leaf)
     {
-        var name = leaf.NormalisedName;
-        var path = leaf.NormalisedPath;
-        if (RetentionWords.Any(w => name.Contains(w, StringComparison.Ordinal))
-            && Values.Number(leaf.Before) is { } nb && Values.Number(leaf.After) is { } na && na < nb)
+        var name = leaf.NameFacts.Get(NameKind);
+        var path = leaf.At.Get(PathKind);
+        if (name == 0 && path == 0)
         {
-            var neverExpires = na == 0 && name is "RETENTIONINDAYS";
+            return null;
+        }
+
+        if ((name & RetentionWord) != 0 && leaf.BeforeNumber is { } nb && leaf.AfterNumber is { } na && na < nb)
+        {
+            var neverExpires = na == 0 && (name & RetentionInDays) != 0;
             return neverExpires ? null : $"{leaf.Name} is cut from {nb} to {na}: less history to restore from";
         }
 
-        if (name == "DELETEAUTOMATEDBACKUPS" && Values.Bool(leaf.Before) == false && Values.Bool(leaf.After) == true)
+        if ((name & DeleteAutomatedBackups) != 0 && leaf.BeforeBool == false && leaf.AfterBool == true)
         {
             return "automated backups would be deleted with the instance";
         }
 
-        if (RecoveryWords.Any(w => path.Contains(w, StringComparison.Ordinal)) && name != "DELETEAUTOMATEDBACKUPS")
+        if ((path & RecoveryWord) != 0 && (name & DeleteAutomatedBackups) == 0)
         {
-            if (Values.Bool(leaf.Before) == true && Values.Bool(leaf.After) == false)
+            if (leaf.BeforeBool == true && leaf.AfterBool == false)
             {
                 return $"{leaf.Path} is switched off: versions, backups or point-in-time recovery stop";
             }
 
-            if (path.Contains("VERSIONING", StringComparison.Ordinal) && !Values.IsOpaque(leaf.After)
-                && string.Equals(Values.Text(leaf.Before), "Enabled", StringComparison.OrdinalIgnoreCase)
-                && !string.Equals(Values.Text(leaf.After), "Enabled", StringComparison.OrdinalIgnoreCase))
+            if ((path & Versioning) != 0 && !leaf.AfterIsOpaque
+                && string.Equals(leaf.BeforeText, "Enabled", StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(leaf.AfterText, "Enabled", StringComparison.OrdinalIgnoreCase))
             {
-                return $"versioning goes from Enabled to {Values.Display(leaf.After) ?? "unset"}: overwritten and deleted objects can no longer be recovered";
+                return $"versioning goes from Enabled to {leaf.AfterDisplay ?? "unset"}: overwritten and deleted objects can no longer be recovered";
             }
         }
 
         return null;
+    }
+
+    private static bool ContainsAny(string text, string[] words)
+    {
+        foreach (var word in words)
+        {
+            if (text.Contains(word, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

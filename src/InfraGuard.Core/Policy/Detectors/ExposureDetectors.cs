@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Risk;
@@ -37,74 +38,115 @@ internal sealed class PublicExposureDetector : IDetector
 
     public IReadOnlyList<DetectorOption> Options => [];
 
+    private const int SourceAddressPrefix = 1, Acl = 2, OpenSwitch = 3, PublicNetworkAccess = 4, BlockSwitch = 5, PublicAccessPrevention = 6, SourceRanges = 7;
+    private const int PublicAccessBlockType = 1, IngressType = 2;
+
+    // What a leaf name is, decided once per distinct name.
+    private static readonly NameTrait NameKind = new(n => n.Normalised switch
+    {
+        "SOURCEADDRESSPREFIX" or "SOURCEADDRESSPREFIXES" => SourceAddressPrefix,
+        "ACL" or "CANNEDACL" or "PREDEFINEDACL" => Acl,
+        "PUBLICNETWORKACCESS" => PublicNetworkAccess,
+        "PUBLICACCESSPREVENTION" => PublicAccessPrevention,
+        "SOURCERANGES" => SourceRanges,
+        var name when OpenSwitches.Contains(name) => OpenSwitch,
+        var name when BlockSwitches.Contains(name) => BlockSwitch,
+        _ => 0,
+    });
+
+    // What a resource type mentions, decided once per distinct type.
+    private static readonly NameTrait TypeKind = new(t =>
+        (t.Normalised.Contains("PUBLICACCESSBLOCK", StringComparison.Ordinal) ? PublicAccessBlockType : 0)
+        | (t.Normalised.Contains("INGRESS", StringComparison.Ordinal) ? IngressType : 0));
+
+    // Paths that mention ingress, decided once per distinct path.
+    private static readonly NameTrait IngressPath = NameTrait.Normalised(p => p.Contains("INGRESS", StringComparison.Ordinal));
+
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var r in input.Resources)
+        var views = input.Views;
+        for (var v = 0; v < views.Length; v++)
         {
-            var type = LeafChange.Normalise(r.Type);
-            if (r.Op == ChangeOp.Delete && type.Contains("PUBLICACCESSBLOCK", StringComparison.Ordinal))
+            var view = views[v];
+            var r = view.Resource;
+            if (view.Op == ChangeOp.Delete && (view.Type.Get(TypeKind) & PublicAccessBlockType) != 0)
             {
                 yield return DetectorHit.On(r, "the public access block is deleted: the bucket or account may become public");
                 continue;
             }
 
-            foreach (var leaf in LeafChange.Of(r))
+            var leaves = view.Leaves;
+            for (var i = 0; i < leaves.Length; i++)
             {
-                if (Redaction.IsMarker(leaf.After) || leaf.After is null || JsonNode.DeepEquals(leaf.Before, leaf.After))
+                var leaf = leaves[i];
+                if (leaf.AfterIsMarker || leaf.After is null)
                 {
                     continue;
                 }
 
-                if (Why(r, type, leaf) is { } why)
+                var name = leaf.NameFacts.Get(NameKind);
+                if (name == 0 && !MayBePublicWhateverTheName(leaf))
                 {
-                    yield return DetectorHit.On(r, why, leaf.Path, Values.Display(leaf.Before) ?? "unset", Values.Display(leaf.After));
+                    continue;
+                }
+
+                // Why rarely says anything: only then is it worth comparing the two values.
+                if (Why(view, leaf, name) is { } why && !JsonNode.DeepEquals(leaf.Before, leaf.After))
+                {
+                    yield return DetectorHit.On(r, why, leaf.Path, leaf.BeforeDisplay ?? "unset", leaf.AfterDisplay);
                 }
             }
         }
     }
 
-    private static string? Why(ResourceChange r, string type, LeafChange leaf)
+    // Whatever the leaf's name, only a string can be a world CIDR or a public member: rule the rest out from the
+    // raw bytes when there are any, without decoding the value.
+    private static bool MayBePublicWhateverTheName(LeafChange leaf)
     {
-        var after = Values.Text(leaf.After);
-        var name = leaf.NormalisedName;
+        if (!leaf.AfterIsString)
+        {
+            return false;
+        }
+
+        if (!leaf.TryGetAfterUtf8(out var s))
+        {
+            return true;
+        }
+
+        // Non-ASCII text can fold to ASCII letters under OrdinalIgnoreCase: let Why decide.
+        return s.SequenceEqual("0.0.0.0/0"u8) || s.SequenceEqual("::/0"u8) || !Ascii.IsValid(s)
+               || s.Length is 8 or 21 || s.IndexOf("user:"u8) >= 0
+               || (s.Length >= 8 && Ascii.EqualsIgnoreCase(s[..8], "allUsers"u8));
+    }
+
+    private static string? Why(ResourceView view, LeafChange leaf, int name)
+    {
+        var r = view.Resource;
+        var after = leaf.AfterText;
         if (after is null)
         {
             return null;
         }
 
-        if (WorldCidrs.Contains(after) && IsIngress(r, type, leaf))
+        if (WorldCidrs.Contains(after) && IsIngress(view, leaf, name))
         {
             return $"ingress opens to {after}: reachable from the whole internet";
         }
 
-        if (name is "SOURCEADDRESSPREFIX" or "SOURCEADDRESSPREFIXES" && AzureWorld.Contains(after) && !IsOutbound(r))
+        switch (name)
         {
-            return $"inbound rule allows source {after}: reachable from the whole internet";
-        }
-
-        if (name is "ACL" or "CANNEDACL" or "PREDEFINEDACL" && PublicAcls.Contains(after))
-        {
-            return $"ACL becomes {after}: objects become publicly readable";
-        }
-
-        if (OpenSwitches.Contains(name) && Values.Bool(leaf.After) == true && Values.Bool(leaf.Before) != true)
-        {
-            return $"{leaf.Name} becomes true: the resource gets a public endpoint";
-        }
-
-        if (name == "PUBLICNETWORKACCESS" && string.Equals(after, "Enabled", StringComparison.OrdinalIgnoreCase) && leaf.Before is not null)
-        {
-            return "public network access is enabled";
-        }
-
-        if (BlockSwitches.Contains(name) && Values.Bool(leaf.Before) == true && Values.Bool(leaf.After) == false)
-        {
-            return $"{leaf.Name} is switched off: public ACLs or policies are no longer blocked";
-        }
-
-        if (name == "PUBLICACCESSPREVENTION" && string.Equals(Values.Text(leaf.Before), "enforced", StringComparison.OrdinalIgnoreCase))
-        {
-            return $"public access prevention goes from enforced to {after}";
+            case SourceAddressPrefix when AzureWorld.Contains(after) && !IsOutbound(r):
+                return $"inbound rule allows source {after}: reachable from the whole internet";
+            case Acl when PublicAcls.Contains(after):
+                return $"ACL becomes {after}: objects become publicly readable";
+            case OpenSwitch when leaf.AfterBool == true && leaf.BeforeBool != true:
+                return $"{leaf.Name} becomes true: the resource gets a public endpoint";
+            case PublicNetworkAccess when string.Equals(after, "Enabled", StringComparison.OrdinalIgnoreCase) && leaf.Before is not null:
+                return "public network access is enabled";
+            case BlockSwitch when leaf.BeforeBool == true && leaf.AfterBool == false:
+                return $"{leaf.Name} is switched off: public ACLs or policies are no longer blocked";
+            case PublicAccessPrevention when string.Equals(leaf.BeforeText, "enforced", StringComparison.OrdinalIgnoreCase):
+                return $"public access prevention goes from enforced to {after}";
         }
 
         if (PublicMembers.Contains(after.Replace("user:", string.Empty, StringComparison.Ordinal)) || after.StartsWith("allUsers", StringComparison.OrdinalIgnoreCase))
@@ -115,20 +157,20 @@ internal sealed class PublicExposureDetector : IDetector
         return null;
     }
 
-    private static bool IsIngress(ResourceChange r, string type, LeafChange leaf)
+    private static bool IsIngress(ResourceView view, LeafChange leaf, int name)
     {
-        if (leaf.NormalisedPath.Contains("INGRESS", StringComparison.Ordinal) || type.Contains("INGRESS", StringComparison.Ordinal))
+        if (leaf.At.Is(IngressPath) || (view.Type.Get(TypeKind) & IngressType) != 0)
         {
             return true;
         }
 
-        var state = r.After ?? r.Before;
+        var state = view.Resource.After ?? view.Resource.Before;
         if (string.Equals(Values.Text(state?["type"]), "ingress", StringComparison.OrdinalIgnoreCase))
         {
             return true;
         }
 
-        return leaf.NormalisedName is "SOURCERANGES" && !string.Equals(Values.Text(state?["direction"]), "EGRESS", StringComparison.OrdinalIgnoreCase);
+        return name == SourceRanges && !string.Equals(Values.Text(state?["direction"]), "EGRESS", StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool IsOutbound(ResourceChange r) =>
@@ -139,6 +181,16 @@ internal sealed class PublicExposureDetector : IDetector
 internal sealed class SecretMaterialDetector : IDetector
 {
     private static readonly string[] KeyTypeWords = ["KMS", "KEYVAULTKEY", "KEYVAULT/KEY", "KEYVAULT:KEY", "CRYPTOKEY", "SECRETSMANAGER", "SECRETMANAGER", "KEYVAULTSECRET"];
+
+    // Key or secret types (not aliases or policies of them), decided once per distinct type.
+    private static readonly NameTrait KeyType = NameTrait.Normalised(type =>
+        KeyTypeWords.Any(w => type.Contains(w, StringComparison.Ordinal)) && !type.Contains("ALIAS", StringComparison.Ordinal) && !type.Contains("POLICY", StringComparison.Ordinal));
+
+    private const int EnabledName = 1, SecretLookingName = 2;
+
+    // What a leaf name is, decided once per distinct name.
+    private static readonly NameTrait NameKind = new(n =>
+        (n.Normalised is "ISENABLED" or "ENABLED" ? EnabledName : 0) | (Redaction.IsSecretLookingName(n.Text) ? SecretLookingName : 0));
 
     public string Id => "secret-material";
 
@@ -155,28 +207,38 @@ internal sealed class SecretMaterialDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var r in input.Resources)
+        var views = input.Views;
+        for (var v = 0; v < views.Length; v++)
         {
-            var type = LeafChange.Normalise(r.Type);
-            var isKey = KeyTypeWords.Any(w => type.Contains(w, StringComparison.Ordinal)) && !type.Contains("ALIAS", StringComparison.Ordinal) && !type.Contains("POLICY", StringComparison.Ordinal);
-            if (isKey && r.Op is ChangeOp.Delete or ChangeOp.Replace)
+            var view = views[v];
+            var r = view.Resource;
+            if (view.Op is not (ChangeOp.Delete or ChangeOp.Update or ChangeOp.Replace or ChangeOp.Unknown))
+            {
+                continue;
+            }
+
+            var isKey = view.Type.Is(KeyType);
+            if (isKey && view.Op is ChangeOp.Delete or ChangeOp.Replace)
             {
                 yield return DetectorHit.On(r, $"key or secret {r.Name} would be {(r.Op == ChangeOp.Delete ? "deleted" : "replaced")}: whatever it protects becomes unreadable");
                 continue;
             }
 
-            if (r.Op is not (ChangeOp.Update or ChangeOp.Replace or ChangeOp.Unknown))
+            if (view.Op is not (ChangeOp.Update or ChangeOp.Replace or ChangeOp.Unknown))
             {
                 continue;
             }
 
-            foreach (var leaf in LeafChange.Of(r))
+            var leaves = view.Leaves;
+            for (var i = 0; i < leaves.Length; i++)
             {
-                if (isKey && leaf.NormalisedName is "ISENABLED" or "ENABLED" && Values.Bool(leaf.Before) == true && Values.Bool(leaf.After) == false)
+                var leaf = leaves[i];
+                var name = leaf.NameFacts.Get(NameKind);
+                if (isKey && (name & EnabledName) != 0 && leaf.BeforeBool == true && leaf.AfterBool == false)
                 {
                     yield return DetectorHit.On(r, "the key is disabled: data encrypted with it cannot be read until it is enabled again", leaf.Path, "true", "false");
                 }
-                else if (IsSensitive(r, leaf))
+                else if ((name & SecretLookingName) != 0 || leaf.BeforeIsSecret || leaf.AfterIsSecret || IsUnderSensitivePath(r, leaf.Path))
                 {
                     yield return DetectorHit.On(r, $"secret value {leaf.Name} changes: dependants must pick up the new value", leaf.Path, Redaction.SecretMarker, Redaction.SecretMarker);
                 }
@@ -184,16 +246,13 @@ internal sealed class SecretMaterialDetector : IDetector
         }
     }
 
-    private static bool IsSensitive(ResourceChange r, LeafChange leaf) =>
-        Redaction.IsSecretLookingName(leaf.Name)
-        || Redaction.IsSecret(leaf.Before) || Redaction.IsSecret(leaf.After)
-        || IsUnderSensitivePath(r, leaf.Path);
-
     // The path is a sensitive path or lies beneath one (path == s, or starts with s followed by '.' or '[').
     private static bool IsUnderSensitivePath(ResourceChange r, string path)
     {
-        foreach (var s in r.SensitivePaths)
+        var paths = r.SensitivePaths;
+        for (var i = 0; i < paths.Count; i++)
         {
+            var s = paths[i];
             if (path.StartsWith(s, StringComparison.Ordinal) && (path.Length == s.Length || path[s.Length] is '.' or '['))
             {
                 return true;

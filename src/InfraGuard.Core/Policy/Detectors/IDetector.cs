@@ -24,22 +24,17 @@ public sealed record DetectorInput(
     /// <summary>An option's value (the default when unset).</summary>
     public decimal Option(DetectorOption option) => Options.TryGetValue(option.Name, out var v) ? v : option.Default;
 
-    /// <summary>Every changed leaf of the matched resources, resource by resource; creates skipped when a new resource cannot lose anything.</summary>
-    internal IEnumerable<(ResourceChange Resource, Risk.LeafChange Leaf)> Leaves(bool skipCreates)
+    /// <summary>
+    /// The matched resources as the assessment sees them (leaves computed once and shared by every rule), in the
+    /// order of <see cref="Resources"/>; built from <see cref="Resources"/> when the caller gave none.
+    /// </summary>
+    internal Risk.ResourceView[] Views
     {
-        foreach (var r in Resources)
-        {
-            if (skipCreates && r.Op == ChangeOp.Create)
-            {
-                continue;
-            }
-
-            foreach (var leaf in Risk.LeafChange.Of(r))
-            {
-                yield return (r, leaf);
-            }
-        }
+        get => _views ??= Risk.ResourceView.Of(Resources);
+        init => _views = value;
     }
+
+    private Risk.ResourceView[]? _views;
 }
 
 /// <summary>One thing a detector found.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
@@ -27,6 +28,19 @@ internal sealed class IamPrivilegeDetector : IDetector
 
     private static readonly IReadOnlySet<string> NoGrants = new HashSet<string>();
 
+    private const int TrustPath = 1, StatementPath = 2;
+
+    // What a path mentions, decided once per distinct path.
+    private static readonly NameTrait PathKind = new(p =>
+        (p.Normalised.Contains("ASSUMEROLEPOLICY", StringComparison.Ordinal) || p.Normalised.Contains("TRUSTPOLICY", StringComparison.Ordinal) ? TrustPath : 0)
+        | (p.Normalised.Contains("STATEMENT", StringComparison.Ordinal) ? StatementPath : 0));
+
+    private static readonly NameTrait RoleName = NameTrait.Normalised(RoleNames.Contains);
+
+    // Policy documents repeat across a plan (one per role or policy, the same text many times): parse each text once.
+    private const int MaxRememberedDocuments = 1024;
+    private static readonly ConcurrentDictionary<string, IReadOnlySet<string>> DocumentGrants = new(StringComparer.Ordinal);
+
     public string Id => "iam-privilege";
 
     public string Summary => "IAM grants widen: wildcard actions or resources, admin roles attached, role trust changed";
@@ -42,14 +56,20 @@ internal sealed class IamPrivilegeDetector : IDetector
 
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
-        foreach (var r in input.Resources)
+        var found = new List<DetectorHit>();
+        var views = input.Views;
+        for (var v = 0; v < views.Length; v++)
         {
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var leaf in LeafChange.Of(r))
+            var r = views[v].Resource;
+            HashSet<string>? seen = null;
+            var leaves = views[v].Leaves;
+            for (var i = 0; i < leaves.Length; i++)
             {
-                foreach (var hit in Check(r, leaf))
+                found.Clear();
+                Check(r, leaves[i], found);
+                foreach (var hit in found)
                 {
-                    if (seen.Add(hit.Reason))
+                    if ((seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(hit.Reason))
                     {
                         yield return hit;
                     }
@@ -58,60 +78,79 @@ internal sealed class IamPrivilegeDetector : IDetector
         }
     }
 
-    private static IEnumerable<DetectorHit> Check(ResourceChange r, LeafChange leaf)
+    private static void Check(ResourceChange r, LeafChange leaf, List<DetectorHit> found)
     {
-        if (Redaction.IsMarker(leaf.After))
+        if (leaf.AfterIsMarker)
         {
-            yield break;
+            return;
         }
 
-        var path = leaf.NormalisedPath;
-        var trust = path.Contains("ASSUMEROLEPOLICY", StringComparison.Ordinal) || path.Contains("TRUSTPOLICY", StringComparison.Ordinal);
-        if (trust && r.Op != ChangeOp.Create && leaf.Before is not null && !JsonNode.DeepEquals(leaf.Before, leaf.After))
+        var path = leaf.At.Get(PathKind);
+        if ((path & TrustPath) != 0 && r.Op != ChangeOp.Create && leaf.Before is not null && !JsonNode.DeepEquals(leaf.Before, leaf.After))
         {
-            yield return DetectorHit.On(r, "the role's trust policy changes: who can assume the role changes", leaf.Path);
+            found.Add(DetectorHit.On(r, "the role's trust policy changes: who can assume the role changes", leaf.Path));
         }
 
         // Most leaves grant nothing after the change: only then is the old value worth reading.
-        var afterGrants = Grants(leaf.After, path, leaf.Name);
-        IEnumerable<string> gained = afterGrants.Count == 0 ? [] : afterGrants.Except(Grants(leaf.Before, path, leaf.Name)).Order(StringComparer.Ordinal);
-        foreach (var grant in gained)
+        var afterGrants = (path & StatementPath) != 0 || MayBeDocument(leaf) ? Grants(leaf.AfterIsOpaque, leaf.AfterText, path, leaf.Name) : NoGrants;
+        if (afterGrants.Count > 0)
         {
-            yield return DetectorHit.On(r, $"the policy gains {grant}", leaf.Path, Values.Display(leaf.Before) ?? "unset", Values.Display(leaf.After));
+            foreach (var grant in afterGrants.Except(Grants(leaf.BeforeIsOpaque, leaf.BeforeText, path, leaf.Name)).Order(StringComparer.Ordinal))
+            {
+                found.Add(DetectorHit.On(r, $"the policy gains {grant}", leaf.Path, leaf.BeforeDisplay ?? "unset", leaf.AfterDisplay));
+            }
         }
 
-        if (RoleNames.Contains(leaf.NormalisedName) && Values.Text(leaf.After) is { } role && Values.Text(leaf.Before) != role && IsAdmin(role))
+        if (leaf.NameFacts.Is(RoleName) && leaf.AfterText is { } role && leaf.BeforeText != role && IsAdmin(role))
         {
-            yield return DetectorHit.On(r, $"admin-level role {role} is granted", leaf.Path, Values.Display(leaf.Before) ?? "unset", role);
+            found.Add(DetectorHit.On(r, $"admin-level role {role} is granted", leaf.Path, leaf.BeforeDisplay ?? "unset", role));
         }
     }
 
     private static bool IsAdmin(string role) =>
         AdminRoles.Contains(role) || AdminRoleSuffixes.Any(s => role.EndsWith(s, StringComparison.OrdinalIgnoreCase));
 
-    // Wildcard grants in a value: a JSON policy string, or a leaf of a flattened policy object.
-    private static IReadOnlySet<string> Grants(JsonNode? value, string normalisedPath, string name)
+    // Off a statement path only a JSON document string grants anything: rule the rest out from the raw bytes when
+    // there are any (a document's first character, after white space, is '{').
+    private static bool MayBeDocument(LeafChange leaf)
     {
-        if (Values.IsOpaque(value) || Values.Text(value) is not { } text)
+        if (!leaf.AfterIsString)
+        {
+            return false;
+        }
+
+        // The first byte of an empty string reads as 0.
+        return !leaf.TryGetAfterStart(out var first) || first is (byte)'{' or (byte)' ' or >= 0x80;
+    }
+
+    // Wildcard grants in a value (given as its opacity and text): a JSON policy string, or a leaf of a flattened policy object.
+    private static IReadOnlySet<string> Grants(bool opaque, string? text, int path, string name)
+    {
+        if (opaque || text is null)
         {
             return NoGrants;
         }
 
         var trimmed = text.TrimStart();
         var isDocument = trimmed.StartsWith('{');
-        if (!isDocument && !normalisedPath.Contains("STATEMENT", StringComparison.Ordinal))
+        if (!isDocument && (path & StatementPath) == 0)
         {
             return NoGrants;
         }
 
-        var grants = new HashSet<string>(StringComparer.Ordinal);
         if (isDocument)
         {
+            if (DocumentGrants.TryGetValue(trimmed, out var known))
+            {
+                return known;
+            }
+
+            var fromDocument = new HashSet<string>(StringComparer.Ordinal);
             try
             {
                 if (JsonNode.Parse(trimmed) is JsonObject doc)
                 {
-                    AddStatementGrants(doc["Statement"], grants);
+                    AddStatementGrants(doc["Statement"], fromDocument);
                 }
             }
             catch (JsonException)
@@ -119,9 +158,15 @@ internal sealed class IamPrivilegeDetector : IDetector
                 // Not a policy document.
             }
 
-            return grants;
+            if (DocumentGrants.Count < MaxRememberedDocuments)
+            {
+                DocumentGrants.TryAdd(trimmed, fromDocument);
+            }
+
+            return fromDocument;
         }
 
+        var grants = new HashSet<string>(StringComparer.Ordinal);
         AddGrant(name, text, grants);
         return grants;
     }

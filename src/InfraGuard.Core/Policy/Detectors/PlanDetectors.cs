@@ -22,7 +22,15 @@ internal sealed class MassDeletionDetector : IDetector
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
         var threshold = input.Option(MinCount);
-        var count = input.Resources.Count(r => r.Op is ChangeOp.Delete or ChangeOp.Replace && !r.RetainOnDelete);
+        var count = 0;
+        foreach (var view in input.Views)
+        {
+            if (view.Op is ChangeOp.Delete or ChangeOp.Replace && !view.RetainOnDelete)
+            {
+                count++;
+            }
+        }
+
         if (count >= threshold)
         {
             var inv = CultureInfo.InvariantCulture;
@@ -53,13 +61,15 @@ internal sealed class StatefulDeleteDetector : IDetector
     public IEnumerable<DetectorHit> Detect(DetectorInput input)
     {
         var forget = input.Option(ForgetFactor);
-        foreach (var r in input.Resources)
+        foreach (var view in input.Views)
         {
-            if (!input.Catalogue.IsStateful(r.Type))
+            // Only removals can lose data: the catalogue is not worth asking about anything else.
+            if (view.Op is not (ChangeOp.Forget or ChangeOp.Delete or ChangeOp.Replace) || !input.Catalogue.IsStateful(view.Type))
             {
                 continue;
             }
 
+            var r = view.Resource;
             var kept = r.Op == ChangeOp.Forget || (r.Op == ChangeOp.Delete && r.RetainOnDelete);
             if (kept)
             {
@@ -94,9 +104,17 @@ internal sealed class UnknownOpDetector : IDetector
 
     public bool AlwaysBlocks => true;
 
-    public IEnumerable<DetectorHit> Detect(DetectorInput input) =>
-        input.Resources.Where(r => r.Op == ChangeOp.Unknown)
-            .Select(r => DetectorHit.On(r, $"the engine's operation '{r.EngineOp}' is unknown to InfraGuard: refusing rather than guessing"));
+    public IEnumerable<DetectorHit> Detect(DetectorInput input)
+    {
+        foreach (var view in input.Views)
+        {
+            if (view.Op == ChangeOp.Unknown)
+            {
+                var r = view.Resource;
+                yield return DetectorHit.On(r, $"the engine's operation '{r.EngineOp}' is unknown to InfraGuard: refusing rather than guessing");
+            }
+        }
+    }
 }
 
 /// <summary>Steps the engine reported as failed during planning.</summary>
@@ -112,9 +130,17 @@ internal sealed class FailedStepDetector : IDetector
 
     public IReadOnlyList<DetectorOption> Options => [];
 
-    public IEnumerable<DetectorHit> Detect(DetectorInput input) =>
-        input.Resources.Where(r => r.Failed)
-            .Select(r => DetectorHit.On(r, $"the engine reports the {ChangeOps.Name(r.Op)} of {r.Name} as failed{(r.Protected ? " (the resource is protected)" : string.Empty)}"));
+    public IEnumerable<DetectorHit> Detect(DetectorInput input)
+    {
+        foreach (var view in input.Views)
+        {
+            if (view.Failed)
+            {
+                var r = view.Resource;
+                yield return DetectorHit.On(r, $"the engine reports the {ChangeOps.Name(r.Op)} of {r.Name} as failed{(r.Protected ? " (the resource is protected)" : string.Empty)}");
+            }
+        }
+    }
 }
 
 /// <summary>Policy violations the engine (CrossGuard) reported.</summary>
