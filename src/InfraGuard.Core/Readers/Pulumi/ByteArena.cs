@@ -35,8 +35,8 @@ internal sealed class ByteArena
 /// <summary>What step reading shares across one read.</summary>
 internal sealed class ReadScope
 {
-    /// <summary>One string per distinct text.</summary>
-    public StringPool Strings { get; } = new();
+    /// <summary>One string per distinct text, unbounded: every pooled text (URN, type, provider, path) is kept by the model anyway.</summary>
+    public StringPool Strings { get; } = new(int.MaxValue);
 
     /// <summary>Where raw states are copied.</summary>
     public ByteArena States { get; } = new();

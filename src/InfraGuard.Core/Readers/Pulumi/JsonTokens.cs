@@ -26,6 +26,65 @@ internal static class JsonTokens
         return SkipContainer(ref reader);
     }
 
+    /// <summary>A string value read through the pool.</summary>
+    public static bool TryReadString(ref Utf8JsonReader reader, StringPool strings, out string? value)
+    {
+        value = null;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            value = strings.Get(ref reader);
+            return true;
+        }
+
+        return SkipContainer(ref reader);
+    }
+
+    /// <summary>An array of strings read through the pool (other items are skipped).</summary>
+    public static bool TryReadStrings(ref Utf8JsonReader reader, StringPool strings, out List<string>? value)
+    {
+        value = null;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            return SkipContainer(ref reader);
+        }
+
+        var items = new List<string>();
+        while (true)
+        {
+            if (!reader.Read())
+            {
+                return false;
+            }
+
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.EndArray:
+                    value = items;
+                    return true;
+                case JsonTokenType.String:
+                    items.Add(strings.Get(ref reader));
+                    break;
+                default:
+                    if (!SkipContainer(ref reader))
+                    {
+                        return false;
+                    }
+
+                    break;
+            }
+        }
+    }
+
     public static bool TryReadBool(ref Utf8JsonReader reader, out bool value)
     {
         value = false;

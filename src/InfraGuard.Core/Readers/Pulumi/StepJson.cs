@@ -61,7 +61,7 @@ internal static class StepJson
             }
             else if (reader.ValueTextEquals("urn"u8) && !(skipDetails && !urnForSame))
             {
-                ok = strings.TryRead(ref reader, out urn);
+                ok = JsonTokens.TryReadString(ref reader, strings, out urn);
             }
             else if (skipDetails)
             {
@@ -69,11 +69,11 @@ internal static class StepJson
             }
             else if (reader.ValueTextEquals("type"u8))
             {
-                ok = strings.TryRead(ref reader, out type);
+                ok = JsonTokens.TryReadString(ref reader, strings, out type);
             }
             else if (reader.ValueTextEquals("provider"u8))
             {
-                ok = strings.TryRead(ref reader, out provider);
+                ok = JsonTokens.TryReadString(ref reader, strings, out provider);
             }
             else if (reader.ValueTextEquals("old"u8) || reader.ValueTextEquals("oldState"u8))
             {
@@ -87,11 +87,11 @@ internal static class StepJson
             }
             else if (reader.ValueTextEquals("keys"u8) || reader.ValueTextEquals("replaceReasons"u8))
             {
-                ok = strings.TryReadArray(ref reader, out keys);
+                ok = JsonTokens.TryReadStrings(ref reader, strings, out keys);
             }
             else if (reader.ValueTextEquals("diffs"u8) || reader.ValueTextEquals("diffReasons"u8))
             {
-                ok = strings.TryReadArray(ref reader, out diffs);
+                ok = JsonTokens.TryReadStrings(ref reader, strings, out diffs);
             }
             else if (reader.ValueTextEquals("detailedDiff"u8))
             {
@@ -190,7 +190,7 @@ internal static class StepJson
                 }
 
                 var ok = reader.ValueTextEquals("diffKind"u8) || reader.ValueTextEquals("kind"u8)
-                    ? strings.TryRead(ref reader, out kind)
+                    ? JsonTokens.TryReadString(ref reader, strings, out kind)
                     : reader.ValueTextEquals("inputDiff"u8)
                         ? JsonTokens.TryReadBool(ref reader, out inputDiff)
                         : JsonTokens.SkipValue(ref reader);

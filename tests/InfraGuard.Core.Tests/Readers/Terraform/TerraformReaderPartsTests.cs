@@ -1,5 +1,6 @@
 using System.Text.Json;
 using InfraGuard.Core.Changes;
+using InfraGuard.Core.Readers;
 using InfraGuard.Core.Readers.Terraform;
 
 namespace InfraGuard.Core.Tests.Readers.Terraform;
