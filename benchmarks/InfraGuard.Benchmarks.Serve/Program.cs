@@ -18,11 +18,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using InfraGuard.Core.Changes;
-using InfraGuard.Core.Requests;
-using InfraGuard.Core.Risk;
 using InfraGuard.Server.Api;
 using InfraGuard.Slack.Messages;
+using InfraGuard.Testing;
 
 if (args.Length < 1)
 {
@@ -222,40 +220,8 @@ static string Run(string file, params string[] arguments)
     return p.ExitCode == 0 ? stdout : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({p.ExitCode}): {stderr}");
 }
 
-static CreateRequestBody Body(int i)
-{
-    var plan = Encoding.UTF8.GetBytes($"{{\"plan\":\"saved\",\"steps\":[\"delete orders-db-{i}\"]}}");
-    return new()
-    {
-        Stack = "prod",
-        Project = "shop",
-        Requester = new PersonRef("carol", "github:carol-example"),
-        ActorKind = ActorKind.Pipeline,
-        CommitAuthors = [],
-        CiRunId = $"bench-{i}",
-        CiRunUrl = $"https://ci.example/run/bench-{i}",
-        PlanHash = Convert.ToHexStringLower(SHA256.HashData(plan)),
-        StateFingerprint = new string('f', 64),
-        PolicyPackHash = new string('e', 64),
-        Assessment = new Assessment
-        {
-            Tier = "production",
-            Decision = Decision.Review,
-            Score = 160,
-            ReviewAt = 40,
-            BlockAt = 400,
-            ActorKind = ActorKind.Pipeline,
-            Approvals = new ApprovalRequirement(1, ["group:sre-leads"], TimeSpan.FromHours(4)),
-            Findings =
-            [
-                new Finding("stateful-delete", $"urn:pulumi:prod::shop::aws:rds/instance:Instance::orders-{i}", "aws:rds/instance:Instance", ChangeOp.Delete,
-                    null, null, null, 160, "Deleting a stateful resource destroys its data"),
-            ],
-            Notes = [],
-        },
-        SavedPlan = plan,
-    };
-}
+static CreateRequestBody Body(int i) =>
+    SampleRequests.Body($"bench-{i}", SampleRequests.Plan($"{{\"plan\":\"saved\",\"steps\":[\"delete orders-db-{i}\"]}}"), address: $"{SampleRequests.OrdersDb}-{i}");
 
 static long Rss(int pid) => StatusKb(pid, "VmRSS:");
 

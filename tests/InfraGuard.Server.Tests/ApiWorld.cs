@@ -1,11 +1,9 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using InfraGuard.Core.Changes;
 using InfraGuard.Core.Requests;
-using InfraGuard.Core.Risk;
 using InfraGuard.Server.Api;
 using InfraGuard.Store;
+using InfraGuard.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -51,42 +49,10 @@ internal sealed class ApiWorld : IDisposable
         return factory;
     }
 
-    public static byte[] Plan(string text = "{\"plan\":\"saved\",\"steps\":[\"delete orders-db\"]}") => System.Text.Encoding.UTF8.GetBytes(text);
+    public static byte[] Plan(string text = "{\"plan\":\"saved\",\"steps\":[\"delete orders-db\"]}") => SampleRequests.Plan(text);
 
-    public static CreateRequestBody Body(string runId = "run-1", byte[]? plan = null, string requester = Carol, int approvals = 1)
-    {
-        plan ??= Plan();
-        return new()
-        {
-            Stack = "prod",
-            Project = "shop",
-            Requester = new PersonRef(requester == Carol ? "carol" : requester, requester),
-            ActorKind = ActorKind.Pipeline,
-            CommitAuthors = [],
-            CiRunId = runId,
-            CiRunUrl = "https://ci.example/run/" + runId,
-            PlanHash = Convert.ToHexStringLower(SHA256.HashData(plan)),
-            StateFingerprint = new string('f', 64),
-            PolicyPackHash = new string('e', 64),
-            Assessment = new Assessment
-            {
-                Tier = "production",
-                Decision = Decision.Review,
-                Score = 160,
-                ReviewAt = 40,
-                BlockAt = 400,
-                ActorKind = ActorKind.Pipeline,
-                Approvals = new ApprovalRequirement(approvals, ["group:sre-leads"], TimeSpan.FromHours(4)),
-                Findings =
-                [
-                    new Finding("stateful-delete", "urn:pulumi:prod::shop::aws:rds/instance:Instance::orders", "aws:rds/instance:Instance", ChangeOp.Delete,
-                        null, null, null, 160, "Deleting a stateful resource destroys its data"),
-                ],
-                Notes = [],
-            },
-            SavedPlan = plan,
-        };
-    }
+    public static CreateRequestBody Body(string runId = "run-1", byte[]? plan = null, string requester = Carol, int approvals = 1) =>
+        SampleRequests.Body(runId, plan, requester, approvals);
 
     public void Dispose()
     {

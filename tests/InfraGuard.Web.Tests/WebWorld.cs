@@ -4,11 +4,10 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
-using InfraGuard.Core.Changes;
 using InfraGuard.Core.Requests;
-using InfraGuard.Core.Risk;
 using InfraGuard.Server.Api;
 using InfraGuard.Store;
+using InfraGuard.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -102,38 +101,8 @@ internal sealed partial class WebWorld : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync<CreateRequestResponse>(ServerJson.Options))!.Request.Id;
     }
 
-    public static CreateRequestBody Body(string address, string runId)
-    {
-        var plan = System.Text.Encoding.UTF8.GetBytes($"{{\"plan\":\"saved\",\"run\":\"{runId}\"}}");
-        return new()
-        {
-            Stack = "prod",
-            Project = "shop",
-            Requester = new PersonRef("carol", Carol),
-            ActorKind = ActorKind.Pipeline,
-            CiRunId = runId,
-            CiRunUrl = "https://ci.example/run/" + runId,
-            PlanHash = Convert.ToHexStringLower(SHA256.HashData(plan)),
-            StateFingerprint = new string('f', 64),
-            PolicyPackHash = new string('e', 64),
-            Assessment = new Assessment
-            {
-                Tier = "production",
-                Decision = Decision.Review,
-                Score = 160,
-                ReviewAt = 40,
-                BlockAt = 400,
-                ActorKind = ActorKind.Pipeline,
-                Approvals = new ApprovalRequirement(1, ["group:sre-leads"], TimeSpan.FromHours(4)),
-                Findings =
-                [
-                    new Finding("stateful-delete", address, "aws:rds/instance:Instance", ChangeOp.Delete, "deletionProtection", "true", "false", 160,
-                        "Deleting a stateful resource destroys its data"),
-                ],
-            },
-            SavedPlan = plan,
-        };
-    }
+    public static CreateRequestBody Body(string address, string runId) =>
+        SampleRequests.Body(runId, SampleRequests.Plan($"{{\"plan\":\"saved\",\"run\":\"{runId}\"}}"), address: address);
 
     /// <summary>An HTTP client that keeps cookies itself (Secure cookies over loopback http), follows no redirects.</summary>
     public Session NewSession() => new(Url);

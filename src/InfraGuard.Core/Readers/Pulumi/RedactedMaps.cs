@@ -15,8 +15,8 @@ internal sealed class RedactedMaps(StateRedactor redactor)
     // property twice, and a map with a repeated name would be ambiguous: refuse it rather than pick one.
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 257, AllowDuplicateProperties = false };
 
-    private readonly Utf8Sink _batch = new();
-    private readonly Utf8Sink _single = new();
+    private readonly GrowableBuffer<byte> _batch = new(4096);
+    private readonly GrowableBuffer<byte> _single = new(4096);
     private JsonElement[] _maps = [];
     private int _count;
 

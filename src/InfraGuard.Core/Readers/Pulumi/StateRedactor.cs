@@ -27,7 +27,7 @@ internal sealed class StateRedactor(SecretNames names)
     private static readonly byte[] UnknownToken = "\"[unknown]\""u8.ToArray();
 
     private readonly List<string> _found = [];
-    private Utf8Sink _out = null!;
+    private GrowableBuffer<byte> _out = null!;
     private char[] _path = new char[128];
     private int _pathLength;
 
@@ -43,7 +43,7 @@ internal sealed class StateRedactor(SecretNames names)
     /// Writes <paramref name="map"/> (the bytes of one JSON object) redacted to <paramref name="output"/>; secret
     /// paths are added to <paramref name="sensitivePaths"/>.
     /// </summary>
-    public void Redact(ReadOnlySpan<byte> map, SensitivePaths sensitivePaths, Utf8Sink output)
+    public void Redact(ReadOnlySpan<byte> map, SensitivePaths sensitivePaths, GrowableBuffer<byte> output)
     {
         _out = output;
         _pathLength = 0;
@@ -387,59 +387,14 @@ internal sealed class StateRedactor(SecretNames names)
     private void Write(byte b) => _out.Write(b);
 }
 
-/// <summary>A growable UTF-8 buffer for the redactor's output.</summary>
-internal sealed class Utf8Sink
+/// <summary>The redactor's output.</summary>
+internal static class Utf8Output
 {
-    private byte[] _bytes = new byte[4096];
-
-    /// <summary>Bytes written; may be set back to undo the latest writes.</summary>
-    public int Length { get; set; }
-
-    public ReadOnlySpan<byte> Written => _bytes.AsSpan(0, Length);
-
-    public void Write(byte b)
-    {
-        if (Length == _bytes.Length)
-        {
-            Grow(1);
-        }
-
-        _bytes[Length++] = b;
-    }
-
-    public void Write(ReadOnlySpan<byte> bytes)
-    {
-        if (Length + bytes.Length > _bytes.Length)
-        {
-            Grow(bytes.Length);
-        }
-
-        bytes.CopyTo(_bytes.AsSpan(Length));
-        Length += bytes.Length;
-    }
-
     /// <summary>Writes <c>"</c>, <paramref name="escaped"/> (already JSON-escaped) and <c>"</c>.</summary>
-    public void WriteQuoted(ReadOnlySpan<byte> escaped)
+    public static void WriteQuoted(this GrowableBuffer<byte> output, ReadOnlySpan<byte> escaped)
     {
-        if (Length + escaped.Length + 2 > _bytes.Length)
-        {
-            Grow(escaped.Length + 2);
-        }
-
-        _bytes[Length++] = (byte)'"';
-        escaped.CopyTo(_bytes.AsSpan(Length));
-        Length += escaped.Length;
-        _bytes[Length++] = (byte)'"';
+        output.Write((byte)'"');
+        output.Write(escaped);
+        output.Write((byte)'"');
     }
-
-    /// <summary>Grows to hold at least <paramref name="capacity"/> bytes in all.</summary>
-    public void Reserve(int capacity)
-    {
-        if (capacity > _bytes.Length)
-        {
-            Array.Resize(ref _bytes, capacity);
-        }
-    }
-
-    private void Grow(int more) => Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, Length + more));
 }

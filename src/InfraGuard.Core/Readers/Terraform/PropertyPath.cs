@@ -65,27 +65,26 @@ internal sealed class PropertyPath(StringPool strings)
 
     private readonly record struct Segment(JsonProperty Property, int Index);
 
-    /// <summary>A growable character buffer that writes path segments.</summary>
+    /// <summary>Writes path segments into a growable character buffer.</summary>
     private sealed class PathText
     {
-        private char[] _chars = new char[128];
+        private readonly GrowableBuffer<char> _chars = new(128);
         private char[] _name = new char[64];
-        private int _length;
 
-        public ReadOnlySpan<char> Chars => _chars.AsSpan(0, _length);
+        public ReadOnlySpan<char> Chars => _chars.Written;
 
-        public void Clear() => _length = 0;
+        public void Clear() => _chars.Length = 0;
 
         public void AppendIndex(int index)
         {
             Append('[');
             int written;
-            while (!index.TryFormat(_chars.AsSpan(_length), out written, default, CultureInfo.InvariantCulture))
+            while (!index.TryFormat(_chars.Free, out written, default, CultureInfo.InvariantCulture))
             {
-                Grow(16);
+                _chars.Grow(16);
             }
 
-            _length += written;
+            _chars.Length += written;
             Append(']');
         }
 
@@ -112,7 +111,7 @@ internal sealed class PropertyPath(StringPool strings)
         {
             if (IsSimpleName(key))
             {
-                if (_length > 0)
+                if (_chars.Length > 0)
                 {
                     Append('.');
                 }
@@ -157,27 +156,8 @@ internal sealed class PropertyPath(StringPool strings)
             return true;
         }
 
-        private void Append(char c)
-        {
-            if (_length == _chars.Length)
-            {
-                Grow(1);
-            }
+        private void Append(char c) => _chars.Write(c);
 
-            _chars[_length++] = c;
-        }
-
-        private void Append(ReadOnlySpan<char> text)
-        {
-            if (_length + text.Length > _chars.Length)
-            {
-                Grow(text.Length);
-            }
-
-            text.CopyTo(_chars.AsSpan(_length));
-            _length += text.Length;
-        }
-
-        private void Grow(int more) => Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _length + more));
+        private void Append(ReadOnlySpan<char> text) => _chars.Write(text);
     }
 }
