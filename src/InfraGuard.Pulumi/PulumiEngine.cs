@@ -51,7 +51,23 @@ public sealed class PulumiEngine : IEngine
 
     private async Task<EngineInfo> CheckOnceAsync(CancellationToken cancellationToken)
     {
+        // Both at once: `whoami` asks the backend (a network round trip on Pulumi Cloud) while `version` runs. When
+        // `version` fails, `whoami` is stopped rather than left running.
         var process = Process();
+        using var stopWhoami = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var whoamiTask = RunBufferedAsync(process, ["whoami", "--non-interactive"], Directory.GetCurrentDirectory(), null, stopWhoami.Token);
+        try
+        {
+            return await CheckBothAsync(process, whoamiTask, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stopWhoami.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<EngineInfo> CheckBothAsync(PulumiProcess process, Task<(ProcessOutcome Outcome, string Stdout)> whoamiTask, CancellationToken cancellationToken)
+    {
         var version = await RunBufferedAsync(process, ["version"], Directory.GetCurrentDirectory(), null, cancellationToken).ConfigureAwait(false);
         if (version.Outcome.ExitCode != 0 || !PulumiVersion.TryParse(version.Stdout, out var parsed))
         {
@@ -67,7 +83,7 @@ public sealed class PulumiEngine : IEngine
                 "(its summary events report whether a run succeeded). Upgrade it: https://www.pulumi.com/docs/install/.");
         }
 
-        var whoami = await RunBufferedAsync(process, ["whoami", "--non-interactive"], Directory.GetCurrentDirectory(), null, cancellationToken).ConfigureAwait(false);
+        var whoami = await whoamiTask.ConfigureAwait(false);
         if (whoami.Outcome.ExitCode != 0)
         {
             throw new EngineException(
