@@ -3,13 +3,18 @@
 #  1. Guard overhead with nothing to approve: wall time of `infraguard up` on an allowed dev change, minus the wall
 #     time of the same stand-in `pulumi` commands run directly (the engine's own time). Also checks: exactly one preview.
 #  2. Cold start: `infraguard --version` against a hello-world .NET program built the same way.
-# Usage: bash benchmarks/up-overhead.sh [--r2r]   (--r2r publishes infraguard ReadyToRun)
+# Usage: bash benchmarks/up-overhead.sh [--r2r]
+#   --r2r: publish both programs as the README installs infraguard: self-contained, ReadyToRun composite (the app and
+#   the framework precompiled together); without it: framework-dependent, plain JIT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 r2r=()
-if [ "${1:-}" = "--r2r" ]; then r2r=(-r linux-x64 --self-contained false -p:PublishReadyToRun=true); fi
+if [ "${1:-}" = "--r2r" ]; then
+  r2r=(-r linux-x64 --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true)
+  rm -rf src/*/obj/Release/net10.0/linux-x64 benchmarks/hello/obj/Release/net10.0/linux-x64   # stale R2R objects break a composite publish
+fi
 
 dotnet publish src/InfraGuard.Cli -c Release -o "$work/ig" "${r2r[@]}" --nologo -v q >&2
 dotnet publish benchmarks/hello -c Release -o "$work/hello" "${r2r[@]}" --nologo -v q >&2
