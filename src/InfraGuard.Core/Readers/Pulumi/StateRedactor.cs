@@ -217,28 +217,23 @@ internal sealed class StateRedactor(SecretNames names)
         {
             if (reader.ValueTextEquals(PulumiValues.SigKey))
             {
-                reader.Read();
-                sig = StringOrNull(ref reader);
+                sig = ValueString(ref reader);
             }
             else if (reader.ValueTextEquals("urn"u8))
             {
-                reader.Read();
-                urn = StringOrNull(ref reader);
+                urn = ValueString(ref reader);
             }
             else if (reader.ValueTextEquals("path"u8))
             {
-                reader.Read();
-                path = StringOrNull(ref reader);
+                path = ValueString(ref reader);
             }
             else if (reader.ValueTextEquals("uri"u8))
             {
-                reader.Read();
-                uri = StringOrNull(ref reader);
+                uri = ValueString(ref reader);
             }
             else if (reader.ValueTextEquals("hash"u8))
             {
-                reader.Read();
-                hash = StringOrNull(ref reader);
+                hash = ValueString(ref reader);
             }
             else if (reader.ValueTextEquals("text"u8))
             {
@@ -272,8 +267,10 @@ internal sealed class StateRedactor(SecretNames names)
         return special.IsSecret ? Result.Secret : Result.Other;
     }
 
-    private static string? StringOrNull(ref Utf8JsonReader reader)
+    /// <summary>On a property name: its value when it is a string, else null (the value is skipped).</summary>
+    private static string? ValueString(ref Utf8JsonReader reader)
     {
+        reader.Read();
         if (reader.TokenType == JsonTokenType.String)
         {
             return reader.GetString();
