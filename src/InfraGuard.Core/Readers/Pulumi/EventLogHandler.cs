@@ -176,14 +176,10 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
         ref Utf8JsonReader reader, ReadOnlySpan<byte> data, bool urnForSame, ChangeFolder? started, out PulumiStep? step)
     {
         step = null;
-        if (!reader.Read())
+        var entered = JsonTokens.TryEnterObject(ref reader, out var isObject);
+        if (!isObject)
         {
-            return false;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            return JsonTokens.SkipContainer(ref reader);
+            return entered;
         }
 
         while (true)
@@ -293,14 +289,10 @@ internal sealed class EventLogHandler(JsonStreamDriver driver) : IJsonUnitHandle
     /// <summary>On a payload property whose value is an object: calls <paramref name="field"/> on each of its properties.</summary>
     private static bool TryReadFields(ref Utf8JsonReader reader, FieldReader field)
     {
-        if (!reader.Read())
+        var entered = JsonTokens.TryEnterObject(ref reader, out var isObject);
+        if (!isObject)
         {
-            return false;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            return JsonTokens.SkipContainer(ref reader);
+            return entered;
         }
 
         while (true)

@@ -101,14 +101,10 @@ internal static class JsonTokens
     public static bool TryReadIntMap(ref Utf8JsonReader reader, out Dictionary<string, int>? value)
     {
         value = null;
-        if (!reader.Read())
+        var entered = TryEnterObject(ref reader, out var isObject);
+        if (!isObject)
         {
-            return false;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            return SkipContainer(ref reader);
+            return entered;
         }
 
         var map = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -140,6 +136,27 @@ internal static class JsonTokens
                 return false;
             }
         }
+    }
+
+    /// <summary>
+    /// On a property name: reads to its value. False when the buffer ends first; otherwise true, with
+    /// <paramref name="isObject"/> set when the reader is now on the value's <c>{</c> (any other value is skipped).
+    /// </summary>
+    public static bool TryEnterObject(ref Utf8JsonReader reader, out bool isObject)
+    {
+        isObject = false;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return SkipContainer(ref reader);
+        }
+
+        isObject = true;
+        return true;
     }
 
     /// <summary>On a property name: reads its value and skips to the value's end.</summary>

@@ -57,14 +57,10 @@ internal sealed class RawState
         ref Utf8JsonReader reader, ReadOnlySpan<byte> data, ByteArena arena, RawState? same, out RawState? value)
     {
         value = null;
-        if (!reader.Read())
+        var entered = JsonTokens.TryEnterObject(ref reader, out var isObject);
+        if (!isObject)
         {
-            return false;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            return JsonTokens.SkipContainer(ref reader);
+            return entered;
         }
 
         var start = (int)reader.TokenStartIndex;

@@ -135,14 +135,10 @@ internal static class StepJson
     private static bool TryReadDetailedDiff(ref Utf8JsonReader reader, StringPool strings, out List<DetailedDiffEntry>? entries)
     {
         entries = null;
-        if (!reader.Read())
+        var entered = JsonTokens.TryEnterObject(ref reader, out var isObject);
+        if (!isObject)
         {
-            return false;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            return JsonTokens.SkipContainer(ref reader);
+            return entered;
         }
 
         var list = new List<DetailedDiffEntry>();
