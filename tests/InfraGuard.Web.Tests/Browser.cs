@@ -57,7 +57,18 @@ internal sealed class Browser : IAsyncDisposable
         await Page.GotoAsync(url + "/signin");
         await Page.GetByLabel("API token").FillAsync(token);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in with token" }).ClickAsync();
-        await Page.WaitForURLAsync(url + "/");
+        await SignedInAtAsync(url + "/");
+    }
+
+    /// <summary>
+    /// Waits until a redirect chain lands on <paramref name="url"/> with the signed-in header shown. It polls the page
+    /// rather than waiting for navigation lifecycle events: under load, after a POST and a redirect, Playwright
+    /// sometimes never saw the load (or even commit) event of a page that was fully shown, and timed out.
+    /// </summary>
+    public async Task SignedInAtAsync(string url)
+    {
+        await Page.Locator("header .who").WaitForAsync();
+        Assert.Equal(url, Page.Url);
     }
 
     public async ValueTask DisposeAsync()

@@ -75,7 +75,7 @@ public class BrowserTests
         await page.GotoAsync(world.Url + "/audit");
         await page.GetByLabel("Request").FillAsync(id);
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
-        await page.WaitForURLAsync(u => u.Contains("request=" + id, StringComparison.Ordinal));
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("request=" + id));   // polls, no lifecycle events
         await browser.ScreenshotAsync("06-audit");
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-jsonl").ClickAsync());
         var lines = (await File.ReadAllLinesAsync(await download.PathAsync())).Where(l => l.Length > 0).ToList();

@@ -1,6 +1,5 @@
 using System.Net;
 using InfraGuard.Server.Web;
-using Microsoft.Playwright;
 
 namespace InfraGuard.Web.Tests;
 
@@ -51,9 +50,7 @@ public class OidcSignInTests
 
         await page.GotoAsync(world.Url + "/signin");
         await page.Locator("#oidc").ClickAsync();
-        // Landing on "/" at the end of the redirect chain is the sign-in; the next navigation does not need that page's
-        // load event (after a three-hop redirect it was once missed in CI and the wait timed out on a loaded page).
-        await page.WaitForURLAsync(world.Url + "/", new() { WaitUntil = WaitUntilState.Commit });
+        await browser.SignedInAtAsync(world.Url + "/");
         await page.GotoAsync($"{world.Url}/requests/{id}");
         await browser.ScreenshotAsync("08-oidc-auditor");
 
