@@ -55,6 +55,19 @@ public sealed partial class SocketModeClient
     /// <summary>Connects and dispatches envelopes until cancelled or Slack disables the link.</summary>
     public async Task<SocketModeStopReason> RunAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RunConnectedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped while connecting or reconnecting (e.g. before Slack's hello): a stop, not a failure.
+            return SocketModeStopReason.Cancelled;
+        }
+    }
+
+    private async Task<SocketModeStopReason> RunConnectedAsync(CancellationToken cancellationToken)
+    {
         var current = await ConnectWithRetryAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -62,6 +62,18 @@ public sealed class SocketModeClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_StoppedBeforeHello_ReturnsCancelled()
+    {
+        using var stop = new CancellationTokenSource();
+        var run = Client((_, _) => Task.FromResult<JsonObject?>(null)).RunAsync(stop.Token);
+        await NextSocketAsync();
+
+        await stop.CancelAsync();
+
+        Assert.Equal(SocketModeStopReason.Cancelled, await run.WaitAsync(Step, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Run_SlashCommandAcceptingPayload_AckCarriesHandlerPayload()
     {
         using var stop = new CancellationTokenSource();
