@@ -26,12 +26,43 @@ if (args is ["memory", var engine, var path])
     var before = process.PeakWorkingSet64;
     var sw = Stopwatch.StartNew();
     await using var stream = File.OpenRead(path);
-    var changes = engine == "pulumi" ? PulumiEventLogReader.Read(stream, path) : TerraformPlanReader.Read(stream, path);
+    var changes = ReadInput(engine, stream, path);
     var assessment = RiskEngine.Assess(changes, pack, new AssessmentContext("prod", ActorKind.Pipeline));
     sw.Stop();
     process.Refresh();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{engine} file={size / 1048576.0:F1}MiB changes={changes.Changes.Count} findings={assessment.Findings.Count} elapsed={sw.Elapsed.TotalMilliseconds:F0}ms peakWorkingSet={process.PeakWorkingSet64 / 1048576.0:F1}MiB (at start {before / 1048576.0:F1}MiB)"));
+    return 0;
+}
+
+// `ratio ENGINE FILE N`: N rounds of a floor pass followed at once by a read+assess (the first two rounds warm up).
+// Pairs taken side by side keep a noisy machine's drift out of each ratio; prints the median and the spread.
+if (args is ["ratio", var ratioEngine, var ratioPath, var rounds])
+{
+    var bytes = await File.ReadAllBytesAsync(ratioPath);
+    var pack = PolicyPackLoader.LoadDefault();
+    var ratios = new List<double>();
+    var ras = new List<double>();
+    var floors = new List<double>();
+    for (var i = 0; i < int.Parse(rounds, CultureInfo.InvariantCulture); i++)
+    {
+        var sw = Stopwatch.StartNew();
+        Floor.Pass(bytes);
+        var f = sw.Elapsed.TotalMilliseconds;
+        sw.Restart();
+        RiskEngine.Assess(ReadInput(ratioEngine, new MemoryStream(bytes, writable: false), ratioPath), pack, new AssessmentContext("prod", ActorKind.Pipeline));
+        var ra = sw.Elapsed.TotalMilliseconds;
+        if (i >= 2)
+        {
+            ratios.Add(ra / f);
+            ras.Add(ra);
+            floors.Add(f);
+        }
+    }
+
+    ratios.Sort();
+    ras.Sort();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ratioEngine}: median ratio {ratios[ratios.Count / 2]:F2} (min {ratios[0]:F2}, max {ratios[^1]:F2}); median read+assess {ras[ras.Count / 2]:F0} ms; min read+assess {ras.Min():F0} / min floor {floors.Min():F0} = {ras.Min() / floors.Min():F2}"));
     return 0;
 }
 
@@ -42,9 +73,7 @@ if (args is ["profile", var profEngine, var profPath, var times])
     var pack = PolicyPackLoader.LoadDefault();
     for (var i = 0; i < int.Parse(times, CultureInfo.InvariantCulture); i++)
     {
-        var changes = profEngine == "pulumi"
-            ? PulumiEventLogReader.Read(new MemoryStream(bytes, writable: false), profPath)
-            : TerraformPlanReader.Read(new MemoryStream(bytes, writable: false), profPath);
+        var changes = ReadInput(profEngine, new MemoryStream(bytes, writable: false), profPath);
         RiskEngine.Assess(changes, pack, new AssessmentContext("prod", ActorKind.Pipeline));
     }
 
@@ -75,9 +104,7 @@ if (args is ["split", var splitEngine, var splitPath])
         return (wall, cpu);
     }
 
-    InfraGuard.Core.Changes.ChangeSet Read() => splitEngine == "pulumi"
-        ? PulumiEventLogReader.Read(new MemoryStream(bytes, writable: false), splitPath)
-        : TerraformPlanReader.Read(new MemoryStream(bytes, writable: false), splitPath);
+    InfraGuard.Core.Changes.ChangeSet Read() => ReadInput(splitEngine, new MemoryStream(bytes, writable: false), splitPath);
     Assessment Assess(InfraGuard.Core.Changes.ChangeSet changes, PolicyPack? only = null) =>
         RiskEngine.Assess(changes, only ?? pack, new AssessmentContext("prod", ActorKind.Pipeline));
 
@@ -100,7 +127,9 @@ if (args is ["split", var splitEngine, var splitPath])
         assessBytes = GC.GetAllocatedBytesForCurrentThread() - mid;
     }
 
+    var pausedBefore = GC.GetTotalPauseDuration();
     var both = Best(() => Assess(Read()));
+    var pausedPerRound = (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds / 3;
     if (Environment.GetEnvironmentVariable("PER_RULE") == "1")
     {
         foreach (var rule in pack.Rules)
@@ -114,7 +143,7 @@ if (args is ["split", var splitEngine, var splitPath])
     }
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{splitEngine}: allocated read {readBytes / 1048576.0:F0} MiB, assess {assessBytes / 1048576.0:F0} MiB; GCs gen0 {GC.CollectionCount(0)} gen1 {GC.CollectionCount(1)} gen2 {GC.CollectionCount(2)}"));
+        $"{splitEngine}: allocated read {readBytes / 1048576.0:F0} MiB, assess {assessBytes / 1048576.0:F0} MiB; GCs gen0 {GC.CollectionCount(0)} gen1 {GC.CollectionCount(1)} gen2 {GC.CollectionCount(2)}; GC pause per read+assess {pausedPerRound:F0} ms"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{splitEngine}: wall floor {floor.Wall:F0} ms, read {readMs.Wall:F0} ms ({readMs.Wall / floor.Wall:F2}x), assess {assessMs:F0} ms, read+assess {both.Wall:F0} ms = {both.Wall / floor.Wall:F2}x floor"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -124,3 +153,6 @@ if (args is ["split", var splitEngine, var splitPath])
 
 BenchmarkSwitcher.FromAssembly(typeof(ReadAssessBenchmarks).Assembly).Run(args, DefaultConfig.Instance.WithOptions(ConfigOptions.JoinSummary));
 return 0;
+
+static InfraGuard.Core.Changes.ChangeSet ReadInput(string engine, Stream stream, string name) =>
+    engine == "pulumi" ? PulumiEventLogReader.Read(stream, name) : TerraformPlanReader.Read(stream, name);

@@ -103,15 +103,22 @@ internal ref struct PlanJsonCursor
             return;
         }
 
+        // A value that is whole in the buffer is skipped by the reader in one call; one that is not (it crosses the
+        // end of the buffer) is entered, and its children are skipped the same way.
         var depth = _reader.CurrentDepth;
-        if (_reader.TrySkip())
+        while (true)
         {
-            return;
-        }
+            if (_reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                _reader.TrySkip();
+            }
 
-        while (Read())
-        {
             if (_reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray && _reader.CurrentDepth == depth)
+            {
+                return;
+            }
+
+            if (!Read())
             {
                 return;
             }
@@ -169,56 +176,77 @@ internal ref struct PlanJsonCursor
 
     // Reads a whole object element with a probe, looking for change.actions == ["no-op"] without importing. When the
     // element is complete in the buffer the real reader moves to its last token (NoOp or Other); otherwise it stays
-    // on the element's start (NeedMore). Once the element is known not to be a no-op, the rest is only read through.
+    // on the element's start (NeedMore). Values are skipped whole (read, so validated, but not looked at) except the
+    // two that decide: actions and importing, read from a copy of the probe before their value is skipped.
     private Scan ScanObject()
     {
         var probe = _reader;
-        var depth = probe.CurrentDepth;
-        var inChange = false;
         var noOp = false;
         var other = false;
         while (probe.Read())
         {
-            var token = probe.TokenType;
-            var tokenDepth = probe.CurrentDepth;
-            if (token == JsonTokenType.EndObject && tokenDepth == depth)
+            if (probe.TokenType == JsonTokenType.EndObject)
             {
                 _reader = probe;
                 return noOp && !other ? Scan.NoOp : Scan.Other;
             }
 
-            if (other)
+            var isChange = !other && probe.ValueTextEquals("change"u8);
+            if (!probe.Read())
             {
-                continue;
+                return Scan.NeedMore;
             }
 
-            if (token == JsonTokenType.EndObject && tokenDepth == depth + 1)
+            if (isChange && probe.TokenType == JsonTokenType.StartObject)
             {
-                inChange = false;
+                if (!ScanChange(ref probe, ref noOp, ref other))
+                {
+                    return Scan.NeedMore;
+                }
             }
-
-            if (token != JsonTokenType.PropertyName)
+            else if (!SkipContainer(ref probe))
             {
-                continue;
-            }
-
-            if (tokenDepth == depth + 1)
-            {
-                inChange = probe.ValueTextEquals("change"u8);
-            }
-            else if (inChange && tokenDepth == depth + 2 && probe.ValueTextEquals("actions"u8))
-            {
-                noOp = ReadsExactlyNoOp(ref probe);
-                other = !noOp;
-            }
-            else if (inChange && tokenDepth == depth + 2 && probe.ValueTextEquals("importing"u8))
-            {
-                other = probe.Read() && probe.TokenType != JsonTokenType.Null;
+                return Scan.NeedMore;
             }
         }
 
         return Scan.NeedMore;
     }
+
+    // On the start of the change object: reads it to its end. False when the data runs out first.
+    private static bool ScanChange(ref Utf8JsonReader probe, ref bool noOp, ref bool other)
+    {
+        while (probe.Read())
+        {
+            if (probe.TokenType == JsonTokenType.EndObject)
+            {
+                return true;
+            }
+
+            if (!other && probe.ValueTextEquals("actions"u8))
+            {
+                var look = probe;
+                noOp = ReadsExactlyNoOp(ref look);
+                other = !noOp;
+            }
+            else if (!other && probe.ValueTextEquals("importing"u8))
+            {
+                var look = probe;
+                other = look.Read() && look.TokenType != JsonTokenType.Null;
+            }
+
+            if (!probe.Read() || !SkipContainer(ref probe))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    // On a value: skips its children if it has any (scalars need nothing more). False when the data runs out first.
+    private static bool SkipContainer(ref Utf8JsonReader probe) =>
+        probe.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray) || probe.TrySkip();
 
     // Reads the actions value; true only for exactly ["no-op"]. Running out of data counts as "not shown to be a no-op".
     private static bool ReadsExactlyNoOp(ref Utf8JsonReader probe) =>

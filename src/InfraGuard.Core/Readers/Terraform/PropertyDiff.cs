@@ -11,7 +11,8 @@ namespace InfraGuard.Core.Readers.Terraform;
 /// <see cref="MaxDepth"/>; below that a changed subtree is one update. Null and absent are the same. Comparison uses the
 /// raw values, so a changed secret is reported (as <c>[secret]</c> → <c>[secret]</c>) and an unchanged one is not;
 /// the values put into the changes are redacted copies written by <see cref="ValueRedactor"/>. Call <see cref="Diff"/>
-/// between <see cref="ValueRedactor.Begin"/> and <see cref="ValueRedactor.Finish"/>, and <see cref="Build"/> after it.
+/// after <see cref="ValueRedactor.Begin"/>, <see cref="Build"/> once the redactor has parsed the batch, and
+/// <see cref="Clear"/> with the redactor's.
 /// </summary>
 internal sealed class PropertyDiff(ValueRedactor redactor, StringPool strings)
 {
@@ -23,34 +24,39 @@ internal sealed class PropertyDiff(ValueRedactor redactor, StringPool strings)
 
     private readonly PropertyPath _path = new(strings);
     private readonly List<Pending> _changes = [];
-    private readonly List<PropertyChange> _built = [];
     private IReadOnlyList<string> _replacePaths = [];
 
-    /// <summary>Finds the changed paths and adds their redacted values to the redactor.</summary>
-    public void Diff(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, IReadOnlyList<string> replacePaths)
+    /// <summary>Finds the changed paths and adds their redacted values to the redactor; gives where they are kept, for <see cref="Build"/>.</summary>
+    public Range Diff(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, IReadOnlyList<string> replacePaths)
     {
-        _changes.Clear();
+        var start = _changes.Count;
         _replacePaths = replacePaths;
         DiffObject(before, after, sensitive, unknown, depth: 1);
+        return start.._changes.Count;
     }
 
-    /// <summary>The changes <see cref="Diff"/> found, once the redactor has parsed their values.</summary>
-    public IReadOnlyList<PropertyChange> Build()
+    /// <summary>The changes one <see cref="Diff"/> found, once the redactor has parsed their values.</summary>
+    public IReadOnlyList<PropertyChange> Build(Range found)
     {
-        if (_changes.Count == 0)
+        var pending = CollectionsMarshal.AsSpan(_changes)[found];
+        if (pending.IsEmpty)
         {
             return [];
         }
 
-        _built.Clear();
-        foreach (var c in _changes)
+        var built = new PropertyChange[pending.Length];
+        for (var i = 0; i < pending.Length; i++)
         {
+            var c = pending[i];
             var after = c.After == OmittedUnknown ? JsonValue.Create(Redaction.UnknownMarker) : redactor.Node(c.After);
-            _built.Add(new PropertyChange(c.Path, c.Kind, redactor.Node(c.Before), after, c.ForcesReplace));
+            built[i] = new PropertyChange(c.Path, c.Kind, redactor.Node(c.Before), after, c.ForcesReplace);
         }
 
-        return [.. _built];
+        return built;
     }
+
+    /// <summary>Forgets the changes found in the batch.</summary>
+    public void Clear() => _changes.Clear();
 
     private void DiffValue(JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, bool secretName, int depth)
     {
@@ -159,8 +165,16 @@ internal sealed class PropertyDiff(ValueRedactor redactor, StringPool strings)
 
     private void Visit(JsonProperty property, JsonElement before, JsonElement after, SensitivityMask sensitive, SensitivityMask unknown, int depth)
     {
+        // Values written alike with nothing unknown at or below them cannot change: the masks and the name need no look.
+        var unknownChild = unknown.Child(property);
+        if (unknownChild.IsEmpty && before.ValueKind != JsonValueKind.Undefined && after.ValueKind != JsonValueKind.Undefined
+            && JsonMarshal.GetRawUtf8Value(before).SequenceEqual(JsonMarshal.GetRawUtf8Value(after)))
+        {
+            return;
+        }
+
         _path.Push(property);
-        DiffValue(before, after, sensitive.Child(property), unknown.Child(property), redactor.IsSecretName(property), depth);
+        DiffValue(before, after, sensitive.Child(property), unknownChild, redactor.IsSecretName(property), depth);
         _path.Pop();
     }
 

@@ -6,14 +6,18 @@ using InfraGuard.Core.Changes;
 namespace InfraGuard.Core.Readers.Terraform;
 
 /// <summary>
-/// Maps one <c>resource_changes[]</c> or <c>resource_drift[]</c> element to a redacted <see cref="ResourceChange"/>.
-/// One instance per read: it keeps caches and scratch space between elements.
+/// Maps <c>resource_changes[]</c> and <c>resource_drift[]</c> elements to redacted <see cref="ResourceChange"/>s.
+/// One instance per read: it keeps caches and scratch space between elements. Changes are built in batches, once the
+/// redacted values of a batch have been parsed together (<see cref="ValueRedactor"/>): <see cref="Add"/> each element,
+/// then <see cref="Flush"/> at the end.
 /// </summary>
-internal sealed class ResourceChangeMapper : IDisposable
+internal sealed class ResourceChangeMapper
 {
     private readonly StringPool _strings = new();
     private readonly ValueRedactor _values;
     private readonly PropertyDiff _diff;
+    private readonly List<Pending> _pending = [];
+    private readonly Dictionary<(string, string), string> _engineOps = [];
     private IReadOnlyList<string> _lastSensitivePaths = [];
 
     public ResourceChangeMapper()
@@ -21,8 +25,6 @@ internal sealed class ResourceChangeMapper : IDisposable
         _values = new ValueRedactor(new SecretNames(), _strings);
         _diff = new PropertyDiff(_values, _strings);
     }
-
-    public void Dispose() => _values.Dispose();
 
     /// <summary>Reads only <c>change.actions</c>: enough to count a no-op without building anything.</summary>
     public (ChangeOp Op, ReplaceOrder? Order, string EngineOp) ReadActions(JsonElement element)
@@ -51,11 +53,37 @@ internal sealed class ResourceChangeMapper : IDisposable
             op = ChangeOp.Import;
         }
 
-        return (op, order, string.Join(',', names));
+        return (op, order, EngineOp(names));
     }
 
-    /// <summary>Builds the full change. <paramref name="position"/> labels errors (<c>resource_changes[3]</c>).</summary>
-    public ResourceChange Map(JsonElement element, (ChangeOp Op, ReplaceOrder? Order, string EngineOp) actions, ElementPosition position)
+    // The action names are pooled, so a single action is its own text, and a pair ("delete,create") is joined once per read.
+    private string EngineOp(string[] names)
+    {
+        if (names.Length == 1)
+        {
+            return names[0];
+        }
+
+        if (names.Length != 2)
+        {
+            return string.Join(',', names);
+        }
+
+        var key = (names[0], names[1]);
+        if (!_engineOps.TryGetValue(key, out var text))
+        {
+            text = string.Join(',', names);
+            _engineOps.Add(key, text);
+        }
+
+        return text;
+    }
+
+    /// <summary>
+    /// Maps a change and adds it to <paramref name="into"/> when its batch is built (in the order added).
+    /// <paramref name="position"/> labels errors (<c>resource_changes[3]</c>).
+    /// </summary>
+    public void Add(JsonElement element, (ChangeOp Op, ReplaceOrder? Order, string EngineOp) actions, ElementPosition position, List<ResourceChange> into)
     {
         var type = RepeatedString(element, "type"u8)
             ?? throw new TerraformShapeException($"{position} has no \"type\"", "Every resource change names its resource type; was the file edited by hand?");
@@ -74,30 +102,49 @@ internal sealed class ResourceChangeMapper : IDisposable
         var rawBefore = Property(change, "before"u8);
         var rawAfter = Property(change, "after"u8);
 
-        // One redacted copy of every value the change keeps, parsed once.
+        // One redacted copy of every value the change keeps, parsed with the rest of its batch.
         _values.Begin();
         var before = _values.AddRoot(rawBefore, sensitive, default);
         var after = _values.AddRoot(rawAfter, sensitive, unknown);
         var sensitivePaths = SensitivePaths();
-        _diff.Diff(rawBefore, rawAfter, sensitive, unknown, replacePaths);
-        _values.Finish();
+        var properties = _diff.Diff(rawBefore, rawAfter, sensitive, unknown, replacePaths);
 
-        return new ResourceChange
+        var reason = RepeatedString(element, "action_reason"u8) ?? ImpliedReason(change, deposed);
+        _pending.Add(new Pending(
+            address, type, RepeatedString(element, "provider_name"u8), actions, replacePaths, reason, sensitivePaths, before, after, properties, into));
+        if (_values.BatchIsFull)
         {
-            Address = address,
-            Name = address,
-            Type = type,
-            Provider = RepeatedString(element, "provider_name"u8),
-            Op = actions.Op,
-            EngineOp = actions.EngineOp,
-            ReplaceOrder = actions.Order,
-            Before = _values.Object(before),
-            After = _values.Object(after),
-            Properties = _diff.Build(),
-            ReplaceReasons = replacePaths,
-            Reason = RepeatedString(element, "action_reason"u8) ?? ImpliedReason(change, deposed),
-            SensitivePaths = sensitivePaths,
-        };
+            Flush();
+        }
+    }
+
+    /// <summary>Builds the changes added since the last flush, adding each to its list.</summary>
+    public void Flush()
+    {
+        _values.Parse();
+        foreach (var p in _pending)
+        {
+            p.Into.Add(new ResourceChange
+            {
+                Address = p.Address,
+                Name = p.Address,
+                Type = p.Type,
+                Provider = p.Provider,
+                Op = p.Actions.Op,
+                EngineOp = p.Actions.EngineOp,
+                ReplaceOrder = p.Actions.Order,
+                Before = _values.Object(p.Before),
+                After = _values.Object(p.After),
+                Properties = _diff.Build(p.Properties),
+                ReplaceReasons = p.ReplaceReasons,
+                Reason = p.Reason,
+                SensitivePaths = p.SensitivePaths,
+            });
+        }
+
+        _pending.Clear();
+        _diff.Clear();
+        _values.Clear();
     }
 
     // Resources of a kind follow one another and usually have the same sensitive paths: the previous change's
@@ -117,6 +164,20 @@ internal sealed class ResourceChangeMapper : IDisposable
 
         return _lastSensitivePaths;
     }
+
+    /// <summary>A change mapped but not built yet: its values are slots of a batch not parsed yet.</summary>
+    private readonly record struct Pending(
+        string Address,
+        string Type,
+        string? Provider,
+        (ChangeOp Op, ReplaceOrder? Order, string EngineOp) Actions,
+        IReadOnlyList<string> ReplaceReasons,
+        string? Reason,
+        IReadOnlyList<string> SensitivePaths,
+        int Before,
+        int After,
+        Range Properties,
+        List<ResourceChange> Into);
 
     private static bool SameStrings(IReadOnlyList<string> a, IReadOnlyList<string> b)
     {
@@ -146,10 +207,10 @@ internal sealed class ResourceChangeMapper : IDisposable
         return Property(change, "importing"u8).ValueKind == JsonValueKind.Object ? "imports an existing object" : null;
     }
 
-    private static List<string> ReplacePaths(JsonElement change)
+    private static string[] ReplacePaths(JsonElement change)
     {
         var paths = Property(change, "replace_paths"u8);
-        if (paths.ValueKind != JsonValueKind.Array)
+        if (paths.ValueKind != JsonValueKind.Array || paths.GetArrayLength() == 0)
         {
             return [];
         }
@@ -182,7 +243,7 @@ internal sealed class ResourceChangeMapper : IDisposable
             }
         }
 
-        return result;
+        return [.. result];
     }
 
     // Terraform 1.0.0 writes resource_drift entries without "address": rebuild it from its parts.

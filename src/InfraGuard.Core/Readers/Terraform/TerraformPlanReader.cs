@@ -43,8 +43,7 @@ public static class TerraformPlanReader
             var cursor = new PlanJsonCursor(utf8);
             try
             {
-                using var parser = new PlanParser(sourceName);
-                return parser.Parse(ref cursor);
+                return new PlanParser(sourceName).Parse(ref cursor);
             }
             catch (JsonException e)
             {
@@ -84,7 +83,7 @@ public static class TerraformPlanReader
     }
 
     /// <summary>The state of one read; a class so the ref-struct cursor is the only thing passed by ref.</summary>
-    private sealed class PlanParser(string source) : IDisposable
+    private sealed class PlanParser(string source)
     {
         private readonly ResourceChangeMapper _mapper = new();
         private readonly List<ResourceChange> _changes = [];
@@ -95,8 +94,6 @@ public static class TerraformPlanReader
         private bool? _errored;
         private bool? _complete;
         private bool? _applyable;
-
-        public void Dispose() => _mapper.Dispose();
 
         public ChangeSet Parse(ref PlanJsonCursor cursor)
         {
@@ -123,6 +120,7 @@ public static class TerraformPlanReader
 
             CheckIsPlan();
             CheckNothingFollows(ref cursor);
+            _mapper.Flush();
 
             return BuildChangeSet();
         }
@@ -273,7 +271,7 @@ public static class TerraformPlanReader
         }
 
         // The element's bytes are the cursor's buffer: the document over them lives only for this call, and the
-        // change built from it holds copies (strings, and one redacted document of its own).
+        // change built from it holds copies (strings, and redacted values in a document shared with its batch).
         private void ReadChange(ReadOnlyMemory<byte> utf8, string section, int index, List<ResourceChange> into, bool count)
         {
             var position = new ElementPosition(section, index);
@@ -298,7 +296,7 @@ public static class TerraformPlanReader
 
             if (actions.Op != ChangeOp.Same)
             {
-                into.Add(_mapper.Map(element, actions, position));
+                _mapper.Add(element, actions, position, into);
             }
         }
 

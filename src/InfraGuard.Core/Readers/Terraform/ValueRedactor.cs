@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
@@ -8,58 +6,47 @@ using InfraGuard.Core.Changes;
 namespace InfraGuard.Core.Readers.Terraform;
 
 /// <summary>
-/// Copies the values of one resource change — its <c>before</c> and <c>after</c> objects and the values of its property
-/// changes — redacting while it writes: engine-sensitive values and values under secret-looking names
+/// Copies the values of resource changes — their <c>before</c> and <c>after</c> objects and the values of their
+/// property changes — redacting while it writes: engine-sensitive values and values under secret-looking names
 /// (<see cref="Redaction.IsSecretLookingName"/>) become <see cref="Redaction.SecretMarker"/>, values unknown until
 /// apply become <see cref="Redaction.UnknownMarker"/> (including keys that <c>after</c> omits but <c>after_unknown</c>
-/// names). Everything not redacted is copied byte for byte. All values of a change go into one JSON array that is
-/// parsed once into a document of the change's own, so the raw plan (and the raw secret) is never part of any node,
-/// and the nodes read that document lazily.
+/// names). Everything not redacted, property names included, is copied byte for byte (the plan's JSON text is
+/// valid JSON text, so the copy needs no writer of its own). The values of a batch of changes go into one JSON array
+/// that is parsed once into a document of its own, so the raw plan (and the raw secret) is never part of any node,
+/// the nodes read that document lazily, and the model's values live in a few large arrays (which the collector does
+/// not copy) instead of one small document per change.
 /// </summary>
-/// <remarks>Use: <see cref="Begin"/>, then <see cref="AddRoot"/>/<see cref="AddValue"/> (each gives a slot),
-/// then <see cref="Finish"/> and <see cref="Node"/>/<see cref="Object"/> per slot.</remarks>
-internal sealed class ValueRedactor(SecretNames names, StringPool strings) : IDisposable
+/// <remarks>Use: per change <see cref="Begin"/>, then <see cref="AddRoot"/>/<see cref="AddValue"/> (each gives a slot);
+/// once <see cref="BatchIsFull"/> or at the end, <see cref="Parse"/>, then <see cref="Node"/>/<see cref="Object"/>
+/// per slot, then <see cref="Clear"/> before the next batch.</remarks>
+internal sealed class ValueRedactor(SecretNames names, StringPool strings)
 {
     /// <summary>The slot of a value that is absent (JSON null, or no value at all).</summary>
     public const int Absent = -1;
 
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
-    private static readonly byte[] SecretMarker = Encoding.UTF8.GetBytes(Redaction.SecretMarker);
-    private static readonly byte[] UnknownMarker = Encoding.UTF8.GetBytes(Redaction.UnknownMarker);
+    // About a megabyte of values per document: large enough for the large object heap, small enough to reuse one buffer.
+    private const int BatchBytes = 1 << 20;
 
-    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private static readonly byte[] SecretMarker = Quoted(Redaction.SecretMarker);
+    private static readonly byte[] UnknownMarker = Quoted(Redaction.UnknownMarker);
+
+    private readonly GrowableBuffer<byte> _batch = new(16 * 1024);
     private readonly PropertyPath _path = new(strings);
     private readonly List<string> _sensitivePaths = [];
     private readonly List<JsonElement> _values = [];
-    private Utf8JsonWriter? _writer;
     private int _count;
     private bool _collect;
 
     /// <summary>Paths redacted as secret in the roots added since <see cref="Begin"/>, in the order found.</summary>
     public IReadOnlyList<string> SensitivePaths => _sensitivePaths;
 
-    public void Dispose() => _writer?.Dispose();
+    /// <summary>The batch holds enough values to be parsed.</summary>
+    public bool BatchIsFull => _batch.Length >= BatchBytes;
 
     public bool IsSecretName(JsonProperty property) => names.IsSecret(property);
 
-    /// <summary>Starts the values of a new change; slots and paths of the previous change are forgotten.</summary>
-    public void Begin()
-    {
-        _sensitivePaths.Clear();
-        _values.Clear();
-        _count = 0;
-        _buffer.ResetWrittenCount();
-        if (_writer is null)
-        {
-            _writer = new Utf8JsonWriter(_buffer, WriterOptions);
-        }
-        else
-        {
-            _writer.Reset(_buffer);
-        }
-
-        _writer.WriteStartArray();
-    }
+    /// <summary>Starts the values of a new change: the secret paths of the previous change are forgotten.</summary>
+    public void Begin() => _sensitivePaths.Clear();
 
     /// <summary>
     /// Adds the redacted top-level object of a resource value (<see cref="Absent"/> when the value is not an object),
@@ -73,6 +60,7 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings) : IDi
             return Absent;
         }
 
+        StartValue();
         _collect = true;
         if (!sensitive.IsSet && !unknown.IsSet)
         {
@@ -80,17 +68,17 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings) : IDi
         }
         else
         {
-            var writer = _writer!;
-            writer.WriteStartObject();
+            _batch.Write((byte)'{');
+            var first = true;
             foreach (var property in value.EnumerateObject())
             {
-                WriteName(writer, property);
+                WriteName(property, ref first);
                 _path.Push(property);
                 Write(property.Value, sensitive.Child(property), unknown.Child(property), names.IsSecret(property));
                 _path.Pop();
             }
 
-            writer.WriteEndObject();
+            _batch.Write((byte)'}');
         }
 
         _collect = false;
@@ -108,25 +96,32 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings) : IDi
             return Absent;
         }
 
+        StartValue();
         Write(value, sensitive, unknown, secretName);
         return _count++;
     }
 
-    /// <summary>Parses the values added since <see cref="Begin"/>; from then on <see cref="Node"/> gives them.</summary>
-    public void Finish()
+    /// <summary>Parses the values of the batch; from then on <see cref="Node"/> gives them, until <see cref="Clear"/>.</summary>
+    public void Parse()
     {
-        var writer = _writer!;
-        writer.WriteEndArray();
-        writer.Flush();
         if (_count == 0)
         {
             return;
         }
 
-        foreach (var value in JsonElement.Parse(_buffer.WrittenSpan).EnumerateArray())
+        _batch.Write((byte)']');
+        foreach (var value in JsonElement.Parse(_batch.Written).EnumerateArray())
         {
             _values.Add(value);
         }
+    }
+
+    /// <summary>Forgets the batch: its slots are no longer valid, the nodes made from them stay valid.</summary>
+    public void Clear()
+    {
+        _values.Clear();
+        _count = 0;
+        _batch.Length = 0;
     }
 
     /// <summary>A new parentless node over the value in <paramref name="slot"/>, or null for <see cref="Absent"/>.</summary>
@@ -134,6 +129,15 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings) : IDi
 
     /// <summary>A new parentless object over the root in <paramref name="slot"/>, or null for <see cref="Absent"/>.</summary>
     public JsonObject? Object(int slot) => slot == Absent ? null : JsonObject.Create(_values[slot]);
+
+    /// <summary>The object has a property of the marker's name (compared unescaped, without allocating for plain names).</summary>
+    public static bool Has(JsonElement value, JsonProperty marker)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(marker);
+        return raw.Contains((byte)'\\') ? value.TryGetProperty(marker.Name, out _) : value.TryGetProperty(raw, out _);
+    }
+
+    private static byte[] Quoted(string text) => [(byte)'"', .. JsonEncodedText.Encode(text).EncodedUtf8Bytes, (byte)'"'];
 
     private static JsonNode? Wrap(JsonElement value) => value.ValueKind switch
     {
@@ -143,35 +147,38 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings) : IDi
         _ => JsonValue.Create(value),
     };
 
+    // The batch is one JSON array of every value added.
+    private void StartValue() => _batch.Write(_count == 0 ? (byte)'[' : (byte)',');
+
     private void Write(JsonElement value, SensitivityMask sensitive, SensitivityMask unknown, bool secretName)
     {
-        var writer = _writer!;
         var isNull = value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined;
         if (!isNull && sensitive.IsSet)
         {
-            WriteSecret(writer);
+            WriteSecret();
             return;
         }
 
         if (unknown.IsSet)
         {
-            writer.WriteStringValue(UnknownMarker);
+            _batch.Write(UnknownMarker);
             return;
         }
 
         if (!isNull && secretName)
         {
-            WriteSecret(writer);
+            WriteSecret();
             return;
         }
 
         switch (value.ValueKind)
         {
             case JsonValueKind.Object:
-                writer.WriteStartObject();
+                _batch.Write((byte)'{');
+                var first = true;
                 foreach (var property in value.EnumerateObject())
                 {
-                    WriteName(writer, property);
+                    WriteName(property, ref first);
                     if (_collect)
                     {
                         _path.Push(property);
@@ -186,23 +193,29 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings) : IDi
 
                 if (unknown.FirstIsObject)
                 {
-                    WriteOmittedUnknowns(writer, value, unknown.First);
+                    WriteOmittedUnknowns(value, unknown.First, first);
                 }
 
-                writer.WriteEndObject();
+                _batch.Write((byte)'}');
                 break;
             case JsonValueKind.Array:
-                writer.WriteStartArray();
+                _batch.Write((byte)'[');
                 var sensitiveItems = sensitive.EnumerateItems();
                 var unknownItems = unknown.EnumerateItems();
                 var index = 0;
                 foreach (var item in value.EnumerateArray())
                 {
-                    if (_collect)
+                    if (index > 0)
                     {
-                        _path.Push(index++);
+                        _batch.Write((byte)',');
                     }
 
+                    if (_collect)
+                    {
+                        _path.Push(index);
+                    }
+
+                    index++;
                     Write(item, sensitiveItems.Next(), unknownItems.Next(), secretName: false);
                     if (_collect)
                     {
@@ -210,38 +223,34 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings) : IDi
                     }
                 }
 
-                writer.WriteEndArray();
+                _batch.Write((byte)']');
+                break;
+            case JsonValueKind.Undefined:
+                _batch.Write("null"u8);
                 break;
             default:
                 // Strings, numbers, booleans and null, exactly as the plan wrote them.
-                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(value), skipInputValidation: true);
+                _batch.Write(JsonMarshal.GetRawUtf8Value(value));
                 break;
         }
     }
 
     // after omits values unknown until apply; after_unknown still names them.
-    private static void WriteOmittedUnknowns(Utf8JsonWriter writer, JsonElement value, JsonElement unknownObject)
+    private void WriteOmittedUnknowns(JsonElement value, JsonElement unknownObject, bool first)
     {
         foreach (var marker in unknownObject.EnumerateObject())
         {
             if (marker.Value.ValueKind == JsonValueKind.True && !Has(value, marker))
             {
-                WriteName(writer, marker);
-                writer.WriteStringValue(UnknownMarker);
+                WriteName(marker, ref first);
+                _batch.Write(UnknownMarker);
             }
         }
     }
 
-    /// <summary>The object has a property of the marker's name (compared unescaped, without allocating for plain names).</summary>
-    public static bool Has(JsonElement value, JsonProperty marker)
+    private void WriteSecret()
     {
-        var raw = JsonMarshal.GetRawUtf8PropertyName(marker);
-        return raw.Contains((byte)'\\') ? value.TryGetProperty(marker.Name, out _) : value.TryGetProperty(raw, out _);
-    }
-
-    private void WriteSecret(Utf8JsonWriter writer)
-    {
-        writer.WriteStringValue(SecretMarker);
+        _batch.Write(SecretMarker);
         if (_collect)
         {
             var path = _path.ToString();
@@ -252,16 +261,17 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings) : IDi
         }
     }
 
-    private static void WriteName(Utf8JsonWriter writer, JsonProperty property)
+    // The name as the plan wrote it (escapes included), after a comma unless it is the object's first.
+    private void WriteName(JsonProperty property, ref bool first)
     {
-        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
-        if (raw.Contains((byte)'\\'))
+        if (!first)
         {
-            writer.WritePropertyName(property.Name);
+            _batch.Write((byte)',');
         }
-        else
-        {
-            writer.WritePropertyName(raw);
-        }
+
+        first = false;
+        _batch.Write((byte)'"');
+        _batch.Write(JsonMarshal.GetRawUtf8PropertyName(property));
+        _batch.Write("\":"u8);
     }
 }

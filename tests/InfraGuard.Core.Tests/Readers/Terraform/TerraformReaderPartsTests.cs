@@ -95,4 +95,52 @@ public class TerraformReaderPartsTests
         Assert.Equal(expected, names.IsSecret(property)); // cached
         Assert.Equal(expected, names.IsSecret(property.Name));
     }
+
+    [Fact]
+    public void Read_ChangesOverSeveralValueBatches_EachKeepsItsOwnValuesInOrder()
+    {
+        // About 2.5 MiB of redacted values: the reader parses them in batches of about 1 MiB, so changes of the first,
+        // middle and last batch are all checked, drift (its own list) included.
+        const int Count = 3000;
+        var padding = new string('x', 700);
+        string Element(int i) => TfPlans.Resource(
+            $"aws_thing.r{i}",
+            """["update"]""",
+            $$""" "before":{"n":{{i}},"password":"p{{i}}","pad":"{{padding}}"},"after":{"n":{{i + 1}},"password":"q{{i}}","pad":"{{padding}}"},"before_sensitive":{},"after_sensitive":{} """);
+        var drift = string.Join(',', Enumerable.Range(0, Count / 10).Select(i => Element(Count + i)));
+        var plan = TfPlans.Plan(string.Join(',', Enumerable.Range(0, Count).Select(Element)), $",\"resource_drift\":[{drift}]");
+
+        var set = TfPlans.Text(plan);
+
+        Assert.Equal(Count, set.Changes.Count);
+        Assert.Equal(Count / 10, set.Drift.Count);
+        foreach (var (change, i) in set.Changes.Select((c, i) => (c, i)).Concat(set.Drift.Select((c, i) => (c, Count + i))))
+        {
+            Assert.Equal($"aws_thing.r{i}", change.Address);
+            Assert.Equal(i + 1, (int)change.After!["n"]!);
+            Assert.Equal(Redaction.SecretMarker, (string?)change.After["password"]);
+            var n = change.Property("n");
+            Assert.Equal((i, i + 1), ((int)n.Before!, (int)n.After!));
+            var password = change.Property("password");
+            Assert.Equal((Redaction.SecretMarker, Redaction.SecretMarker), ((string?)password.Before, (string?)password.After));
+        }
+
+        Assert.DoesNotContain("\"p1\"", TfPlans.Serialise(set), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_EscapedPropertyNames_UnescapedInTheModelAndSecretOnesRedacted()
+    {
+        var set = TfPlans.Text(TfPlans.Plan(TfPlans.Resource(
+            "aws_thing.a",
+            """["update"]""",
+            """ "before":{"caf\u00e9":1,"a\"b":"x","pass\u0077ord":"hunter2"},"after":{"caf\u00e9":2,"a\"b":"x","pass\u0077ord":"hunter3"} """)));
+
+        var change = Assert.Single(set.Changes);
+        Assert.Equal(2, (int)change.After!["café"]!);
+        Assert.Equal("x", (string?)change.After["a\"b"]);
+        Assert.Equal(Redaction.SecretMarker, (string?)change.After["password"]);
+        Assert.Equal(["[\"café\"]", "password"], change.Properties.Select(p => p.Path).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain("hunter", TfPlans.Serialise(set), StringComparison.Ordinal);
+    }
 }
