@@ -30,7 +30,7 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings)
     private static readonly byte[] SecretMarker = Quoted(Redaction.SecretMarker);
     private static readonly byte[] UnknownMarker = Quoted(Redaction.UnknownMarker);
 
-    private readonly GrowableBuffer<byte> _batch = new(16 * 1024);
+    private readonly GrowableBuffer<byte> _batch = new(0);
     private readonly PropertyPath _path = new(strings);
     private readonly List<string> _sensitivePaths = [];
     private readonly List<JsonElement> _values = [];
@@ -147,8 +147,17 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings)
         _ => JsonValue.Create(value),
     };
 
-    // The batch is one JSON array of every value added.
-    private void StartValue() => _batch.Write(_count == 0 ? (byte)'[' : (byte)',');
+    // The batch is one JSON array of every value added. Its buffer is taken whole at the first value of a read, so a
+    // batch is not copied as it grows (it grows only for a change whose values alone pass the batch size).
+    private void StartValue()
+    {
+        if (_count == 0)
+        {
+            _batch.Reserve(BatchBytes + (BatchBytes / 4));
+        }
+
+        _batch.Write(_count == 0 ? (byte)'[' : (byte)',');
+    }
 
     private void Write(JsonElement value, SensitivityMask sensitive, SensitivityMask unknown, bool secretName)
     {
