@@ -234,9 +234,6 @@ internal sealed class ValueRedactor(SecretNames names, StringPool strings)
 
                 _batch.Write((byte)']');
                 break;
-            case JsonValueKind.Undefined:
-                _batch.Write("null"u8);
-                break;
             default:
                 // Strings, numbers, booleans and null, exactly as the plan wrote them.
                 _batch.Write(JsonMarshal.GetRawUtf8Value(value));
