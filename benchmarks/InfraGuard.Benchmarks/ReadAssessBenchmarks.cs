@@ -14,6 +14,7 @@ namespace InfraGuard.Benchmarks;
 /// are grouped by engine, so each read+assess is compared with the floor over its own input.
 /// </summary>
 [MemoryDiagnoser]
+[GcConcurrent(false)] // as the infraguard CLI runs
 [CategoriesColumn]
 [GroupBenchmarksBy(BenchmarkDotNet.Configs.BenchmarkLogicalGroupRule.ByCategory)]
 public class ReadAssessBenchmarks

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using InfraGuard.Core.Changes;
@@ -27,10 +28,10 @@ internal sealed class ResourceChangeMapper
     }
 
     /// <summary>Reads only <c>change.actions</c>: enough to count a no-op without building anything.</summary>
-    public (ChangeOp Op, ReplaceOrder? Order, string EngineOp) ReadActions(JsonElement element)
+    public (ChangeOp Op, ReplaceOrder? Order, string EngineOp) ReadActions(in ChangeParts parts)
     {
-        if (!element.TryGetProperty("change"u8, out var change) || change.ValueKind != JsonValueKind.Object
-            || !change.TryGetProperty("actions"u8, out var actions) || actions.ValueKind != JsonValueKind.Array)
+        var actions = parts.Actions;
+        if (parts.Change.ValueKind != JsonValueKind.Object || actions.ValueKind != JsonValueKind.Array)
         {
             return (ChangeOp.Unknown, null, "(no change.actions)");
         }
@@ -48,7 +49,7 @@ internal sealed class ResourceChangeMapper
         }
 
         var (op, order) = TerraformActions.Classify(names);
-        if (op == ChangeOp.Same && change.TryGetProperty("importing"u8, out var importing) && importing.ValueKind == JsonValueKind.Object)
+        if (op == ChangeOp.Same && parts.Importing.ValueKind == JsonValueKind.Object)
         {
             op = ChangeOp.Import;
         }
@@ -83,24 +84,23 @@ internal sealed class ResourceChangeMapper
     /// Maps a change and adds it to <paramref name="into"/> when its batch is built (in the order added).
     /// <paramref name="position"/> labels errors (<c>resource_changes[3]</c>).
     /// </summary>
-    public void Add(JsonElement element, (ChangeOp Op, ReplaceOrder? Order, string EngineOp) actions, ElementPosition position, List<ResourceChange> into)
+    public void Add(in ChangeParts parts, (ChangeOp Op, ReplaceOrder? Order, string EngineOp) actions, ElementPosition position, List<ResourceChange> into)
     {
-        var type = RepeatedString(element, "type"u8)
+        var type = RepeatedString(parts.Type)
             ?? throw new TerraformShapeException($"{position} has no \"type\"", "Every resource change names its resource type; was the file edited by hand?");
-        var address = OptionalString(element, "address"u8) ?? ComposeAddress(element, type);
-        var deposed = OptionalString(element, "deposed"u8);
+        var address = OptionalString(parts.Address) ?? ComposeAddress(parts.Element, type);
+        var deposed = OptionalString(parts.Deposed);
         if (deposed is not null)
         {
             address = $"{address} (deposed object {deposed})";
         }
 
-        var change = element.TryGetProperty("change"u8, out var c) && c.ValueKind == JsonValueKind.Object ? c : default;
-        var replacePaths = ReplacePaths(change);
-
-        var sensitive = new SensitivityMask(Property(change, "before_sensitive"u8), Property(change, "after_sensitive"u8));
-        var unknown = new SensitivityMask(Property(change, "after_unknown"u8));
-        var rawBefore = Property(change, "before"u8);
-        var rawAfter = Property(change, "after"u8);
+        var isChange = parts.Change.ValueKind == JsonValueKind.Object;
+        var replacePaths = isChange ? ReplacePaths(parts.ReplacePaths) : [];
+        var sensitive = isChange ? SensitivityMask.Of(parts.BeforeSensitive, parts.AfterSensitive) : default;
+        var unknown = isChange ? SensitivityMask.Of(parts.AfterUnknown) : default;
+        var rawBefore = isChange ? parts.Before : default;
+        var rawAfter = isChange ? parts.After : default;
 
         // One redacted copy of every value the change keeps, parsed with the rest of its batch.
         _values.Begin();
@@ -109,9 +109,9 @@ internal sealed class ResourceChangeMapper
         var sensitivePaths = SensitivePaths();
         var properties = _diff.Diff(rawBefore, rawAfter, sensitive, unknown, replacePaths);
 
-        var reason = RepeatedString(element, "action_reason"u8) ?? ImpliedReason(change, deposed);
+        var reason = RepeatedString(parts.ActionReason) ?? ImpliedReason(isChange && parts.Importing.ValueKind == JsonValueKind.Object, deposed);
         _pending.Add(new Pending(
-            address, type, RepeatedString(element, "provider_name"u8), actions, replacePaths, reason, sensitivePaths, before, after, properties, into));
+            address, type, RepeatedString(parts.Provider), actions, replacePaths, reason, sensitivePaths, before, after, properties, into));
         if (_values.BatchIsFull)
         {
             Flush();
@@ -197,19 +197,18 @@ internal sealed class ResourceChangeMapper
         return true;
     }
 
-    private static string? ImpliedReason(JsonElement change, string? deposed)
+    private static string? ImpliedReason(bool importing, string? deposed)
     {
         if (deposed is not null)
         {
             return "deposed object left by an earlier create-before-destroy replacement";
         }
 
-        return Property(change, "importing"u8).ValueKind == JsonValueKind.Object ? "imports an existing object" : null;
+        return importing ? "imports an existing object" : null;
     }
 
-    private static string[] ReplacePaths(JsonElement change)
+    private static string[] ReplacePaths(JsonElement paths)
     {
-        var paths = Property(change, "replace_paths"u8);
         if (paths.ValueKind != JsonValueKind.Array || paths.GetArrayLength() == 0)
         {
             return [];
@@ -278,21 +277,149 @@ internal sealed class ResourceChangeMapper
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
 
     // Like OptionalString, for texts that recur across resources: one string per distinct text.
-    private string? RepeatedString(JsonElement element, ReadOnlySpan<byte> name)
+    private string? RepeatedString(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String ? _strings.Get(value) : OptionalString(value);
+
+    private static string? OptionalString(JsonElement element, ReadOnlySpan<byte> name) => OptionalString(Property(element, name));
+
+    private static string? OptionalString(JsonElement value) => value.ValueKind switch
     {
-        var value = Property(element, name);
-        return value.ValueKind == JsonValueKind.String ? _strings.Get(value) : OptionalString(element, name);
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number => value.GetRawText(),
+        _ => null,
+    };
+}
+
+/// <summary>
+/// The members of a resource change element that the mapper reads, found in one pass over the element and one over
+/// its <c>change</c> object (instead of a lookup each). A name given more than once counts once, its last value (as
+/// with <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/>).
+/// </summary>
+internal readonly struct ChangeParts
+{
+    public JsonElement Element { get; private init; }
+
+    public JsonElement Type { get; private init; }
+
+    public JsonElement Address { get; private init; }
+
+    public JsonElement Deposed { get; private init; }
+
+    public JsonElement Provider { get; private init; }
+
+    public JsonElement ActionReason { get; private init; }
+
+    public JsonElement Change { get; private init; }
+
+    public JsonElement Actions { get; private init; }
+
+    public JsonElement Importing { get; private init; }
+
+    public JsonElement Before { get; private init; }
+
+    public JsonElement After { get; private init; }
+
+    public JsonElement BeforeSensitive { get; private init; }
+
+    public JsonElement AfterSensitive { get; private init; }
+
+    public JsonElement AfterUnknown { get; private init; }
+
+    public JsonElement ReplacePaths { get; private init; }
+
+    public static ChangeParts Of(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return new ChangeParts { Element = element };
+        }
+
+        JsonElement type = default, address = default, deposed = default, provider = default, reason = default, change = default;
+        foreach (var property in element.EnumerateObject())
+        {
+            var name = Name(property);
+            if (name.SequenceEqual("change"u8))
+            {
+                change = property.Value;
+            }
+            else if (name.SequenceEqual("type"u8))
+            {
+                type = property.Value;
+            }
+            else if (name.SequenceEqual("address"u8))
+            {
+                address = property.Value;
+            }
+            else if (name.SequenceEqual("provider_name"u8))
+            {
+                provider = property.Value;
+            }
+            else if (name.SequenceEqual("action_reason"u8))
+            {
+                reason = property.Value;
+            }
+            else if (name.SequenceEqual("deposed"u8))
+            {
+                deposed = property.Value;
+            }
+        }
+
+        var parts = new ChangeParts { Element = element, Type = type, Address = address, Deposed = deposed, Provider = provider, ActionReason = reason, Change = change };
+        return change.ValueKind == JsonValueKind.Object ? parts.WithChange(change) : parts;
     }
 
-    private static string? OptionalString(JsonElement element, ReadOnlySpan<byte> name)
+    private ChangeParts WithChange(JsonElement change)
     {
-        var value = Property(element, name);
-        return value.ValueKind switch
+        JsonElement actions = default, importing = default, before = default, after = default, beforeSensitive = default, afterSensitive = default, afterUnknown = default, replacePaths = default;
+        foreach (var property in change.EnumerateObject())
         {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Number => value.GetRawText(),
-            _ => null,
+            var name = Name(property);
+            if (name.SequenceEqual("actions"u8))
+            {
+                actions = property.Value;
+            }
+            else if (name.SequenceEqual("after"u8))
+            {
+                after = property.Value;
+            }
+            else if (name.SequenceEqual("after_sensitive"u8))
+            {
+                afterSensitive = property.Value;
+            }
+            else if (name.SequenceEqual("after_unknown"u8))
+            {
+                afterUnknown = property.Value;
+            }
+            else if (name.SequenceEqual("before"u8))
+            {
+                before = property.Value;
+            }
+            else if (name.SequenceEqual("before_sensitive"u8))
+            {
+                beforeSensitive = property.Value;
+            }
+            else if (name.SequenceEqual("importing"u8))
+            {
+                importing = property.Value;
+            }
+            else if (name.SequenceEqual("replace_paths"u8))
+            {
+                replacePaths = property.Value;
+            }
+        }
+
+        return this with
+        {
+            Actions = actions, Importing = importing, Before = before, After = after, BeforeSensitive = beforeSensitive,
+            AfterSensitive = afterSensitive, AfterUnknown = afterUnknown, ReplacePaths = replacePaths,
         };
+    }
+
+    // The name as written, or unescaped when the plan escaped it (JSON allows "typ\u0065"; Terraform never writes that).
+    private static ReadOnlySpan<byte> Name(JsonProperty property)
+    {
+        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+        return raw.Contains((byte)'\\') ? System.Text.Encoding.UTF8.GetBytes(property.Name) : raw;
     }
 }
 

@@ -28,6 +28,24 @@ internal readonly struct SensitivityMask
     /// <summary>The whole value at this position is marked.</summary>
     public bool IsSet => _firstKind == JsonValueKind.True || _secondKind == JsonValueKind.True;
 
+    /// <summary>
+    /// The mask of a resource value: a tree that marks nothing (no <c>true</c> anywhere, as <c>after_unknown</c> often
+    /// is) is dropped, and so is a second tree equal to the first (<c>before_sensitive</c> and <c>after_sensitive</c>
+    /// usually are), so positions below are not looked up in trees that cannot change the answer.
+    /// </summary>
+    public static SensitivityMask Of(JsonElement first, JsonElement second = default)
+    {
+        first = AnyTrue(first) ? first : default;
+        second = AnyTrue(second) ? second : default;
+        if (first.ValueKind != JsonValueKind.Undefined && second.ValueKind != JsonValueKind.Undefined
+            && JsonMarshal.GetRawUtf8Value(first).SequenceEqual(JsonMarshal.GetRawUtf8Value(second)))
+        {
+            second = default;
+        }
+
+        return first.ValueKind == JsonValueKind.Undefined ? new SensitivityMask(second) : new SensitivityMask(first, second);
+    }
+
     /// <summary>Nothing at or below this position is marked.</summary>
     public bool IsEmpty => !HasChildren(_firstKind) && !HasChildren(_secondKind) && !IsSet;
 

@@ -288,7 +288,8 @@ public static class TerraformPlanReader
                 throw new TerraformShapeException($"{position} holds text that is not valid UTF-8", HowToProduce + ", in UTF-8 or UTF-16 with a byte order mark");
             }
 
-            var actions = _mapper.ReadActions(element);
+            var parts = ChangeParts.Of(element);
+            var actions = _mapper.ReadActions(parts);
             if (count)
             {
                 _counts[actions.Op]++;
@@ -296,7 +297,7 @@ public static class TerraformPlanReader
 
             if (actions.Op != ChangeOp.Same)
             {
-                _mapper.Add(element, actions, position, into);
+                _mapper.Add(parts, actions, position, into);
             }
         }
 

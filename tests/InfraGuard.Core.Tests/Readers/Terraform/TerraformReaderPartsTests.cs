@@ -143,4 +143,20 @@ public class TerraformReaderPartsTests
         Assert.Equal(["[\"café\"]", "password"], change.Properties.Select(p => p.Path).Order(StringComparer.Ordinal));
         Assert.DoesNotContain("hunter", TfPlans.Serialise(set), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Read_EscapedMemberNames_FoundLikePlainOnes()
+    {
+        // JSON allows any member name to be escaped; Terraform never does it, a re-serialising tool might.
+        var set = TfPlans.Text("""
+            {"format_version":"1.2","resource_changes":[{"addr\u0065ss":"aws_db_instance.a","typ\u0065":"aws_db_instance",
+             "ch\u0061nge":{"\u0061ctions":["update"],"before":{"password":"old","size":1},"after":{"password":"new","size":2},
+             "after_s\u0065nsitive":{"size":true}}}]}
+            """);
+
+        var change = Assert.Single(set.Changes);
+        Assert.Equal(("aws_db_instance.a", "aws_db_instance", ChangeOp.Update), (change.Address, change.Type, change.Op));
+        Assert.Equal(Redaction.SecretMarker, (string?)change.After!["size"]);
+        Assert.Equal(["password", "size"], change.Properties.Select(p => p.Path));
+    }
 }
