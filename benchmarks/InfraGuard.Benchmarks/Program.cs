@@ -117,14 +117,14 @@ if (args is ["split", var splitEngine, var splitPath])
     long readBytes = 0, assessBytes = 0;
     for (var i = 0; i < 3; i++)
     {
-        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
         read = Read();
-        var mid = GC.GetAllocatedBytesForCurrentThread();
+        var mid = GC.GetTotalAllocatedBytes(precise: true);
         var sw = Stopwatch.StartNew();
         Assess(read);
         assessMs = Math.Min(assessMs, sw.Elapsed.TotalMilliseconds);
         readBytes = mid - allocated;
-        assessBytes = GC.GetAllocatedBytesForCurrentThread() - mid;
+        assessBytes = GC.GetTotalAllocatedBytes(precise: true) - mid;
     }
 
     var pausedBefore = GC.GetTotalPauseDuration();

@@ -33,6 +33,11 @@ internal ref struct PlanJsonCursor
     private long _lineStart;
     private Utf8JsonReader _reader;
 
+    // Newlines counted by PositionAt in the buffer up to _countedTo (reset when the buffer moves on).
+    private int _countedTo;
+    private long _countedLines;
+    private int _lastCountedNewline = -1;
+
     private enum Scan
     {
         NoOp,
@@ -257,8 +262,30 @@ internal ref struct PlanJsonCursor
     /// <summary>1-based line and 0-based byte column of the current token.</summary>
     public readonly (long Line, long Column) TokenPosition() => Position((int)_reader.TokenStartIndex);
 
-    /// <summary>Line and column of a buffer offset returned by <see cref="ReadElement"/> (valid until the next read).</summary>
-    public readonly (long Line, long Column) PositionAt(int start) => Position(start);
+    /// <summary>
+    /// Line and column of a buffer offset returned by <see cref="ReadElement"/> (valid until the next read). Newlines
+    /// are counted from the previous call's offset, so calls made in document order cost one pass over the plan in all.
+    /// </summary>
+    public (long Line, long Column) PositionAt(int start)
+    {
+        start = Math.Min(start, _length);
+        if (start < _countedTo)
+        {
+            (_countedTo, _countedLines, _lastCountedNewline) = (0, 0, -1);
+        }
+
+        var span = _buffer.AsSpan(_countedTo, start - _countedTo);
+        _countedLines += span.Count((byte)'\n');
+        var last = span.LastIndexOf((byte)'\n');
+        if (last >= 0)
+        {
+            _lastCountedNewline = _countedTo + last;
+        }
+
+        _countedTo = start;
+        var column = _lastCountedNewline >= 0 ? start - _lastCountedNewline - 1 : _discardedBytes + start - _lineStart;
+        return (_discardedLines + _countedLines + 1, column);
+    }
 
     public void Dispose()
     {
@@ -300,6 +327,7 @@ internal ref struct PlanJsonCursor
             _buffer.AsSpan(used, keep).CopyTo(_buffer);
         }
 
+        (_countedTo, _countedLines, _lastCountedNewline) = (0, 0, -1);
         var free = _buffer.AsSpan(keep);
         var read = _stream.ReadAtLeast(free, free.Length, throwOnEndOfStream: false);
         _final = read < free.Length;

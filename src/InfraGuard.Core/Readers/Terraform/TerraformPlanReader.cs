@@ -11,8 +11,9 @@ namespace InfraGuard.Core.Readers.Terraform;
 /// <remarks>
 /// <para>Accepts <c>format_version</c> 0.x and 1.x and rejects any other major version. Input may be UTF-8 (with or
 /// without BOM), UTF-16 or UTF-32 with BOM. The plan is streamed: <c>prior_state</c>, <c>planned_values</c>,
-/// <c>configuration</c>, <c>variables</c> and other bulk sections are skipped unread, and only one element of
-/// <c>resource_changes</c>/<c>resource_drift</c> is held at a time.</para>
+/// <c>configuration</c>, <c>variables</c> and other bulk sections are skipped (read, so validated, but not kept), no-op
+/// elements of <c>resource_changes</c> are only scanned, and the other elements wait to be mapped in a few bounded
+/// chunks (<see cref="MappingWorker"/>: on a second thread for large plans, so scan and mapping overlap).</para>
 /// <para>Values are redacted before they enter the model: paths marked in <c>before_sensitive</c> or
 /// <c>after_sensitive</c> (on either side) and values under secret-looking names become
 /// <see cref="Redaction.SecretMarker"/>; values marked in <c>after_unknown</c> become <see cref="Redaction.UnknownMarker"/>.
@@ -41,16 +42,25 @@ public static class TerraformPlanReader
         using (utf8)
         {
             var cursor = new PlanJsonCursor(utf8);
+            using var parser = new PlanParser(sourceName);
             try
             {
-                return new PlanParser(sourceName).Parse(ref cursor);
+                return parser.Parse(ref cursor);
             }
             catch (JsonException e)
             {
+                // An element handed over before the bad JSON comes first in the plan: its error, if any, wins.
+                parser.CompleteMapping();
+
                 // The reader stops at (or one byte before) the end of the data when the JSON is cut off.
                 var end = cursor.AtFinalBlock ? cursor.EndPosition() : default;
                 var atEnd = cursor.AtFinalBlock && e.LineNumber + 1 == end.Line && e.BytePositionInLine >= end.Column - 1;
                 throw Malformed(sourceName, encoding, atEnd, e);
+            }
+            catch (PlanReadException)
+            {
+                parser.CompleteMapping();
+                throw;
             }
             finally
             {
@@ -82,9 +92,15 @@ public static class TerraformPlanReader
             : new PlanReadException(source, line, e.BytePositionInLine, $"malformed JSON: {detail}", HowToProduce + ", unmodified", e);
     }
 
-    /// <summary>The state of one read; a class so the ref-struct cursor is the only thing passed by ref.</summary>
-    private sealed class PlanParser(string source)
+    /// <summary>
+    /// The state of one read; a class so the ref-struct cursor is the only thing passed by ref. The scan runs on the
+    /// calling thread; changed elements are mapped by a <see cref="MappingWorker"/>, which alone touches the mapper, the
+    /// change lists and the op counts until <see cref="CompleteMapping"/> returns.
+    /// </summary>
+    private sealed class PlanParser : IDisposable
     {
+        private readonly string _source;
+        private readonly MappingWorker _worker;
         private readonly ResourceChangeMapper _mapper = new();
         private readonly List<ResourceChange> _changes = [];
         private readonly List<ResourceChange> _drift = [];
@@ -94,6 +110,18 @@ public static class TerraformPlanReader
         private bool? _errored;
         private bool? _complete;
         private bool? _applyable;
+        private int _noOps;
+
+        public PlanParser(string source)
+        {
+            _source = source;
+            _worker = new MappingWorker(MapElement);
+        }
+
+        public void Dispose() => _worker.Dispose();
+
+        /// <summary>Maps every element handed over so far; throws the first error found in them.</summary>
+        public void CompleteMapping() => _worker.Complete();
 
         public ChangeSet Parse(ref PlanJsonCursor cursor)
         {
@@ -101,8 +129,8 @@ public static class TerraformPlanReader
             if (cursor.IsBlank)
             {
                 throw cursor.IsEmpty
-                    ? new PlanReadException(source, null, null, "the input is empty (0 bytes)", HowToProduce)
-                    : new PlanReadException(source, null, null, "the input holds only whitespace", HowToProduce);
+                    ? new PlanReadException(_source, null, null, "the input is empty (0 bytes)", HowToProduce)
+                    : new PlanReadException(_source, null, null, "the input holds only whitespace", HowToProduce);
             }
 
             cursor.Read();
@@ -110,7 +138,7 @@ public static class TerraformPlanReader
             if (cursor.TokenType != JsonTokenType.StartObject)
             {
                 var (line, column) = cursor.TokenPosition();
-                throw new PlanReadException(source, line, column, $"not a Terraform plan: the JSON document is {Describe(cursor.TokenType)}, not an object", HowToProduce);
+                throw new PlanReadException(_source, line, column, $"not a Terraform plan: the JSON document is {Describe(cursor.TokenType)}, not an object", HowToProduce);
             }
 
             while (cursor.Read() && cursor.TokenType == JsonTokenType.PropertyName)
@@ -120,6 +148,8 @@ public static class TerraformPlanReader
 
             CheckIsPlan();
             CheckNothingFollows(ref cursor);
+            CompleteMapping();
+            _counts[ChangeOp.Same] += _noOps;
             _mapper.Flush();
 
             return BuildChangeSet();
@@ -130,14 +160,14 @@ public static class TerraformPlanReader
         {
             if (head.StartsWith("PK\u0003\u0004"u8))
             {
-                throw new PlanReadException(source, null, 0, "this is a binary plan file (a zip archive), not plan JSON",
+                throw new PlanReadException(_source, null, 0, "this is a binary plan file (a zip archive), not plan JSON",
                     "Convert it first: `terraform show -json PLANFILE > plan.json` (or `tofu show -json PLANFILE`)");
             }
 
             var first = head.TrimStart(" \t\r\n"u8);
             if (first.Length > 0 && first[0] is not ((byte)'{' or (byte)'[' or (byte)'"' or (byte)'-' or (>= (byte)'0' and <= (byte)'9') or (byte)'t' or (byte)'f' or (byte)'n'))
             {
-                throw new PlanReadException(source, 1, head.Length - first.Length,
+                throw new PlanReadException(_source, 1, head.Length - first.Length,
                     string.Create(CultureInfo.InvariantCulture, $"not JSON text: the input starts with byte 0x{first[0]:X2}"), HowToProduce);
             }
         }
@@ -153,7 +183,7 @@ public static class TerraformPlanReader
             }
             catch (JsonException e)
             {
-                throw new PlanReadException(source, e.LineNumber + 1, e.BytePositionInLine, "unexpected data after the end of the plan object",
+                throw new PlanReadException(_source, e.LineNumber + 1, e.BytePositionInLine, "unexpected data after the end of the plan object",
                     HowToProduce + ": exactly one JSON object", e);
             }
         }
@@ -166,7 +196,7 @@ public static class TerraformPlanReader
                 var (line, column) = cursor.TokenPosition();
                 if (cursor.TokenType != JsonTokenType.String)
                 {
-                    throw new PlanReadException(source, line, column, $"format_version is {Describe(cursor.TokenType)}, not a string", "A Terraform plan has \"format_version\": \"1.2\" or similar");
+                    throw new PlanReadException(_source, line, column, $"format_version is {Describe(cursor.TokenType)}, not a string", "A Terraform plan has \"format_version\": \"1.2\" or similar");
                 }
 
                 _formatVersion = cursor.GetString()!;
@@ -174,11 +204,11 @@ public static class TerraformPlanReader
             }
             else if (cursor.ValueTextEquals("resource_changes"u8))
             {
-                ReadChanges(ref cursor, "resource_changes", _changes, count: true);
+                ReadChanges(ref cursor, "resource_changes", count: true);
             }
             else if (cursor.ValueTextEquals("resource_drift"u8))
             {
-                ReadChanges(ref cursor, "resource_drift", _drift, count: false);
+                ReadChanges(ref cursor, "resource_drift", count: false);
             }
             else if (cursor.ValueTextEquals("errored"u8))
             {
@@ -228,7 +258,7 @@ public static class TerraformPlanReader
             }
         }
 
-        private void ReadChanges(ref PlanJsonCursor cursor, string section, List<ResourceChange> into, bool count)
+        private void ReadChanges(ref PlanJsonCursor cursor, string section, bool count)
         {
             cursor.Read();
             if (cursor.TokenType == JsonTokenType.Null)
@@ -239,7 +269,7 @@ public static class TerraformPlanReader
             if (cursor.TokenType != JsonTokenType.StartArray)
             {
                 var (line, column) = cursor.TokenPosition();
-                throw new PlanReadException(source, line, column, $"\"{section}\" is {Describe(cursor.TokenType)}, not an array", "A Terraform plan lists resource changes in an array");
+                throw new PlanReadException(_source, line, column, $"\"{section}\" is {Describe(cursor.TokenType)}, not an array", "A Terraform plan lists resource changes in an array");
             }
 
             var index = 0;
@@ -248,33 +278,36 @@ public static class TerraformPlanReader
             {
                 if (kind == ArrayElement.NoOp)
                 {
-                    if (count)
-                    {
-                        _counts[ChangeOp.Same]++;
-                    }
+                    _noOps += count ? 1 : 0;
                 }
                 else
                 {
-                    try
-                    {
-                        ReadChange(element, section, index, into, count);
-                    }
-                    catch (TerraformShapeException e)
-                    {
-                        var (line, column) = cursor.PositionAt(start);
-                        throw new PlanReadException(source, line, column, e.Problem, e.Expected, e);
-                    }
+                    var (line, column) = cursor.PositionAt(start);
+                    _worker.Add(element.Span, new QueuedElement(new ElementPosition(section, index), line, column));
                 }
 
                 index++;
             }
         }
 
+        // On the worker: maps one element of resource_changes (counted) or resource_drift (kept apart, not counted).
+        private void MapElement(ReadOnlyMemory<byte> utf8, QueuedElement where)
+        {
+            var drift = where.Position.Section == "resource_drift";
+            try
+            {
+                ReadChange(utf8, where.Position, drift ? _drift : _changes, count: !drift);
+            }
+            catch (TerraformShapeException e)
+            {
+                throw new PlanReadException(_source, where.Line, where.Column, e.Problem, e.Expected, e);
+            }
+        }
+
         // The element's bytes are the cursor's buffer: the document over them lives only for this call, and the
         // change built from it holds copies (strings, and redacted values in a document shared with its batch).
-        private void ReadChange(ReadOnlyMemory<byte> utf8, string section, int index, List<ResourceChange> into, bool count)
+        private void ReadChange(ReadOnlyMemory<byte> utf8, ElementPosition position, List<ResourceChange> into, bool count)
         {
-            var position = new ElementPosition(section, index);
             using var document = JsonDocument.Parse(utf8);
             var element = document.RootElement;
             if (element.ValueKind != JsonValueKind.Object)
@@ -307,12 +340,12 @@ public static class TerraformPlanReader
             var majorText = dot < 0 ? version : version[..dot];
             if (!int.TryParse(majorText, NumberStyles.None, CultureInfo.InvariantCulture, out var major))
             {
-                throw new PlanReadException(source, line, column, $"format_version \"{version}\" is not a version number", "InfraGuard reads Terraform/OpenTofu plan JSON format versions 0.1 to 1.x");
+                throw new PlanReadException(_source, line, column, $"format_version \"{version}\" is not a version number", "InfraGuard reads Terraform/OpenTofu plan JSON format versions 0.1 to 1.x");
             }
 
             if (major > 1)
             {
-                throw new PlanReadException(source, line, column, $"unsupported plan format_version \"{version}\" (major version {major})",
+                throw new PlanReadException(_source, line, column, $"unsupported plan format_version \"{version}\" (major version {major})",
                     "InfraGuard reads Terraform/OpenTofu plan JSON format versions 0.1 to 1.x (major 0 or 1); a new major version may change meaning, so it is refused. Use a Terraform/OpenTofu release that writes format 1.x, or upgrade InfraGuard");
             }
         }
@@ -329,7 +362,7 @@ public static class TerraformPlanReader
                 : _foreignKeys.Contains("steps") || _foreignKeys.Contains("changeSummary")
                     ? " It looks like `pulumi preview --json` output: read it with --preview-json."
                     : string.Empty;
-            throw new PlanReadException(source, null, null, "not a Terraform plan: the JSON object has no \"format_version\"", HowToProduce + "." + hint);
+            throw new PlanReadException(_source, null, null, "not a Terraform plan: the JSON object has no \"format_version\"", HowToProduce + "." + hint);
         }
 
         private ChangeSet BuildChangeSet()
