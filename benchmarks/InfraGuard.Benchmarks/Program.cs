@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using InfraGuard.Benchmarks;
@@ -7,6 +8,9 @@ using InfraGuard.Core.Policy;
 using InfraGuard.Core.Readers.Pulumi;
 using InfraGuard.Core.Readers.Terraform;
 using InfraGuard.Core.Risk;
+
+// The GC as the infraguard CLI runs it (src/InfraGuard.Cli/Program.cs), for every mode below.
+GCSettings.LatencyMode = GCLatencyMode.Batch;
 
 // `generate ENGINE N FILE` writes an input; `memory ENGINE FILE` runs one read+assess of it in this fresh process and
 // prints the peak working set. Generating in another process keeps the generator's own memory out of the figure.

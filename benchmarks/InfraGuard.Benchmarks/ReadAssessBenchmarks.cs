@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using InfraGuard.Core.Changes;
@@ -14,7 +15,6 @@ namespace InfraGuard.Benchmarks;
 /// are grouped by engine, so each read+assess is compared with the floor over its own input.
 /// </summary>
 [MemoryDiagnoser]
-[GcConcurrent(false)] // as the infraguard CLI runs
 [CategoriesColumn]
 [GroupBenchmarksBy(BenchmarkDotNet.Configs.BenchmarkLogicalGroupRule.ByCategory)]
 public class ReadAssessBenchmarks
@@ -29,6 +29,7 @@ public class ReadAssessBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        GCSettings.LatencyMode = GCLatencyMode.Batch; // as the infraguard CLI runs (src/InfraGuard.Cli/Program.cs)
         _pulumi = Generator.PulumiEventLog(Resources);
         _terraform = Generator.TerraformPlan(Resources);
         _pack = PolicyPackLoader.LoadDefault();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime;
 using InfraGuard.Server;
 using Microsoft.Extensions.Hosting;
 
@@ -75,6 +76,8 @@ internal static class ServeCommand
             args.Add("--Server:PolicyDir=" + context.Resolve(policy));
         }
 
+        // A long-running server wants short pauses (background gen2 collections), unlike the batch commands.
+        GCSettings.LatencyMode = GCLatencyMode.Interactive;
         try
         {
             await using var app = ServerApp.Build([.. args], defaults);

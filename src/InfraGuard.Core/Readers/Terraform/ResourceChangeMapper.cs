@@ -297,129 +297,81 @@ internal sealed class ResourceChangeMapper
 /// </summary>
 internal readonly struct ChangeParts
 {
-    public JsonElement Element { get; private init; }
+    private static readonly byte[][] ElementMembers = [[.. "type"u8], [.. "address"u8], [.. "deposed"u8], [.. "provider_name"u8], [.. "action_reason"u8], [.. "change"u8]];
 
-    public JsonElement Type { get; private init; }
+    private static readonly byte[][] ChangeMembers =
+        [[.. "actions"u8], [.. "importing"u8], [.. "before"u8], [.. "after"u8], [.. "before_sensitive"u8], [.. "after_sensitive"u8], [.. "after_unknown"u8], [.. "replace_paths"u8]];
 
-    public JsonElement Address { get; private init; }
+    private readonly Members _element;
+    private readonly Members _change;
 
-    public JsonElement Deposed { get; private init; }
-
-    public JsonElement Provider { get; private init; }
-
-    public JsonElement ActionReason { get; private init; }
-
-    public JsonElement Change { get; private init; }
-
-    public JsonElement Actions { get; private init; }
-
-    public JsonElement Importing { get; private init; }
-
-    public JsonElement Before { get; private init; }
-
-    public JsonElement After { get; private init; }
-
-    public JsonElement BeforeSensitive { get; private init; }
-
-    public JsonElement AfterSensitive { get; private init; }
-
-    public JsonElement AfterUnknown { get; private init; }
-
-    public JsonElement ReplacePaths { get; private init; }
-
-    public static ChangeParts Of(JsonElement element)
+    private ChangeParts(JsonElement element)
     {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            return new ChangeParts { Element = element };
-        }
-
-        JsonElement type = default, address = default, deposed = default, provider = default, reason = default, change = default;
-        foreach (var property in element.EnumerateObject())
-        {
-            var name = Name(property);
-            if (name.SequenceEqual("change"u8))
-            {
-                change = property.Value;
-            }
-            else if (name.SequenceEqual("type"u8))
-            {
-                type = property.Value;
-            }
-            else if (name.SequenceEqual("address"u8))
-            {
-                address = property.Value;
-            }
-            else if (name.SequenceEqual("provider_name"u8))
-            {
-                provider = property.Value;
-            }
-            else if (name.SequenceEqual("action_reason"u8))
-            {
-                reason = property.Value;
-            }
-            else if (name.SequenceEqual("deposed"u8))
-            {
-                deposed = property.Value;
-            }
-        }
-
-        var parts = new ChangeParts { Element = element, Type = type, Address = address, Deposed = deposed, Provider = provider, ActionReason = reason, Change = change };
-        return change.ValueKind == JsonValueKind.Object ? parts.WithChange(change) : parts;
+        Element = element;
+        Find(element, ElementMembers, _element);
+        Find(Change, ChangeMembers, _change);
     }
 
-    private ChangeParts WithChange(JsonElement change)
+    public JsonElement Element { get; }
+
+    public JsonElement Type => _element[0];
+
+    public JsonElement Address => _element[1];
+
+    public JsonElement Deposed => _element[2];
+
+    public JsonElement Provider => _element[3];
+
+    public JsonElement ActionReason => _element[4];
+
+    public JsonElement Change => _element[5];
+
+    public JsonElement Actions => _change[0];
+
+    public JsonElement Importing => _change[1];
+
+    public JsonElement Before => _change[2];
+
+    public JsonElement After => _change[3];
+
+    public JsonElement BeforeSensitive => _change[4];
+
+    public JsonElement AfterSensitive => _change[5];
+
+    public JsonElement AfterUnknown => _change[6];
+
+    public JsonElement ReplacePaths => _change[7];
+
+    public static ChangeParts Of(JsonElement element) => new(element);
+
+    // Sets into[i] to the value of the member named names[i], for each member the object has.
+    private static void Find(JsonElement value, byte[][] names, Span<JsonElement> into)
     {
-        JsonElement actions = default, importing = default, before = default, after = default, beforeSensitive = default, afterSensitive = default, afterUnknown = default, replacePaths = default;
-        foreach (var property in change.EnumerateObject())
+        if (value.ValueKind != JsonValueKind.Object)
         {
-            var name = Name(property);
-            if (name.SequenceEqual("actions"u8))
-            {
-                actions = property.Value;
-            }
-            else if (name.SequenceEqual("after"u8))
-            {
-                after = property.Value;
-            }
-            else if (name.SequenceEqual("after_sensitive"u8))
-            {
-                afterSensitive = property.Value;
-            }
-            else if (name.SequenceEqual("after_unknown"u8))
-            {
-                afterUnknown = property.Value;
-            }
-            else if (name.SequenceEqual("before"u8))
-            {
-                before = property.Value;
-            }
-            else if (name.SequenceEqual("before_sensitive"u8))
-            {
-                beforeSensitive = property.Value;
-            }
-            else if (name.SequenceEqual("importing"u8))
-            {
-                importing = property.Value;
-            }
-            else if (name.SequenceEqual("replace_paths"u8))
-            {
-                replacePaths = property.Value;
-            }
+            return;
         }
 
-        return this with
+        foreach (var property in value.EnumerateObject())
         {
-            Actions = actions, Importing = importing, Before = before, After = after, BeforeSensitive = beforeSensitive,
-            AfterSensitive = afterSensitive, AfterUnknown = afterUnknown, ReplacePaths = replacePaths,
-        };
+            // The name as written, or unescaped when the plan escaped it (JSON allows "typ\u0065"; Terraform never writes that).
+            var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+            var name = raw.Contains((byte)'\\') ? System.Text.Encoding.UTF8.GetBytes(property.Name) : raw;
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (name.SequenceEqual(names[i]))
+                {
+                    into[i] = property.Value;
+                    break;
+                }
+            }
+        }
     }
 
-    // The name as written, or unescaped when the plan escaped it (JSON allows "typ\u0065"; Terraform never writes that).
-    private static ReadOnlySpan<byte> Name(JsonProperty property)
+    [System.Runtime.CompilerServices.InlineArray(8)]
+    private struct Members
     {
-        var raw = JsonMarshal.GetRawUtf8PropertyName(property);
-        return raw.Contains((byte)'\\') ? System.Text.Encoding.UTF8.GetBytes(property.Name) : raw;
+        private JsonElement _first;
     }
 }
 
