@@ -33,7 +33,7 @@ internal ref struct PlanJsonCursor
     private long _lineStart;
     private Utf8JsonReader _reader;
 
-    // Newlines counted by PositionAt in the buffer up to _countedTo (reset when the buffer moves on).
+    // Newlines counted by Position in the buffer up to _countedTo (reset when the buffer moves on).
     private int _countedTo;
     private long _countedLines;
     private int _lastCountedNewline = -1;
@@ -67,7 +67,7 @@ internal ref struct PlanJsonCursor
     public readonly bool IsBlank => _final && _discardedBytes == 0 && _buffer.AsSpan(0, _length).TrimStart(" \t\r\n"u8).IsEmpty;
 
     /// <summary>1-based line and 0-based byte column just past the last byte, once the final block is buffered.</summary>
-    public readonly (long Line, long Column) EndPosition() => Position(_length);
+    public (long Line, long Column) EndPosition() => Position(_length);
 
     public readonly bool ValueTextEquals(ReadOnlySpan<byte> text) => _reader.ValueTextEquals(text);
 
@@ -260,32 +260,10 @@ internal ref struct PlanJsonCursor
         && probe.Read() && probe.TokenType == JsonTokenType.EndArray;
 
     /// <summary>1-based line and 0-based byte column of the current token.</summary>
-    public readonly (long Line, long Column) TokenPosition() => Position((int)_reader.TokenStartIndex);
+    public (long Line, long Column) TokenPosition() => Position((int)_reader.TokenStartIndex);
 
-    /// <summary>
-    /// Line and column of a buffer offset returned by <see cref="ReadElement"/> (valid until the next read). Newlines
-    /// are counted from the previous call's offset, so calls made in document order cost one pass over the plan in all.
-    /// </summary>
-    public (long Line, long Column) PositionAt(int start)
-    {
-        start = Math.Min(start, _length);
-        if (start < _countedTo)
-        {
-            (_countedTo, _countedLines, _lastCountedNewline) = (0, 0, -1);
-        }
-
-        var span = _buffer.AsSpan(_countedTo, start - _countedTo);
-        _countedLines += span.Count((byte)'\n');
-        var last = span.LastIndexOf((byte)'\n');
-        if (last >= 0)
-        {
-            _lastCountedNewline = _countedTo + last;
-        }
-
-        _countedTo = start;
-        var column = _lastCountedNewline >= 0 ? start - _lastCountedNewline - 1 : _discardedBytes + start - _lineStart;
-        return (_discardedLines + _countedLines + 1, column);
-    }
+    /// <summary>Line and column of a buffer offset returned by <see cref="ReadElement"/> (valid until the next read).</summary>
+    public (long Line, long Column) PositionAt(int start) => Position(start);
 
     public void Dispose()
     {
@@ -293,13 +271,27 @@ internal ref struct PlanJsonCursor
         _buffer = [];
     }
 
-    private readonly (long Line, long Column) Position(int offsetInBuffer)
+    // 1-based line and 0-based byte column of a buffer offset. Newlines are counted on from the previous call's offset,
+    // so positions asked in document order (one per changed element) cost one pass over the plan in all.
+    private (long Line, long Column) Position(int offsetInBuffer)
     {
-        var before = _buffer.AsSpan(0, Math.Min(offsetInBuffer, _length));
-        var lines = before.Count((byte)'\n');
-        var lastNewline = before.LastIndexOf((byte)'\n');
-        var column = lastNewline >= 0 ? offsetInBuffer - lastNewline - 1 : _discardedBytes + offsetInBuffer - _lineStart;
-        return (_discardedLines + lines + 1, column);
+        var end = Math.Min(offsetInBuffer, _length);
+        if (end < _countedTo)
+        {
+            (_countedTo, _countedLines, _lastCountedNewline) = (0, 0, -1);
+        }
+
+        var span = _buffer.AsSpan(_countedTo, end - _countedTo);
+        _countedLines += span.Count((byte)'\n');
+        var last = span.LastIndexOf((byte)'\n');
+        if (last >= 0)
+        {
+            _lastCountedNewline = _countedTo + last;
+        }
+
+        _countedTo = end;
+        var column = _lastCountedNewline >= 0 ? offsetInBuffer - _lastCountedNewline - 1 : _discardedBytes + offsetInBuffer - _lineStart;
+        return (_discardedLines + _countedLines + 1, column);
     }
 
     private void Refill(long consumed, JsonReaderState state)
