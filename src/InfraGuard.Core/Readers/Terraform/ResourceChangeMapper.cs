@@ -31,7 +31,7 @@ internal sealed class ResourceChangeMapper
     public (ChangeOp Op, ReplaceOrder? Order, string EngineOp) ReadActions(in ChangeParts parts)
     {
         var actions = parts.Actions;
-        if (parts.Change.ValueKind != JsonValueKind.Object || actions.ValueKind != JsonValueKind.Array)
+        if (actions.ValueKind != JsonValueKind.Array)
         {
             return (ChangeOp.Unknown, null, "(no change.actions)");
         }
@@ -95,12 +95,12 @@ internal sealed class ResourceChangeMapper
             address = $"{address} (deposed object {deposed})";
         }
 
-        var isChange = parts.Change.ValueKind == JsonValueKind.Object;
-        var replacePaths = isChange ? ReplacePaths(parts.ReplacePaths) : [];
-        var sensitive = isChange ? SensitivityMask.Of(parts.BeforeSensitive, parts.AfterSensitive) : default;
-        var unknown = isChange ? SensitivityMask.Of(parts.AfterUnknown) : default;
-        var rawBefore = isChange ? parts.Before : default;
-        var rawAfter = isChange ? parts.After : default;
+        // Members of change are absent (default) when change is not an object.
+        var replacePaths = ReplacePaths(parts.ReplacePaths);
+        var sensitive = SensitivityMask.Of(parts.BeforeSensitive, parts.AfterSensitive);
+        var unknown = SensitivityMask.Of(parts.AfterUnknown);
+        var rawBefore = parts.Before;
+        var rawAfter = parts.After;
 
         // One redacted copy of every value the change keeps, parsed with the rest of its batch.
         _values.Begin();
@@ -109,7 +109,7 @@ internal sealed class ResourceChangeMapper
         var sensitivePaths = SensitivePaths();
         var properties = _diff.Diff(rawBefore, rawAfter, sensitive, unknown, replacePaths);
 
-        var reason = RepeatedString(parts.ActionReason) ?? ImpliedReason(isChange && parts.Importing.ValueKind == JsonValueKind.Object, deposed);
+        var reason = RepeatedString(parts.ActionReason) ?? ImpliedReason(parts.Importing.ValueKind == JsonValueKind.Object, deposed);
         _pending.Add(new Pending(
             address, type, RepeatedString(parts.Provider), actions, replacePaths, reason, sensitivePaths, before, after, properties, into));
         if (_values.BatchIsFull)
