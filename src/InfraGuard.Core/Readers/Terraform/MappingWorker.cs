@@ -9,14 +9,16 @@ namespace InfraGuard.Core.Readers.Terraform;
 /// two cores they overlap. Elements are copied into pooled chunks and handed over in document order; the worker maps
 /// them one after another in that order, so the result is exactly that of mapping them inline. At most
 /// <see cref="ChunksQueued"/> chunks wait, so memory stays bounded whatever the plan's size, and a plan whose changes
-/// fit in one chunk (most plans) is mapped on the calling thread without starting a worker.
+/// fit in one chunk (most plans), or any plan on a single core, is mapped on the calling thread without a worker.
 /// </summary>
 /// <remarks>
 /// Errors: the first error in document order wins. A mapping error stops the worker, and the next hand-over rethrows it
 /// on the scanning thread; when the scan fails first, <see cref="Complete"/> maps what was handed over before the failure
 /// and throws a mapping error found there instead, since it lies earlier in the plan.
 /// </remarks>
-internal sealed class MappingWorker(Action<ReadOnlyMemory<byte>, QueuedElement> map) : IDisposable
+/// <param name="map">Maps one element; called in document order, on the worker or on the calling thread.</param>
+/// <param name="overlap">Whether a worker thread may be used: false on a single core, where it could only take turns.</param>
+internal sealed class MappingWorker(Action<ReadOnlyMemory<byte>, QueuedElement> map, bool overlap) : IDisposable
 {
     private const int ChunkBytes = 128 * 1024;
     private const int ChunksQueued = 4;
@@ -89,6 +91,12 @@ internal sealed class MappingWorker(Action<ReadOnlyMemory<byte>, QueuedElement> 
         }
 
         _filling = null;
+        if (!overlap)
+        {
+            chunk.MapAll(map);
+            return;
+        }
+
         _worker ??= Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {

@@ -115,7 +115,7 @@ public static class TerraformPlanReader
         public PlanParser(string source)
         {
             _source = source;
-            _worker = new MappingWorker(MapElement);
+            _worker = new MappingWorker(MapElement, overlap: Environment.ProcessorCount > 1);
         }
 
         public void Dispose() => _worker.Dispose();
