@@ -50,16 +50,13 @@ internal sealed class MappingWorker(Action<ReadOnlyMemory<byte>, QueuedElement> 
         }
 
         _completed = true;
+        Send(last: true);
         if (_worker is null)
         {
-            // Never needed a second thread: map the one chunk here.
-            var last = _filling;
-            _filling = null;
-            last?.MapAll(map);
+            // No worker was started (the changes fit in one chunk, or a single core): Send mapped them here.
             return;
         }
 
-        Send();
         _queue.CompleteAdding();
         _worker.GetAwaiter().GetResult();
     }
@@ -82,7 +79,9 @@ internal sealed class MappingWorker(Action<ReadOnlyMemory<byte>, QueuedElement> 
         _stop.Dispose();
     }
 
-    private void Send()
+    // Hands the filling chunk to the worker, or maps it here when there is no point in a worker: on a single core, or
+    // when it is the last chunk and no worker runs yet (then it is the only one).
+    private void Send(bool last = false)
     {
         var chunk = _filling;
         if (chunk is null)
@@ -91,7 +90,7 @@ internal sealed class MappingWorker(Action<ReadOnlyMemory<byte>, QueuedElement> 
         }
 
         _filling = null;
-        if (!overlap)
+        if (!overlap || (last && _worker is null))
         {
             chunk.MapAll(map);
             return;

@@ -30,6 +30,20 @@ public sealed class MappingWorkerTests
         Assert.Equal(overlap, seen.Any(s => s.Thread != Environment.CurrentManagedThreadId));
     }
 
+    [Fact]
+    public void Complete_ChangesInOneChunk_MappedOnTheCallingThreadWithoutAWorker()
+    {
+        var threads = new List<int>();
+        using (var worker = new MappingWorker((_, _) => threads.Add(Environment.CurrentManagedThreadId), overlap: true))
+        {
+            worker.Add(Element(0), Where(0));
+            worker.Add(Element(1), Where(1));
+            worker.Complete();
+        }
+
+        Assert.Equal([Environment.CurrentManagedThreadId, Environment.CurrentManagedThreadId], threads);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
