@@ -36,6 +36,9 @@ internal static class ExitCodes
     /// <summary>Bad input data: malformed plan, invalid policy.</summary>
     public const int BadInput = 65;
 
+    /// <summary>A service InfraGuard needs is unavailable: the store is locked or unreachable (sysexits EX_UNAVAILABLE). Retry later.</summary>
+    public const int Unavailable = 69;
+
     /// <summary>Internal error: a bug; please report it.</summary>
     public const int Internal = 70;
 

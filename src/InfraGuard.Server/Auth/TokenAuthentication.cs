@@ -15,9 +15,36 @@ public static class ApiClaims
     public const string Scope = "infraguard:scope";
     public const string TokenId = "infraguard:token";
 
+    /// <summary>The person (or agent) who asked, as the credential proves it: a static token's own identity, or the CI's verified <c>actor</c> / <c>user_login</c> (<c>github:octocat</c>).</summary>
+    public const string Requester = "infraguard:requester";
+
+    /// <summary><c>"true"</c> when the requester comes from a verified CI workload-identity token; absent for static tokens.</summary>
+    public const string Attested = "infraguard:attested";
+
+    /// <summary>The commit the verified CI token names (<c>sha</c>), when attested.</summary>
+    public const string Commit = "infraguard:commit";
+
+    /// <summary>A stack glob the runner may touch (repeatable); absent means any stack (static tokens).</summary>
+    public const string Stack = "infraguard:stack";
+
+    /// <summary>The actor kind a trust rule fixes for this runner (<c>pipeline</c>, <c>agent</c>, <c>human</c>); absent means pipeline.</summary>
+    public const string ActorKind = "infraguard:actor-kind";
+
+    /// <summary>The CI run link a verified token names, when attested.</summary>
+    public const string RunUrl = "infraguard:run-url";
+
     /// <summary>The raw identity the token acts as (e.g. <c>github:alice</c>).</summary>
     public static string IdentityOf(ClaimsPrincipal user) =>
         user.FindFirstValue(Identity) ?? throw new InvalidOperationException("An authenticated request has no identity claim.");
+
+    /// <summary>Who asked: the verified requester claim, else the credential's own identity. Never a request body field.</summary>
+    public static string RequesterOf(ClaimsPrincipal user) => user.FindFirstValue(Requester) ?? IdentityOf(user);
+
+    /// <summary>True when the requester was proven by a CI workload-identity token.</summary>
+    public static bool IsAttested(ClaimsPrincipal user) => user.FindFirstValue(Attested) == "true";
+
+    /// <summary>The stack globs this runner may touch; empty means any.</summary>
+    public static IReadOnlyList<string> StacksOf(ClaimsPrincipal user) => [.. user.FindAll(Stack).Select(c => c.Value)];
 
     /// <summary>The token id, for logs.</summary>
     public static string TokenIdOf(ClaimsPrincipal user) => user.FindFirstValue(TokenId) ?? "-";
