@@ -43,9 +43,13 @@ internal static class Inputs
         }
     }
 
-    /// <summary>The pack in DIR (its policy.yaml), or the embedded default pack when DIR is null.</summary>
+    /// <summary>The environment variable naming the policy pack folder when <c>--policy</c> is not given.</summary>
+    public const string PolicyVariable = "INFRAGUARD_POLICY";
+
+    /// <summary>The pack in DIR (its policy.yaml; default <c>$INFRAGUARD_POLICY</c>), or the embedded default pack when neither names one.</summary>
     public static PolicyPack ReadPolicy(CliContext context, string? directory)
     {
+        directory ??= context.GetEnvironment(PolicyVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
         if (directory is null)
         {
             return PolicyPackLoader.LoadDefault();

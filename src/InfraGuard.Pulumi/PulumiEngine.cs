@@ -129,7 +129,8 @@ public sealed class PulumiEngine : IEngine
         var outcome = await process.RunAsync(arguments, target.WorkingDirectory, Environment(options), PipeTarget.Null, cancellationToken, options.Kill).ConfigureAwait(false);
         ThrowIfStackMissing(outcome, target);
 
-        var changes = ReadChanges(eventLog, outcome);
+        var output = File.Exists(eventLog) ? await File.ReadAllBytesAsync(eventLog, CancellationToken.None).ConfigureAwait(false) : [];
+        var changes = ReadChanges(output, File.Exists(eventLog), outcome);
         var succeeded = outcome.ExitCode == 0 && outcome.Stopped == EngineStop.None;
         if (succeeded && !File.Exists(planFile))
         {
@@ -143,6 +144,7 @@ public sealed class PulumiEngine : IEngine
         return new PreviewResult(changes, plan, plan.Length == 0 ? "" : PlanFingerprint.Compute(plan), outcome.ExitCode, diagnostics)
         {
             Stopped = outcome.Stopped,
+            EngineOutput = output,
         };
     }
 
@@ -209,10 +211,10 @@ public sealed class PulumiEngine : IEngine
         return environment;
     }
 
-    private ChangeSet ReadChanges(string eventLog, ProcessOutcome outcome)
+    private ChangeSet ReadChanges(byte[] eventLog, bool written, ProcessOutcome outcome)
     {
         var ranToEnd = outcome.ExitCode == 0 && outcome.Stopped == EngineStop.None;
-        if (!File.Exists(eventLog))
+        if (!written)
         {
             return ranToEnd
                 ? throw new EngineException("`pulumi preview` succeeded but wrote no event log; InfraGuard needs PULUMI_DEBUG_COMMANDS support (Pulumi v3).")
@@ -221,7 +223,7 @@ public sealed class PulumiEngine : IEngine
 
         try
         {
-            using var stream = File.OpenRead(eventLog);
+            using var stream = new MemoryStream(eventLog, writable: false);
             return _readEventLog(stream, "pulumi preview event log");
         }
         catch (PlanReadException e) when (!ranToEnd)

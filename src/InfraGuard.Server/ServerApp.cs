@@ -90,6 +90,8 @@ public sealed class ServerApp
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<ChangeStore>());
         services.AddSingleton(sp => LoadPolicy(sp.GetRequiredService<IOptions<ServerOptions>>().Value.PolicyDir));
         services.AddSingleton<RequestChanges>();
+        services.AddSingleton(sp => Authorities.ResolveTokenKey(sp.GetRequiredService<IOptions<ServerOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger("InfraGuard.Server")));
+        services.AddSingleton<Authorities>();
         services.AddHostedService<StoreStartup>();
         SlackSetup.AddSlack(services);
 
@@ -134,11 +136,11 @@ public sealed class ServerApp
     }
 
     /// <summary>Opens (and migrates) the store and loads the policy pack when the host starts, so a bad database or pack stops it at once.</summary>
-    private sealed class StoreStartup(ChangeStore store, PolicyPack pack, ILogger<StoreStartup> logger) : IHostedService
+    private sealed class StoreStartup(ChangeStore store, PolicyPack pack, ApprovalTokenKey tokenKey, ILogger<StoreStartup> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            ServerLog.Ready(logger, store.Description, store.KeyId, pack.Hash);
+            ServerLog.Ready(logger, store.Description, store.KeyId, tokenKey.Signer?.KeyId ?? "none", pack.Hash);
             return Task.CompletedTask;
         }
 

@@ -127,6 +127,9 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
                 State = RequestState.Pending,
                 StateChangedAt = now,
                 Assessment = request.Assessment,
+                SubmittedBy = request.SubmittedBy ?? request.Requester.RawIdentity,
+                Attested = request.Attested,
+                Commit = request.Commit,
             };
             await c.ExecuteAsync(new CommandDefinition(RequestRow.Insert, RequestRow.From(created), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             foreach (var (kind, content) in request.Artifacts)
@@ -611,10 +614,12 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
         public const string Insert = """
             INSERT INTO change_request (id, stack, project, tier, requester_person, requester_identity, actor_kind, on_behalf_of,
               commit_authors, ci_run_id, ci_run_url, plan_hash, state_fingerprint, policy_pack_hash, score, decision,
-              approvals_count, approvals_from, approvals_expire_ms, created_at, expires_at, state, state_changed_at, assessment)
+              approvals_count, approvals_from, approvals_expire_ms, created_at, expires_at, state, state_changed_at, assessment,
+              submitted_by, attested, commit_sha)
             VALUES (@Id, @Stack, @Project, @Tier, @RequesterPerson, @RequesterIdentity, @ActorKind, @OnBehalfOf,
               @CommitAuthors, @CiRunId, @CiRunUrl, @PlanHash, @StateFingerprint, @PolicyPackHash, @Score, @Decision,
-              @ApprovalsCount, @ApprovalsFrom, @ApprovalsExpireMs, @CreatedAt, @ExpiresAt, @State, @StateChangedAt, @Assessment)
+              @ApprovalsCount, @ApprovalsFrom, @ApprovalsExpireMs, @CreatedAt, @ExpiresAt, @State, @StateChangedAt, @Assessment,
+              @SubmittedBy, @Attested, @CommitSha)
             """;
 
         public string Id { get; set; } = "";
@@ -641,6 +646,9 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
         public string State { get; set; } = "";
         public string StateChangedAt { get; set; } = "";
         public string Assessment { get; set; } = "";
+        public string SubmittedBy { get; set; } = "";
+        public long Attested { get; set; }
+        public string? CommitSha { get; set; }
 
         public static RequestRow From(ChangeRequest r) => new()
         {
@@ -668,6 +676,9 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             State = r.State.ToString(),
             StateChangedAt = Format(r.StateChangedAt),
             Assessment = JsonSerializer.Serialize(r.Assessment, StoreJson.Default.Assessment),
+            SubmittedBy = r.SubmittedBy,
+            Attested = r.Attested ? 1 : 0,
+            CommitSha = r.Commit,
         };
 
         public ChangeRequest ToModel() => new()
@@ -693,6 +704,9 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             State = Enum.Parse<RequestState>(State),
             StateChangedAt = Parse(StateChangedAt),
             Assessment = JsonSerializer.Deserialize(Assessment, StoreJson.Default.Assessment)!,
+            SubmittedBy = SubmittedBy,
+            Attested = Attested != 0,
+            Commit = CommitSha,
         };
     }
 

@@ -32,7 +32,11 @@ internal sealed class ApiWorld : IDisposable
         Db = Path.Combine(Root, "infraguard.db");
         KeyFile = Path.Combine(Root, "audit-key.pem");
         AuditKeyFile.Create(KeyFile).Dispose();
+        PolicyDir = SampleRequests.PolicyWithoutAttestation(Path.Combine(Root, "policy"));
     }
+
+    /// <summary>The default pack without the attested-requester requirement (these tests use static runner tokens).</summary>
+    public string PolicyDir { get; }
 
     public string Root { get; }
 
@@ -49,10 +53,9 @@ internal sealed class ApiWorld : IDisposable
         return factory;
     }
 
-    public static byte[] Plan(string text = "{\"plan\":\"saved\",\"steps\":[\"delete orders-db\"]}") => SampleRequests.Plan(text);
+    public static byte[] Plan(string? variant = null) => SampleRequests.Plan(variant);
 
-    public static CreateRequestBody Body(string runId = "run-1", byte[]? plan = null, string requester = Carol, int approvals = 1) =>
-        SampleRequests.Body(runId, plan, requester, approvals);
+    public static SubmitBody Body(string runId = "run-1", string? variant = null) => SampleRequests.Body(runId, variant);
 
     public void Dispose()
     {
@@ -95,12 +98,13 @@ internal sealed class ApiFactory(ApiWorld world, IReadOnlyDictionary<string, str
         return client;
     }
 
-    public async Task<string> CreateRequestAsync(CreateRequestBody? body = null)
+    /// <summary>Submits evidence with a runner token whose identity is <paramref name="requester"/> (the requester is always the credential's).</summary>
+    public async Task<string> CreateRequestAsync(SubmitBody? body = null, string requester = ApiWorld.Carol)
     {
-        using var runner = await ClientAsync(ApiWorld.Runner, ApiScopes.Runner);
+        using var runner = await ClientAsync(requester, ApiScopes.Runner);
         using var response = await runner.PostAsJsonAsync("/api/v1/requests", body ?? ApiWorld.Body(), ServerJson.Options);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<CreateRequestResponse>(ServerJson.Options))!.Request.Id;
+        return (await response.Content.ReadFromJsonAsync<Core.Runs.Submission>(ServerJson.Options))!.Request!.Id;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -109,6 +113,7 @@ internal sealed class ApiFactory(ApiWorld world, IReadOnlyDictionary<string, str
         builder.UseSetting("Server:KeyFile", world.KeyFile);
         builder.UseSetting("Server:PublicBaseUrl", "http://infraguard.test");
         builder.UseSetting("Server:PollMilliseconds", "100");
+        builder.UseSetting("Server:PolicyDir", world.PolicyDir);
         foreach (var (k, v) in settings)
         {
             builder.UseSetting(k, v);

@@ -111,19 +111,21 @@ public class AuthAndAuditTests
     {
         using var world = new ApiWorld();
         var api = world.NewFactory();
-        var id = await api.CreateRequestAsync();
+        var id = await api.CreateRequestAsync(requester: ApiWorld.Runner);
         using var runner = await api.ClientAsync(ApiWorld.Runner, ApiScopes.Runner);
         using var auditor = await api.ClientAsync("github:audrey", ApiScopes.Auditor);
 
         using var cancelled = await runner.PostAsync("/api/v1/audit/events", Json($$$"""{"type":"run.cancelled","request":"{{{id}}}","fields":{"stack":"prod","phase":"pending"}}"""));
         using var forged = await runner.PostAsync("/api/v1/audit/events", Json($$$"""{"type":"approval.granted","request":"{{{id}}}","fields":{}}"""));
-        using var reserved = await runner.PostAsync("/api/v1/audit/events", Json("""{"type":"risk.scored","fields":{"submitted_by":"someone-else"}}"""));
+        using var scored = await runner.PostAsync("/api/v1/audit/events", Json("""{"type":"risk.scored","fields":{"score":0}}"""));
+        using var extra = await runner.PostAsync("/api/v1/audit/events", Json($$$"""{"type":"run.cancelled","request":"{{{id}}}","fields":{"stack":"prod","phase":"pending","approver":"alice"}}"""));
         var entries = await auditor.GetFromJsonAsync<AuditEntryList>("/api/v1/audit/entries?kind=run.cancelled", ServerJson.Options);
         var verify = JsonNode.Parse(await auditor.GetStringAsync("/api/v1/audit/verify"))!;
 
         Assert.Equal(HttpStatusCode.Created, cancelled.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, forged.StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, reserved.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, scored.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, extra.StatusCode);
         var entry = Assert.Single(entries!.Entries);
         var payload = JsonNode.Parse(entry.Payload)!;
         Assert.Equal(ApiWorld.Runner, (string?)payload["submitted_by"]);

@@ -40,27 +40,27 @@ public class RequestApiTests
 
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
-        var a = await ReadAsync<CreateRequestResponse>(first);
-        var b = await ReadAsync<CreateRequestResponse>(second);
+        var a = await ReadAsync<Core.Runs.Submission>(first);
+        var b = await ReadAsync<Core.Runs.Submission>(second);
         Assert.True(a.Created);
         Assert.False(b.Created);
-        Assert.Equal(a.Request.Id, b.Request.Id);
+        Assert.Equal(a.Request!.Id, b.Request!.Id);
         Assert.Equal($"/api/v1/requests/{a.Request.Id}", first.Headers.Location!.ToString());
         Assert.Equal(RequestState.Pending, a.Request.State);
         Assert.Equal(ApiWorld.Plan(), (await api.Store.GetArtifactAsync(a.Request.Id, ArtifactKind.SavedPlan))!.Content);
     }
 
     [Fact]
-    public async Task Create_MalformedPlanHash_Unprocessable()
+    public async Task Create_MalformedStateFingerprint_Unprocessable()
     {
         using var world = new ApiWorld();
         var api = world.NewFactory();
         using var runner = await api.ClientAsync(ApiWorld.Runner, ApiScopes.Runner);
 
-        using var response = await runner.PostAsJsonAsync("/api/v1/requests", ApiWorld.Body() with { PlanHash = "ABC" }, ServerJson.Options);
+        using var response = await runner.PostAsJsonAsync("/api/v1/requests", ApiWorld.Body() with { StateFingerprint = "ABC" }, ServerJson.Options);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
-        Assert.Contains("bad-hash", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("bad-evidence", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Empty(await api.Store.ListAsync(new RequestQuery()));
     }
 
@@ -89,7 +89,7 @@ public class RequestApiTests
         using var world = new ApiWorld();
         var api = world.NewFactory();
         var pending = await api.CreateRequestAsync(ApiWorld.Body("run-1"));
-        var rejected = await api.CreateRequestAsync(ApiWorld.Body("run-2", ApiWorld.Plan("{\"other\":1}")));
+        var rejected = await api.CreateRequestAsync(ApiWorld.Body("run-2", "other"));
         using var bob = await api.ClientAsync(ApiWorld.Bob, ApiScopes.Approver);
         (await DecideAsync(bob, rejected, "reject", "this database still serves reports")).EnsureSuccessStatusCode();
 
@@ -197,7 +197,7 @@ public class RequestApiTests
     {
         using var world = new ApiWorld();
         var api = world.NewFactory();
-        var id = await api.CreateRequestAsync();
+        var id = await api.CreateRequestAsync(requester: ApiWorld.Runner);
         using var runner = await api.ClientAsync(ApiWorld.Runner, ApiScopes.Runner);
         using var alice = await api.ClientAsync(ApiWorld.Alice, ApiScopes.Approver);
 
@@ -216,7 +216,7 @@ public class RequestApiTests
     {
         using var world = new ApiWorld();
         var api = world.NewFactory();
-        var id = await api.CreateRequestAsync();
+        var id = await api.CreateRequestAsync(requester: ApiWorld.Runner);
         using var runner = await api.ClientAsync(ApiWorld.Runner, ApiScopes.Runner);
 
         var poll = runner.GetFromJsonAsync<RequestView>($"/api/v1/requests/{id}?wait=30s&state=pending", ServerJson.Options);
@@ -260,7 +260,7 @@ public class RequestApiTests
     {
         using var world = new ApiWorld();
         var api = world.NewFactory();
-        var id = await api.CreateRequestAsync();
+        var id = await api.CreateRequestAsync(requester: ApiWorld.Runner);
         using var runner = await api.ClientAsync(ApiWorld.Runner, ApiScopes.Runner);
         using var alice = await api.ClientAsync(ApiWorld.Alice, ApiScopes.Approver);
         using var auditor = await api.ClientAsync("github:audrey", ApiScopes.Auditor);
@@ -273,7 +273,7 @@ public class RequestApiTests
 
         Assert.Equal(HttpStatusCode.OK, applying.StatusCode);
         Assert.Equal(ApiWorld.Plan(), await artifact.Content.ReadAsByteArrayAsync());
-        Assert.Equal(ApiWorld.Body().PlanHash, artifact.Headers.GetValues("X-Content-SHA256").Single());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(ApiWorld.Plan())), artifact.Headers.GetValues("X-Content-SHA256").Single());
         Assert.Equal(HttpStatusCode.OK, outcome.StatusCode);
         var view = await auditor.GetFromJsonAsync<RequestView>($"/api/v1/requests/{id}", ServerJson.Options);
         Assert.Equal(RequestState.Applied, view!.Request.State);
@@ -291,7 +291,7 @@ public class RequestApiTests
     {
         using var world = new ApiWorld();
         var api = world.NewFactory();
-        var id = await api.CreateRequestAsync();
+        var id = await api.CreateRequestAsync(requester: ApiWorld.Runner);
         using var runner = await api.ClientAsync(ApiWorld.Runner, ApiScopes.Runner);
 
         using var approved = await runner.PostAsJsonAsync($"/api/v1/requests/{id}/transitions", new TransitionBody(RequestState.Approved, "approving myself"), ServerJson.Options);

@@ -1,55 +1,112 @@
-using System.Security.Cryptography;
-using InfraGuard.Core.Changes;
-using InfraGuard.Core.Requests;
+using System.Text.Json.Nodes;
 using InfraGuard.Core.Risk;
 using InfraGuard.Server.Api;
 
 namespace InfraGuard.Testing;
 
 /// <summary>
-/// The change request a runner posts in the server's tests and load benchmark: a pipeline deleting a production
-/// database, one approval from the SRE leads. Linked into the server, web and benchmark projects.
+/// The evidence a runner posts in the server's tests and load benchmark: the stand-in scenarios' real-shaped Pulumi
+/// event log and the plan the same preview saved (default: a pipeline deleting production database orders-db, which
+/// the default pack sends to review by the SRE leads). Linked into the server, web and benchmark projects.
 /// </summary>
 internal static class SampleRequests
 {
     public const string Carol = "github:carol-example";
 
-    public const string OrdersDb = "urn:pulumi:prod::shop::aws:rds/instance:Instance::orders";
+    public const string OrdersDb = "urn:pulumi:prod::shop::aws:rds/instance:Instance::orders-db";
 
-    public static byte[] Plan(string text = "{\"plan\":\"saved\",\"steps\":[\"delete orders-db\"]}") => System.Text.Encoding.UTF8.GetBytes(text);
-
-    public static CreateRequestBody Body(string runId = "run-1", byte[]? plan = null, string requester = Carol, int approvals = 1, string address = OrdersDb)
+    /// <summary>The scenario's saved plan; a <paramref name="variant"/> adds a config value, so the plan (and its hash) differs.</summary>
+    public static byte[] Plan(string? variant = null, string scenario = "synthetic-prod-db-delete")
     {
-        plan ??= Plan();
-        return new()
+        var bytes = File.ReadAllBytes(Path.Combine(Scenario(scenario), "plan.json"));
+        if (variant is null)
         {
-            Stack = "prod",
-            Project = "shop",
-            Requester = new PersonRef(requester == Carol ? "carol" : requester, requester),
-            ActorKind = ActorKind.Pipeline,
-            CommitAuthors = [],
-            CiRunId = runId,
-            CiRunUrl = "https://ci.example/run/" + runId,
-            PlanHash = Convert.ToHexStringLower(SHA256.HashData(plan)),
-            StateFingerprint = new string('f', 64),
-            PolicyPackHash = new string('e', 64),
-            Assessment = new Assessment
+            return bytes;
+        }
+
+        var plan = JsonNode.Parse(bytes)!.AsObject();
+        plan["config"]!["sample:variant"] = variant;
+        return System.Text.Encoding.UTF8.GetBytes(plan.ToJsonString());
+    }
+
+    /// <summary>The scenario's preview event log.</summary>
+    public static byte[] EventLog(string scenario = "synthetic-prod-db-delete") => File.ReadAllBytes(Path.Combine(Scenario(scenario), "preview.jsonl"));
+
+    public static SubmitBody Body(string runId = "run-1", string? variant = null, string scenario = "synthetic-prod-db-delete", string stack = "prod") => new()
+    {
+        Engine = "pulumi",
+        Stack = stack,
+        Project = "shop",
+        ActorKind = ActorKind.Pipeline,
+        CiRunId = runId,
+        CiRunUrl = "https://ci.example/run/" + runId,
+        StateFingerprint = new string('f', 64),
+        EngineOutput = EventLog(scenario),
+        SavedPlan = Plan(variant, scenario),
+    };
+
+    /// <summary>The delete scenario with the database named <paramref name="name"/> instead of orders-db (in the log and the plan alike).</summary>
+    public static SubmitBody Renamed(SubmitBody body, string name)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var escaped = System.Text.Json.JsonSerializer.Serialize(name)[1..^1];
+        byte[] Rename(byte[] bytes) => System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(bytes).Replace("::orders-db\"", $"::{escaped}\"", StringComparison.Ordinal));
+        return body with { EngineOutput = Rename(body.EngineOutput), SavedPlan = Rename(body.SavedPlan) };
+    }
+
+    /// <summary>
+    /// The delete scenario widened to <paramref name="count"/> databases (orders-01 … orders-NN): the same events and
+    /// plan entries repeated under new URNs, with the summary's counts to match.
+    /// </summary>
+    public static SubmitBody ManyDeletes(int count, string runId = "run-many")
+    {
+        var lines = System.Text.Encoding.UTF8.GetString(EventLog()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var log = new System.Text.StringBuilder();
+        log.AppendLine(lines[0]).AppendLine(lines[1]).AppendLine(lines[2]);
+        for (var i = 1; i <= count; i++)
+        {
+            log.AppendLine(lines[3].Replace("::orders-db\"", $"::orders-{i:D2}\"", StringComparison.Ordinal));
+            log.AppendLine(lines[4].Replace("::orders-db\"", $"::orders-{i:D2}\"", StringComparison.Ordinal));
+        }
+
+        log.AppendLine(lines[5].Replace("\"delete\":1", $"\"delete\":{count}", StringComparison.Ordinal)).AppendLine(lines[6]);
+        var plan = JsonNode.Parse(Plan())!.AsObject();
+        var resources = plan["resourcePlans"]!.AsObject();
+        var db = resources[OrdersDb]!;
+        resources.Remove(OrdersDb);
+        for (var i = 1; i <= count; i++)
+        {
+            resources[OrdersDb.Replace("orders-db", $"orders-{i:D2}", StringComparison.Ordinal)] = db.DeepClone();
+        }
+
+        return Body(runId) with { EngineOutput = System.Text.Encoding.UTF8.GetBytes(log.ToString()), SavedPlan = System.Text.Encoding.UTF8.GetBytes(plan.ToJsonString()) };
+    }
+
+    /// <summary>
+    /// The default pack with <c>require-attested-requester</c> switched off, written to <paramref name="folder"/>: the
+    /// tests that are not about attestation use static runner tokens.
+    /// </summary>
+    public static string PolicyWithoutAttestation(string folder)
+    {
+        var text = File.ReadAllText(Path.Combine(RepoRoot(), "policy-packs", "infraguard", "policy.yaml"))
+            .Replace("require-attested-requester: true", "require-attested-requester: false", StringComparison.Ordinal);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "policy.yaml"), text);
+        return folder;
+    }
+
+    private static string Scenario(string name) => Path.Combine(RepoRoot(), "tests", "StandIn.Pulumi", "Scenarios", name);
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "InfraGuard.sln")))
             {
-                Tier = "production",
-                Decision = Decision.Review,
-                Score = 160,
-                ReviewAt = 40,
-                BlockAt = 400,
-                ActorKind = ActorKind.Pipeline,
-                Approvals = new ApprovalRequirement(approvals, ["group:sre-leads"], TimeSpan.FromHours(4)),
-                Findings =
-                [
-                    new Finding("stateful-delete", address, "aws:rds/instance:Instance", ChangeOp.Delete, "deletionProtection", "true", "false", 160,
-                        "Deleting a stateful resource destroys its data"),
-                ],
-                Notes = [],
-            },
-            SavedPlan = plan,
-        };
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"No InfraGuard.sln above {AppContext.BaseDirectory}.");
     }
 }

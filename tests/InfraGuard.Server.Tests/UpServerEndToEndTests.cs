@@ -94,6 +94,7 @@ public class UpServerEndToEndTests
             ["Server:KeyFile"] = world.KeyFile,
             ["Server:PublicBaseUrl"] = "http://127.0.0.1",
             ["Server:PollMilliseconds"] = "100",
+            ["Server:PolicyDir"] = world.PolicyDir,
         });
         await app.StartAsync();
         return app;

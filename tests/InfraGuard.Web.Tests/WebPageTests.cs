@@ -60,7 +60,7 @@ public class WebPageTests
     public async Task Pages_ScriptInResourceAndReason_RenderAsText()
     {
         await using var world = await WebWorld.StartAsync();
-        var id = await world.CreateRequestAsync(address: "<script>alert(1)</script>");
+        var id = await world.CreateRequestAsync(name: "<script>alert(1)</script>");
         using var session = world.NewSession();
         await session.SignInAsync(await world.TokenAsync(WebWorld.Alice, ApiScopes.Approver));
         var page = await session.GetHtmlAsync($"/requests/{id}");

@@ -52,6 +52,7 @@ internal sealed partial class WebWorld : IAsyncDisposable
             ["Server:Db"] = Path.Combine(root, "infraguard.db"),
             ["Server:KeyFile"] = keyFile,
             ["Server:PublicBaseUrl"] = "https://127.0.0.1",
+            ["Server:PolicyDir"] = SampleRequests.PolicyWithoutAttestation(Path.Combine(root, "policy")),
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {
@@ -92,17 +93,16 @@ internal sealed partial class WebWorld : IAsyncDisposable
         (await Store.CreateTokenAsync(identity, scopes, null, new PersonRef("admin", "local:admin"))).Token;
 
     /// <summary>Creates a pending request through the REST API as the runner would.</summary>
-    public async Task<string> CreateRequestAsync(string address = "urn:pulumi:prod::shop::aws:rds/instance:Instance::orders", string runId = "run-1", string stack = "prod")
+    /// <summary>Submits the delete scenario (database <paramref name="name"/>) through the REST API as the runner would; the requester is the runner token's identity.</summary>
+    public async Task<string> CreateRequestAsync(string name = "orders-db", string runId = "run-1", string stack = "prod", string requester = Carol)
     {
         using var api = new HttpClient(Handler(cookies: false)) { BaseAddress = new Uri(Url) };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(Runner, ApiScopes.Runner));
-        using var response = await api.PostAsJsonAsync("/api/v1/requests", Body(address, runId) with { Stack = stack }, ServerJson.Options);
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(requester, ApiScopes.Runner));
+        var body = SampleRequests.Renamed(SampleRequests.Body(runId, variant: runId), name) with { Stack = stack };
+        using var response = await api.PostAsJsonAsync("/api/v1/requests", body, ServerJson.Options);
         Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<CreateRequestResponse>(ServerJson.Options))!.Request.Id;
+        return (await response.Content.ReadFromJsonAsync<Core.Runs.Submission>(ServerJson.Options))!.Request!.Id;
     }
-
-    public static CreateRequestBody Body(string address, string runId) =>
-        SampleRequests.Body(runId, SampleRequests.Plan($"{{\"plan\":\"saved\",\"run\":\"{runId}\"}}"), address: address);
 
     /// <summary>An HTTP client that keeps cookies itself (Secure cookies over loopback http), follows no redirects.</summary>
     public Session NewSession() => new(Url);

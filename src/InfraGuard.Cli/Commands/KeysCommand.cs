@@ -5,50 +5,102 @@ using InfraGuard.Store;
 
 namespace InfraGuard.Cli.Commands;
 
-/// <summary><c>infraguard keys init|show|rotate</c>: the Ed25519 key that signs audit entries and approval tokens.</summary>
+/// <summary>
+/// <c>infraguard keys init|show|rotate</c>: the two Ed25519 keys, each with its own id: the audit key signs the log, the
+/// approval-token key signs CrossGuard tokens. The CrossGuard pack trusts token keys only.
+/// </summary>
 internal static class KeysCommand
 {
     public static Command Build(CliContext context)
     {
         var key = StoreAccess.KeyOption();
-        var init = new Command("init", "Create the signing key file (mode 0600). Refuses to overwrite an existing key.") { key };
+        var init = new Command("init", "Create the audit key and the approval-token key files (mode 0600) where missing. Never overwrites a key.") { key };
         init.SetAction(parse => Init(context, parse.GetValue(key)));
 
-        var show = new Command("show", "Print the key id and public key (PEM) to give auditors and the CrossGuard pack.") { key };
+        var show = new Command("show", "Print both keys' ids and public keys: the audit key for auditors, the token key for the CrossGuard pack.") { key };
         show.SetAction(parse => Show(context, parse.GetValue(key)));
 
         var db = StoreAccess.DbOption();
         var reason = new Option<string>("--reason") { Description = "Why the key is rotated (stored in the audit log)", Required = true, HelpName = "TEXT" };
-        var rotate = new Command("rotate", "Replace the key; the rotation is recorded as an audit entry signed by the old key.") { reason, key, db };
-        rotate.SetAction((parse, ct) => RotateAsync(context, parse.GetValue(reason)!, parse.GetValue(key), parse.GetValue(db), ct));
+        var which = new Option<string>("--which") { Description = "Which key to rotate: audit or token", DefaultValueFactory = _ => "audit" };
+        which.AcceptOnlyFromAmong("audit", "token");
+        var rotate = new Command("rotate", "Replace a key. Audit: the rotation is an audit entry signed by the old key. Token: the old key stays listed as previous until the next rotation.") { reason, which, key, db };
+        rotate.SetAction((parse, ct) => parse.GetValue(which) == "token"
+            ? RotateTokenKeyAsync(context, parse.GetValue(reason)!, parse.GetValue(key), parse.GetValue(db), ct)
+            : RotateAsync(context, parse.GetValue(reason)!, parse.GetValue(key), parse.GetValue(db), ct));
 
-        return new Command("keys", "Manage the audit signing key.") { init, show, rotate };
+        return new Command("keys", "Manage the audit key and the approval-token key.") { init, show, rotate };
     }
 
     private static int Init(CliContext context, string? key)
     {
-        var path = StoreAccess.KeyPath(context, key);
-        try
+        var created = 0;
+        foreach (var (path, what) in new[] { (StoreAccess.KeyPath(context, key), "audit key"), (StoreAccess.TokenKeyPath(context, key), "approval-token key") })
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            using var signer = AuditKeyFile.Create(path);
-            context.Out.WriteLine(signer.KeyId);
-            context.Error.WriteLine($"Created {path}. Keep it outside the database and back it up; 'infraguard keys show' prints the public key.");
-            return ExitCodes.Ok;
+            if (File.Exists(path))
+            {
+                context.Error.WriteLine($"{what}: {path} exists; kept (use 'infraguard keys rotate' to replace it).");
+                continue;
+            }
+
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                using var signer = AuditKeyFile.Create(path);
+                context.Out.WriteLine(signer.KeyId);
+                context.Error.WriteLine($"Created {what} {path}. Keep it outside the database and back it up; 'infraguard keys show' prints the public key.");
+                created++;
+            }
+            catch (IOException e)
+            {
+                context.Error.WriteLine($"Error: {e.Message}");
+                return ExitCodes.BadInput;
+            }
         }
-        catch (IOException e)
-        {
-            context.Error.WriteLine($"Error: {e.Message}");
-            return ExitCodes.BadInput;
-        }
+
+        return created > 0 ? ExitCodes.Ok : ExitCodes.BadInput;
     }
 
     private static int Show(CliContext context, string? key)
     {
-        using var signer = StoreAccess.Signer(context, key);
-        context.Out.WriteLine(signer.KeyId);
-        context.Out.Write(AuditKeys.PublicKeyPem(signer.PublicKey.Span));
-        context.Out.WriteLine($"crossguard publicKeys: {{\"{signer.KeyId}\": \"{Convert.ToBase64String(signer.PublicKey.Span)}\"}}");
+        using var audit = StoreAccess.Signer(context, key);
+        using var token = StoreAccess.TokenSigner(context, key);
+        context.Out.WriteLine($"audit {audit.KeyId}");
+        context.Out.Write(AuditKeys.PublicKeyPem(audit.PublicKey.Span));
+        context.Out.WriteLine($"token {token.KeyId}");
+        context.Out.Write(AuditKeys.PublicKeyPem(token.PublicKey.Span));
+        var trusted = new List<Ed25519AuditSigner> { token };
+        var previous = StoreAccess.TokenKeyPath(context, key) + ".previous";
+        if (File.Exists(previous))
+        {
+            trusted.Add(AuditKeyFile.Load(previous));
+        }
+
+        context.Out.WriteLine("crossguard publicKeys: {" + string.Join(", ", trusted.Select(t => $"\"{t.KeyId}\": \"{Convert.ToBase64String(t.PublicKey.Span)}\"")) + "}");
+        foreach (var t in trusted.Skip(1))
+        {
+            t.Dispose();
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// A new token key; the old one is kept as <c>.previous</c> and still listed for the CrossGuard pack until the next
+    /// rotation, so runs holding a token of the old key finish. The rotation is recorded in the audit log.
+    /// </summary>
+    private static async Task<int> RotateTokenKeyAsync(CliContext context, string reason, string? key, string? db, CancellationToken cancellationToken)
+    {
+        var path = StoreAccess.TokenKeyPath(context, key);
+        using var store = StoreAccess.Open(context, db, key);
+        using var old = StoreAccess.TokenSigner(context, key);
+        using var next = Ed25519AuditSigner.Generate();
+        AuditKeyFile.Write(path + ".previous", old, overwrite: true);
+        AuditKeyFile.Write(path, next, overwrite: true);
+        var actor = new PersonRef(context.GetEnvironment("USER") ?? "unknown", "local:" + (context.GetEnvironment("USER") ?? "unknown"));
+        await store.AppendAsync(RequestAuditEvents.TokenKeyRotated(old.KeyId, next, actor, reason, context.Time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        context.Out.WriteLine(next.KeyId);
+        context.Error.WriteLine($"Rotated the approval-token key to {next.KeyId}; {old.KeyId} stays trusted as the previous key. Update the CrossGuard pack's publicKeys ('infraguard keys show') and restart the server.");
         return ExitCodes.Ok;
     }
 

@@ -7,7 +7,7 @@ namespace InfraGuard.Cli.Commands;
 internal static class Options
 {
     public static Option<string> Policy() =>
-        new("--policy") { Description = "Policy pack folder (holding policy.yaml); default: the embedded pack", HelpName = "DIR" };
+        new("--policy") { Description = "Policy pack folder (holding policy.yaml); default: $INFRAGUARD_POLICY, else the embedded pack", HelpName = "DIR" };
 
     public static Option<string> ActorKind()
     {

@@ -30,18 +30,32 @@ internal static class StoreAccess
             ?? Path.Combine(context.GetEnvironment("XDG_CONFIG_HOME") ?? Path.Combine(context.GetEnvironment("HOME") ?? ".", ".config"), "infraguard", "audit-key.pem"));
 
     /// <summary>
-    /// The signer: from <c>INFRAGUARD_AUDIT_KEY</c>, else the key file, which is created on first use (with a notice)
-    /// so that a first `infraguard up` works without a setup step.
+    /// The audit signer: from <c>INFRAGUARD_AUDIT_KEY</c>, else the key file, which is created on first use (with a
+    /// notice) so that a first `infraguard up` works without a setup step.
     /// </summary>
-    public static Ed25519AuditSigner Signer(CliContext context, string? key)
+    public static Ed25519AuditSigner Signer(CliContext context, string? key) =>
+        Load(context, KeyPath(context, key), context.GetEnvironment(AuditKeyFile.EnvironmentVariable), "audit signing key");
+
+    /// <summary>
+    /// The approval-token signer (CrossGuard tokens; a key of its own, never the audit key): from
+    /// <c>INFRAGUARD_TOKEN_KEY</c>, else <c>$INFRAGUARD_TOKEN_KEY_FILE</c>, else <c>token-key.pem</c> beside the audit key.
+    /// </summary>
+    public static Ed25519AuditSigner TokenSigner(CliContext context, string? key) =>
+        Load(context, TokenKeyPath(context, key), context.GetEnvironment(TokenKeyVariable), "approval-token key");
+
+    public const string TokenKeyVariable = "INFRAGUARD_TOKEN_KEY";
+    public const string TokenKeyFileVariable = "INFRAGUARD_TOKEN_KEY_FILE";
+
+    public static string TokenKeyPath(CliContext context, string? key) =>
+        context.Resolve(context.GetEnvironment(TokenKeyFileVariable) ?? Path.Combine(Path.GetDirectoryName(KeyPath(context, key))!, "token-key.pem"));
+
+    private static Ed25519AuditSigner Load(CliContext context, string path, string? fromEnvironment, string what)
     {
-        var path = KeyPath(context, key);
-        var fromEnvironment = context.GetEnvironment(AuditKeyFile.EnvironmentVariable);
         if (string.IsNullOrWhiteSpace(fromEnvironment) && !File.Exists(path))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var created = AuditKeyFile.Create(path);
-            context.Error.WriteLine($"Created audit signing key {created.KeyId} at {path} (mode 0600). Keep it outside the database; 'infraguard keys show' prints its public key.");
+            context.Error.WriteLine($"Created {what} {created.KeyId} at {path} (mode 0600). Keep it outside the database; 'infraguard keys show' prints its public key.");
             return created;
         }
 
@@ -51,7 +65,7 @@ internal static class StoreAccess
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
         {
-            throw new BadInputException($"{path}: cannot use the audit signing key: {e.Message}");
+            throw new BadInputException($"{path}: cannot use the {what}: {e.Message}");
         }
     }
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Context;
 using InfraGuard.Core.Engine;
 using InfraGuard.Core.Policy;
@@ -13,9 +12,6 @@ namespace InfraGuard.Cli.Commands;
 /// <summary><c>infraguard up</c>: the guarded <c>pulumi up</c>.</summary>
 internal static class UpCommand
 {
-    private static readonly TimeSpan PreviewTokenLifetime = TimeSpan.FromMinutes(15);
-    private static readonly TimeSpan ApplyTokenLifetime = TimeSpan.FromMinutes(30);
-
     public static Command Build(CliContext context)
     {
         var stack = new Option<string>("--stack", "-s") { Description = "Stack to update (default: $PULUMI_STACK)", HelpName = "NAME" };
@@ -74,6 +70,11 @@ internal static class UpCommand
             throw new UsageException(check.Reason!);
         }
 
+        if (args.Server is not null && (args.Policy ?? args.Db ?? args.Key) is not null)
+        {
+            throw new UsageException("--policy, --db and --key have no effect with --server: the server scores every change with its own policy pack and holds the store and every key. Drop them, or try a pack locally with 'infraguard check --policy DIR'.");
+        }
+
         try
         {
             // Start the engine check (child processes) first and do InfraGuard's own start-up work meanwhile:
@@ -81,16 +82,20 @@ internal static class UpCommand
             var engine = new PulumiEngine(new PulumiEngineOptions { Timeout = args.Timeout }, context.Time);
             var engineCheck = engine.CheckAsync(cancellationToken);
             var authorsTask = Git.AuthorsAsync(args.Directory, cancellationToken);
-            var tokens = args.PolicyPacks.Length > 0;
-            var localTask = args.Server is null ? Task.Run(() => StoreAccess.Open(context, args.Db, args.Key), cancellationToken) : Task.FromResult<Store.ChangeStore>(null!);
-            var pack = Inputs.ReadPolicy(context, args.Policy);
             var project = PulumiProject.Read(args.Directory);
+            var forcedTier = project.ForcedTier(args.Directory, args.Stack);
             var run = RunContextDetector.Detect(context.GetEnvironment, new RunContextOverrides(args.Requester, args.ActorKind, args.OnBehalfOf));
+            var grants = args.PolicyPacks.Length > 0;
+
+            // Server mode: the server holds the policy and every key; this process reads none of them.
+            // Local mode: this machine is the authority, which the policy allows only for tiers that do not require a server.
             using var remote = args.Server is null ? null : new Remote.RemoteConnection(args.Server, RunnerToken(context), context.Time, line => context.Error.WriteLine(line));
-            using var local = await localTask.ConfigureAwait(false);
-            using var signer = remote is null || tokens ? StoreAccess.Signer(context, args.Key) : null;
-            Core.Requests.IChangeStore store = remote is null ? local : remote.Store;
-            Core.Audit.IAuditLog audit = remote is null ? local : remote.Store;
+            using var local = remote is null ? await Task.Run(() => OpenLocal(context, args, forcedTier), cancellationToken).ConfigureAwait(false) : null;
+            using var tokenKey = local is not null && grants ? StoreAccess.TokenSigner(context, args.Key) : null;
+            Core.Requests.IChangeStore store = remote is null ? local!.Store : remote.Store;
+            IRunAuthority authority = remote is null
+                ? new ChangeAuthority(local!.Pack, local.Store, local.Store, [new PulumiEvidence()], context.Time, tokenKey, new Submitter(run.Requester, run.Requester, Attested: false, ActorKind: run.ActorKind))
+                : remote.Store;
             var authors = await authorsTask.ConfigureAwait(false);
             await engineCheck.ConfigureAwait(false);
 
@@ -103,23 +108,28 @@ internal static class UpCommand
             var request = new GuardedRunRequest(
                 new EngineTarget(args.Stack, args.Directory, args.EngineArgs),
                 new EngineRunOptions(args.PolicyPacks.Select(context.Resolve).ToList(), args.PolicyPackConfig is null ? null : context.Resolve(args.PolicyPackConfig), new Dictionary<string, string>()) { Kill = kill.Token },
-                pack,
-                new Core.Risk.AssessmentContext(args.Stack, run.ActorKind, args.JobType, project.ForcedTier(args.Directory, args.Stack)),
+                Core.Changes.EngineKind.Pulumi,
                 project.Name,
-                ApprovalDesk.Resolve(pack.Identities, run.Requester),
-                run.OnBehalfOf is null ? null : ApprovalDesk.Resolve(pack.Identities, run.OnBehalfOf).PersonId,
-                authors.Select(a => ApprovalDesk.Resolve(pack.Identities, a).PersonId).Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+                run.ActorKind,
+                args.JobType,
+                forcedTier,
+                run.OnBehalfOf,
+                authors,
                 run.CiRunId,
                 run.RunUrl,
                 args.Wait,
                 PollInterval: TimeSpan.FromSeconds(1),
                 HeartbeatInterval: context.ErrorIsTerminal ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(30),
-                PreviewEnvironment: tokens ? fingerprint => Token(context, signer!, args.Stack, "preview", fingerprint, ApprovalPurpose.Preview, PreviewTokenLifetime) : null,
-                ApplyEnvironment: tokens ? r => Token(context, signer!, args.Stack, r.Id, r.PlanHash, ApprovalPurpose.Apply, ApplyTokenLifetime) : null);
+                EngineGrants: grants);
 
-            var result = await new GuardedRun(engine, store, audit, new ConsoleNotifier(context), context.Time)
+            var result = await new GuardedRun(engine, authority, store, new ConsoleNotifier(context), context.Time)
                 .RunAsync(request, linked.Token).ConfigureAwait(false);
             return Report(context, result, args.Json);
+        }
+        catch (SubmissionRefusedException e)
+        {
+            context.Error.WriteLine($"Error: {e.Message}");
+            return ExitCodes.BadInput;
         }
         catch (BadInputException e)
         {
@@ -141,6 +151,31 @@ internal static class UpCommand
             context.Error.WriteLine($"Error: {e.Message}");
             return ExitCodes.Internal;
         }
+    }
+
+    /// <summary>The local store and policy, after checking that the stack's tier lets a local run be the authority.</summary>
+    private static LocalAuthority OpenLocal(CliContext context, UpArguments args, string? forcedTier)
+    {
+        var pack = Inputs.ReadPolicy(context, args.Policy);
+        var tier = pack.FindTier(pack.ResolveTier(args.Stack, null))!;
+        var asked = forcedTier is null ? null : pack.FindTier(pack.ResolveTier(args.Stack, forcedTier));
+        foreach (var t in new[] { tier, asked })
+        {
+            if (t is { RequireServer: true })
+            {
+                throw new UsageException(
+                    $"Stack '{args.Stack}' is in tier '{t.Name}', which requires an approval server: a local store and key on the runner prove nothing to anyone. " +
+                    $"Run 'infraguard up --server https://infraguard.example.com' with the CI's OIDC token or a runner token in {Remote.RemoteConnection.TokenVariable} " +
+                    "(see README, 'Production: the approval server'), or, for trying InfraGuard out, use a policy whose tier sets 'require-server: false'.");
+            }
+        }
+
+        return new LocalAuthority(pack, StoreAccess.Open(context, args.Db, args.Key));
+    }
+
+    private sealed record LocalAuthority(Core.Policy.PolicyPack Pack, Store.ChangeStore Store) : IDisposable
+    {
+        public void Dispose() => Store.Dispose();
     }
 
     private static Uri? ServerUri(string? text) =>
@@ -165,13 +200,6 @@ internal static class UpCommand
         {
             kill.Cancel();
         }
-    }
-
-    private static Dictionary<string, string> Token(CliContext context, Core.Audit.Ed25519AuditSigner signer, string stack, string requestId, string planHash, ApprovalPurpose purpose, TimeSpan lifetime)
-    {
-        var now = context.Time.GetUtcNow();
-        var token = ApprovalToken.Mint(signer.ExportSeed(), new ApprovalTokenRequest(stack, requestId, planHash, purpose), now, now + lifetime);
-        return new() { [ApprovalToken.EnvironmentVariable] = token };
     }
 
     private static int Report(CliContext context, GuardedRunResult result, bool json)
@@ -203,6 +231,7 @@ internal static class UpCommand
             RunOutcome.Expired => ExitCodes.Expired,
             RunOutcome.PlanChanged => ExitCodes.PlanChanged,
             RunOutcome.EngineFailed => ExitCodes.EngineFailed,
+            RunOutcome.Untrusted => ExitCodes.Tampered,
             _ => ExitCodes.Interrupted,
         };
     }

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Requests;
+using InfraGuard.Core.Runs;
 using InfraGuard.Server.Api;
 using Microsoft.AspNetCore.Mvc;
 
@@ -16,19 +17,69 @@ namespace InfraGuard.Cli.Remote;
 /// retried by the HttpClient's resilience pipeline; reads of the request being waited on keep trying through a server
 /// restart (up to <see cref="OutageTolerance"/>), and the durable store on the other side finds the request again.
 /// </summary>
-internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<string> notice) : IChangeStore, IAuditLog
+internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<string> notice) : IChangeStore, IRunAuthority
 {
     /// <summary>How long reads keep trying while the server cannot be reached.</summary>
     public static readonly TimeSpan OutageTolerance = TimeSpan.FromMinutes(15);
 
     private static readonly TimeSpan OutageRetryDelay = TimeSpan.FromSeconds(2);
 
-    public async Task<CreateRequestResult> CreateAsync(NewChangeRequest request, CancellationToken cancellationToken = default)
+    /// <summary>Runners submit evidence (<see cref="SubmitAsync"/>); the server makes the request.</summary>
+    public Task<CreateRequestResult> CreateAsync(NewChangeRequest request, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("A runner submits evidence, never a finished request: use SubmitAsync (POST /api/v1/requests with the event log and saved plan).");
+
+    public async Task<Submission> SubmitAsync(RunEvidence evidence, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsJsonAsync("api/v1/requests", CreateRequestBody.From(request), ServerJson.Options, cancellationToken).ConfigureAwait(false);
-        var created = await ReadAsync<CreateRequestResponse>(response, "create the change request", cancellationToken).ConfigureAwait(false);
-        return new CreateRequestResult(created.Request, created.Created);
+        using var response = await http.PostAsJsonAsync("api/v1/requests", SubmitBody.From(evidence), ServerJson.Options, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.UnprocessableEntity)
+        {
+            var problem = await ProblemAsync(response, cancellationToken).ConfigureAwait(false);
+            throw new SubmissionRefusedException(Code(problem) ?? "bad-evidence", $"The InfraGuard server refused the evidence: {problem?.Detail ?? response.ReasonPhrase}");
+        }
+
+        return await ReadAsync<Submission>(response, "score the change", cancellationToken).ConfigureAwait(false);
     }
+
+    public async Task<EngineGrant> PreviewGrantAsync(string stack, string stateFingerprint, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync("api/v1/grants", new PreviewGrantBody(stack, stateFingerprint), ServerJson.Options, cancellationToken).ConfigureAwait(false);
+        return await GrantAsync(response, $"issue a preview token for {stack}", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<EngineGrant> ApplyGrantAsync(ChangeRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var response = await http.PostAsync($"api/v1/requests/{Uri.EscapeDataString(request.Id)}/grants", null, cancellationToken).ConfigureAwait(false);
+        return await GrantAsync(response, $"issue the apply token of {request.Id}", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<RequestOutcome> BeginApplyAsync(string requestId, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync($"api/v1/requests/{Uri.EscapeDataString(requestId)}/transitions", new TransitionBody(RequestState.Applying, "applying the approved plan"), ServerJson.Options, cancellationToken).ConfigureAwait(false);
+        return await OutcomeAsync(requestId, RequestState.Applying, response, $"move {requestId} to applying", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RecordCancelledAsync(string stack, string? requestId, string phase, CancellationToken cancellationToken)
+    {
+        var fields = new JsonObject { ["stack"] = stack, ["phase"] = phase };
+        using var response = await http.PostAsJsonAsync("api/v1/audit/events", new AuditEventBody(AuditEventTypes.RunCancelled, requestId, fields), ServerJson.Options, cancellationToken).ConfigureAwait(false);
+        await EnsureAsync(response, "record the cancellation", cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<EngineGrant> GrantAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Forbidden)
+        {
+            var problem = await ProblemAsync(response, cancellationToken).ConfigureAwait(false);
+            throw new GrantRefusedException(Code(problem) ?? "refused", $"the server refused to {what}: {problem?.Detail ?? response.ReasonPhrase}");
+        }
+
+        var grant = await ReadAsync<GrantView>(response, what, cancellationToken).ConfigureAwait(false);
+        return new EngineGrant(grant.TokenId, new Dictionary<string, string> { [grant.Variable] = grant.Token }, grant.ExpiresAt);
+    }
+
+    private static string? Code(ProblemDetails? problem) =>
+        problem?.Extensions.TryGetValue("code", out var c) == true ? c?.ToString() : null;
 
     public async Task<ChangeRequest?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         (await GetViewAsync(id, cancellationToken).ConfigureAwait(false))?.Request;
@@ -83,42 +134,6 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
         using var response = await http.PostAsJsonAsync($"api/v1/requests/{Uri.EscapeDataString(id)}/outcome", outcome, ServerJson.Options, cancellationToken).ConfigureAwait(false);
         return await OutcomeAsync(id, outcome.Succeeded ? RequestState.Applied : RequestState.Failed, response, $"record the apply outcome of {id}", cancellationToken).ConfigureAwait(false);
     }
-
-    public async Task<AuditEntry> AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(auditEvent);
-        var fields = new JsonObject();
-        foreach (var (name, value) in auditEvent.Fields)
-        {
-            fields[name] = value?.DeepClone();
-        }
-
-        using var response = await http.PostAsJsonAsync("api/v1/audit/events", new AuditEventBody(auditEvent.Type, auditEvent.Request, fields), ServerJson.Options, cancellationToken).ConfigureAwait(false);
-        return (await ReadAsync<AuditEntryView>(response, $"append the {auditEvent.Type} audit entry", cancellationToken).ConfigureAwait(false)).ToModel();
-    }
-
-    public Task<AuditHead> GetHeadAsync(CancellationToken cancellationToken = default) => throw NotForRunner(nameof(GetHeadAsync));
-
-    public Task<AuditEntry?> GetEntryAsync(long seq, CancellationToken cancellationToken = default) => throw NotForRunner(nameof(GetEntryAsync));
-
-    public Task<IReadOnlyList<AuditEntry>> ListEntriesAsync(AuditQuery query, CancellationToken cancellationToken = default) => throw NotForRunner(nameof(ListEntriesAsync));
-
-    public Task<IReadOnlyList<AuditCheckpoint>> ListCheckpointsAsync(CancellationToken cancellationToken = default) => throw NotForRunner(nameof(ListCheckpointsAsync));
-
-    public Task<AuditCheckpoint> CheckpointAsync(CancellationToken cancellationToken = default) => throw NotForRunner(nameof(CheckpointAsync));
-
-    public Task<AuditCheckpoint?> HeartbeatAsync(TimeSpan maxAge, CancellationToken cancellationToken = default) => throw NotForRunner(nameof(HeartbeatAsync));
-
-    public Task<IReadOnlyList<AuditPublicKey>> ListKeysAsync(CancellationToken cancellationToken = default) => throw NotForRunner(nameof(ListKeysAsync));
-
-    public Task<AuditEntry> RotateKeyAsync(IAuditSigner newSigner, PersonRef actor, string reason, CancellationToken cancellationToken = default) => throw NotForRunner(nameof(RotateKeyAsync));
-
-    public Task<AuditVerification> VerifyAsync(IEnumerable<AuditPublicKey> trustedKeys, IEnumerable<WitnessedHead>? witnesses = null, CancellationToken cancellationToken = default) => throw NotForRunner(nameof(VerifyAsync));
-
-    public Task<IReadOnlyList<AuditExportFile>> ExportAsync(CancellationToken cancellationToken = default) => throw NotForRunner(nameof(ExportAsync));
-
-    private static NotSupportedException NotForRunner(string member) =>
-        new($"{member} is not available through a runner's server connection; auditors use GET /api/v1/audit/entries and /api/v1/audit/verify with an auditor token, or 'infraguard audit' against the database.");
 
     /// <summary>Reads one request, riding out a server restart: transient failures are retried until <see cref="OutageTolerance"/> passes.</summary>
     private async Task<RequestView?> GetViewAsync(string id, CancellationToken cancellationToken)
@@ -178,11 +193,13 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
         }
 
         var problem = await ProblemAsync(response, cancellationToken).ConfigureAwait(false);
-        var code = problem?.Extensions.TryGetValue("code", out var c) == true ? c?.ToString() : null;
+        var code = Code(problem);
         switch (response.StatusCode)
         {
             case HttpStatusCode.NotFound when code == "not-found":
                 return RequestOutcome.Fail(new RequestNotFound(id));
+            case HttpStatusCode.Conflict when code == "approval-not-recorded":
+                return RequestOutcome.Fail(new DecisionRefused(id, problem?.Detail ?? "the server refused to start the apply"));
             case HttpStatusCode.Conflict:
                 var current = await GetAsync(id, cancellationToken).ConfigureAwait(false);
                 if (current?.State == wanted)

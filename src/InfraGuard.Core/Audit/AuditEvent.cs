@@ -67,6 +67,12 @@ public static class AuditEventTypes
     /// <summary>A guarded run was interrupted (Ctrl-C, SIGTERM) and stopped the engine.</summary>
     public const string RunCancelled = "run.cancelled";
 
+    /// <summary>An approval token (CrossGuard grant) was issued to a runner; names the token id, never the token.</summary>
+    public const string GrantIssued = "grant.issued";
+
+    /// <summary>The approval-token key was rotated (not the audit key: the log's signatures are unaffected).</summary>
+    public const string TokenKeyRotated = "token-key.rotated";
+
     /// <summary>The signing key was rotated; signed by the old key, names the new one.</summary>
     public const string KeyRotated = "key.rotated";
 }

@@ -257,6 +257,22 @@ public sealed class AuditVerifier
         }
     }
 
+    /// <summary>
+    /// True when one entry is genuine on its own: its hash matches its content and link, its payload is canonical, and
+    /// its signature verifies with one of <paramref name="keys"/>. Says nothing about its place in the chain.
+    /// </summary>
+    public static bool IsGenuine(AuditEntry entry, IEnumerable<AuditPublicKey> keys)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(keys);
+        var key = keys.FirstOrDefault(k => string.Equals(k.KeyId, entry.KeyId, StringComparison.Ordinal));
+        return key is not null
+            && string.Equals(AuditChain.ComputeEntryHash(entry.Seq, entry.PrevHash, entry.Payload), entry.EntryHash, StringComparison.Ordinal)
+            && CanonicalJson.IsCanonical(entry.Payload)
+            && TryBase64(entry.Signature, out var sig)
+            && TrustedKey.Create(key.PublicKey).Verify(AuditChain.EntryStatement(entry.Seq, entry.EntryHash), sig);
+    }
+
     private static string Short(string hash) => hash.Length > 12 ? hash[..12] + "…" : hash;
 
     /// <summary>A trusted key, imported once (importing per entry costs as much as verifying).</summary>

@@ -40,6 +40,9 @@ public sealed record PreviewResult(ChangeSet Changes, byte[] Plan, string PlanHa
 
     /// <summary>Why the run ended early, if it did.</summary>
     public EngineStop Stopped { get; init; }
+
+    /// <summary>The engine's raw preview output (Pulumi event log, Terraform plan JSON): the evidence the authority reads itself.</summary>
+    public byte[] EngineOutput { get; init; } = [];
 }
 
 /// <summary>A finished apply.</summary>

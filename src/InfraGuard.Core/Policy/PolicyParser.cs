@@ -10,7 +10,7 @@ namespace InfraGuard.Core.Policy;
 internal sealed partial class PolicyParser(string source, YamlWalker y)
 {
     private static readonly string[] TopFields = ["apiVersion", "name", "description", "tiers", "rules", "identities", "invariants", "stateful-types"];
-    private static readonly string[] TierFields = ["stacks", "default", "review-at", "block-at", "approvals", "actor-weights", "job-weights", "description"];
+    private static readonly string[] TierFields = ["stacks", "default", "review-at", "block-at", "approvals", "actor-weights", "job-weights", "description", "require-server", "require-attested-requester"];
     private static readonly string[] ApprovalFields = ["count", "from", "expires-after"];
     private static readonly string[] RuleFields = ["id", "summary", "description", "detector", "with", "match", "score", "block"];
     private static readonly string[] MatchFields = ["ops", "types", "providers", "change", "tags", "actors", "jobs", "tiers"];
@@ -133,6 +133,8 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
         y.Required(map, f, "review-at", where);
         var stacks = f.TryGetValue("stacks", out var s) ? y.Globs(s.Value, $"'stacks' of {where}") : [];
         var isDefault = f.TryGetValue("default", out var d) && y.Bool(d.Value, $"'default' in {where}") == true;
+        var requireServer = f.TryGetValue("require-server", out var rs) && y.Bool(rs.Value, $"'require-server' in {where}") == true;
+        var requireAttested = f.TryGetValue("require-attested-requester", out var rq) && y.Bool(rq.Value, $"'require-attested-requester' in {where}") == true;
         var reviewAt = f.TryGetValue("review-at", out var ra) ? y.WholeNumber(ra.Value, $"'review-at' in {where}", 1, int.MaxValue) : null;
         var blockAt = f.TryGetValue("block-at", out var ba) ? y.WholeNumber(ba.Value, $"'block-at' in {where}", 1, int.MaxValue) : int.MaxValue;
         if (reviewAt is { } r && blockAt is { } b && b < r)
@@ -186,6 +188,8 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
             Approvals = approvals,
             ActorWeights = actorWeights,
             JobWeights = jobWeights,
+            RequireServer = requireServer,
+            RequireAttestedRequester = requireAttested,
         };
     }
 

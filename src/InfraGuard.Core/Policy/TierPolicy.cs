@@ -35,6 +35,25 @@ public sealed record TierPolicy
     /// <summary>Multipliers per job type (case-insensitive); missing jobs weigh <see cref="NeutralWeight"/>.</summary>
     public required IReadOnlyDictionary<string, decimal> JobWeights { get; init; }
 
+    /// <summary>
+    /// Changes in this tier go through an approval server (<c>infraguard up --server</c>); a local run, whose store and
+    /// keys sit on the runner's own machine, is refused before anything runs.
+    /// </summary>
+    public bool RequireServer { get; init; }
+
+    /// <summary>
+    /// The requester must be proven by a CI workload-identity token (GitHub/GitLab OIDC); a static runner token's
+    /// word is not enough, and such a submission is blocked.
+    /// </summary>
+    public bool RequireAttestedRequester { get; init; }
+
+    /// <summary>True when this tier asks more of a change than <paramref name="other"/>: a lower review threshold, then a lower block threshold.</summary>
+    public bool IsStricterThan(TierPolicy other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return ReviewAt != other.ReviewAt ? ReviewAt < other.ReviewAt : BlockAt < other.BlockAt;
+    }
+
     /// <summary>The combined multiplier for an actor kind and optional job type.</summary>
     public decimal WeightFor(ActorKind actor, string? jobType)
     {

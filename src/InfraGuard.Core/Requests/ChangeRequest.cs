@@ -5,7 +5,11 @@ using InfraGuard.Core.Risk;
 namespace InfraGuard.Core.Requests;
 
 /// <summary>A person as resolved by identity mapping, plus the raw identity that was seen (CI login, email, Slack id).</summary>
-public sealed record PersonRef(string PersonId, string RawIdentity);
+public sealed record PersonRef(string PersonId, string RawIdentity)
+{
+    /// <summary>The identity InfraGuard records for transitions it makes itself (policy allow, expiry, supersession).</summary>
+    public static PersonRef System { get; } = new("infraguard", "system:infraguard");
+}
 
 /// <summary>Which channel a decision came through.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<DecisionChannel>))]
@@ -90,6 +94,15 @@ public sealed record NewChangeRequest
 
     /// <summary>Artifacts to store with the request (engine output, saved plan).</summary>
     public IReadOnlyList<(ArtifactKind Kind, byte[] Content)> Artifacts { get; init; } = [];
+
+    /// <summary>The authenticated credential that submitted it; null means the requester itself (local mode).</summary>
+    public string? SubmittedBy { get; init; }
+
+    /// <summary>True when the requester was proven by a CI workload-identity token.</summary>
+    public bool Attested { get; init; }
+
+    /// <summary>The commit a verified CI token names.</summary>
+    public string? Commit { get; init; }
 }
 
 /// <summary>A stored change request.</summary>
@@ -157,6 +170,15 @@ public sealed record ChangeRequest
 
     /// <summary>The stored assessment.</summary>
     public required Assessment Assessment { get; init; }
+
+    /// <summary>The authenticated credential that submitted it (a runner token's or CI trust rule's identity).</summary>
+    public string SubmittedBy { get; init; } = "";
+
+    /// <summary>True when <see cref="Requester"/> was proven by a CI workload-identity token; false for static tokens and local runs.</summary>
+    public bool Attested { get; init; }
+
+    /// <summary>The commit a verified CI token names, when attested.</summary>
+    public string? Commit { get; init; }
 }
 
 /// <summary>A decision as given by an approver (time is taken by the store).</summary>

@@ -32,6 +32,9 @@ public static class RequestAuditEvents
             ["decision"] = r.Decision.ToString().ToLowerInvariant(),
             ["required_approvals"] = r.RequiredApprovals.Count,
             ["expires_at"] = CanonicalJson.FormatTimestamp(r.ExpiresAt),
+            ["submitted_by"] = r.SubmittedBy,
+            ["attested"] = r.Attested,
+            ["commit"] = r.Commit,
         });
     }
 
@@ -87,6 +90,7 @@ public static class RequestAuditEvents
             ["exit_code"] = outcome.ExitCode,
             ["counts"] = counts,
             ["to_state"] = State(outcome.Succeeded ? RequestState.Applied : RequestState.Failed),
+            ["submitted_by"] = r.SubmittedBy,
         });
     }
 
@@ -104,6 +108,33 @@ public static class RequestAuditEvents
             ["reason"] = reason,
         });
     }
+
+    /// <summary><c>token-key.rotated</c>: the approval-token key was replaced; names both key ids and the new public key.</summary>
+    public static AuditEvent TokenKeyRotated(string oldKeyId, IAuditSigner newSigner, PersonRef actor, string reason, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(newSigner);
+        ArgumentNullException.ThrowIfNull(actor);
+        return new(AuditEventTypes.TokenKeyRotated, at, null, new Dictionary<string, JsonNode?>
+        {
+            ["old_key_id"] = oldKeyId,
+            ["new_key_id"] = newSigner.KeyId,
+            ["new_public_key"] = Convert.ToBase64String(newSigner.PublicKey.Span),
+            ["actor"] = Person(actor),
+            ["reason"] = reason,
+        });
+    }
+
+    /// <summary><c>grant.issued</c>: an approval token was handed to a runner. Carries the token's id, never the token.</summary>
+    public static AuditEvent GrantIssued(string? requestId, string stack, string purpose, string planOrState, string tokenId, string submittedBy, DateTimeOffset expiresAt, DateTimeOffset at) =>
+        new(AuditEventTypes.GrantIssued, at, requestId, new Dictionary<string, JsonNode?>
+        {
+            ["stack"] = stack,
+            ["purpose"] = purpose,
+            ["plan_hash"] = planOrState,
+            ["token_id"] = tokenId,
+            ["submitted_by"] = submittedBy,
+            ["expires_at"] = CanonicalJson.FormatTimestamp(expiresAt),
+        });
 
     private static JsonObject Person(PersonRef p) => new() { ["person"] = p.PersonId, ["identity"] = p.RawIdentity };
 

@@ -1,8 +1,5 @@
-using System.Text.Json.Nodes;
-using InfraGuard.Core.Audit;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Engine;
-using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;
 
@@ -34,31 +31,35 @@ public enum RunOutcome
 
     /// <summary>The run was interrupted (Ctrl-C, SIGTERM) and recorded as cancelled.</summary>
     Cancelled,
+
+    /// <summary>The request says approved, but the signed audit log does not hold that approval; nothing was applied.</summary>
+    Untrusted,
 }
 
-/// <summary>Everything one guarded run needs to know.</summary>
+/// <summary>Everything one guarded run needs to know. Nothing here is a verdict: the authority scores the evidence.</summary>
 /// <param name="Target">Stack, project directory and checked pass-through args.</param>
 /// <param name="EngineOptions">Policy packs and extra environment for the engine.</param>
-/// <param name="Policy">The InfraGuard policy pack.</param>
-/// <param name="Assessment">Stack, actor kind, job type and forced tier for scoring.</param>
+/// <param name="Engine">Which engine's evidence the preview produces.</param>
 /// <param name="Project">Project label for the request.</param>
-/// <param name="Requester">Who asks (resolved).</param>
-/// <param name="OnBehalfOf">The person an agent acts for (resolved), if any.</param>
-/// <param name="CommitAuthors">Authors of the change's commits (resolved person ids).</param>
+/// <param name="ActorKind">What the runner says it is (the authority may only make it stricter).</param>
+/// <param name="JobType">Job label rules can match.</param>
+/// <param name="DeclaredTier">A tier the project asks for (stricter only).</param>
+/// <param name="OnBehalfOf">The person an agent acts for (raw identity), if any.</param>
+/// <param name="CommitAuthors">Authors of the change's commits (raw identities).</param>
 /// <param name="CiRunId">CI run id (idempotency) and <paramref name="CiRunUrl"/> link.</param>
 /// <param name="CiRunUrl">Link to the CI run.</param>
 /// <param name="Wait">How long to wait for a decision at most; null waits until the request expires.</param>
 /// <param name="PollInterval">How often to look for a decision.</param>
 /// <param name="HeartbeatInterval">How often to tell the notifier the run is still waiting.</param>
-/// <param name="PreviewEnvironment">Extra environment for the preview only, made from the state fingerprint (e.g. a CrossGuard preview token).</param>
-/// <param name="ApplyEnvironment">Extra environment for the apply only (e.g. the CrossGuard approval token), made from the approved request.</param>
+/// <param name="EngineGrants">Ask the authority for approval tokens for the engine's preview and apply (CrossGuard).</param>
 public sealed record GuardedRunRequest(
     EngineTarget Target,
     EngineRunOptions EngineOptions,
-    PolicyPack Policy,
-    AssessmentContext Assessment,
+    EngineKind Engine,
     string Project,
-    PersonRef Requester,
+    ActorKind ActorKind,
+    string? JobType,
+    string? DeclaredTier,
     string? OnBehalfOf,
     IReadOnlyList<string> CommitAuthors,
     string? CiRunId,
@@ -66,8 +67,7 @@ public sealed record GuardedRunRequest(
     TimeSpan? Wait,
     TimeSpan PollInterval,
     TimeSpan HeartbeatInterval,
-    Func<string, IReadOnlyDictionary<string, string>>? PreviewEnvironment = null,
-    Func<ChangeRequest, IReadOnlyDictionary<string, string>>? ApplyEnvironment = null);
+    bool EngineGrants = false);
 
 /// <summary>The result of a guarded run.</summary>
 /// <param name="Outcome">How it ended.</param>
@@ -78,14 +78,15 @@ public sealed record GuardedRunRequest(
 public sealed record GuardedRunResult(RunOutcome Outcome, string Message, Assessment? Assessment = null, ChangeRequest? Request = null, string? Diagnostics = null);
 
 /// <summary>
-/// The guarded <c>up</c>: context → fingerprint → preview → read → assess → allow | block | review; review waits for
-/// an independent decision; before applying, the plan hash and state fingerprint are checked again and exactly the
-/// approved plan is applied. Every step is recorded through the store with audit entries. Ports only: no I/O here.
+/// The guarded <c>up</c>: fingerprint → preview → evidence to the authority, which scores it with its own policy →
+/// allow | block | review; review waits for an independent decision; before applying, the plan hash and state
+/// fingerprint are checked again, the authority checks the signed record of the approval, and exactly the approved
+/// plan is applied. Every step is recorded through the store with audit entries. Ports only: no I/O here.
 /// </summary>
-public sealed class GuardedRun(IEngine engine, IChangeStore store, IAuditLog audit, INotifier notifier, TimeProvider time)
+public sealed class GuardedRun(IEngine engine, IRunAuthority authority, IChangeStore store, INotifier notifier, TimeProvider time)
 {
     /// <summary>The identity InfraGuard records for transitions it makes itself (policy allow, expiry, supersession).</summary>
-    public static readonly PersonRef System = new("infraguard", "system:infraguard");
+    public static readonly PersonRef System = PersonRef.System;
 
     /// <summary>Runs the whole flow. Cancellation (Ctrl-C) is recorded and reported as <see cref="RunOutcome.Cancelled"/>.</summary>
     public async Task<GuardedRunResult> RunAsync(GuardedRunRequest run, CancellationToken cancellationToken)
@@ -97,9 +98,9 @@ public sealed class GuardedRun(IEngine engine, IChangeStore store, IAuditLog aud
             await engine.CheckAsync(cancellationToken).ConfigureAwait(false);
             var fingerprint = await engine.FingerprintStateAsync(run.Target, cancellationToken).ConfigureAwait(false);
             await notifier.ProgressAsync($"Previewing stack {run.Target.Stack} …", cancellationToken).ConfigureAwait(false);
-            var previewOptions = run.PreviewEnvironment is null
-                ? run.EngineOptions
-                : run.EngineOptions with { Environment = Merge(run.EngineOptions.Environment, run.PreviewEnvironment(fingerprint)) };
+            var previewOptions = run.EngineGrants
+                ? WithEnvironment(run.EngineOptions, (await authority.PreviewGrantAsync(run.Target.Stack, fingerprint, cancellationToken).ConfigureAwait(false)).Environment)
+                : run.EngineOptions;
             var preview = await engine.PreviewAsync(run.Target, previewOptions, cancellationToken).ConfigureAwait(false);
             if (preview.Stopped != EngineStop.None)
             {
@@ -109,41 +110,32 @@ public sealed class GuardedRun(IEngine engine, IChangeStore store, IAuditLog aud
                     : new(RunOutcome.EngineFailed, $"The preview was stopped ({preview.Stopped.ToString().ToLowerInvariant()}); nothing was applied.", Diagnostics: preview.Diagnostics);
             }
 
-            var assessment = RiskEngine.Assess(preview.Changes, run.Policy, run.Assessment);
-
-            // A failed preview is the engine's failure (exit 7) unless a mandatory policy of the engine's own caused it.
+            // A failed preview is the engine's failure (exit 7) unless a mandatory policy of the engine's own caused it:
+            // then the authority sees the violation in the evidence and blocks.
             var mandatoryViolation = preview.Changes.Violations.Any(v => v.EnforcementLevel == "mandatory");
             if (!mandatoryViolation && (preview.ExitCode != 0 || !preview.Changes.Complete))
             {
-                return new(RunOutcome.EngineFailed, $"The preview failed (exit {preview.ExitCode}); nothing was applied. Fix the error below and run again.", assessment, Diagnostics: preview.Diagnostics);
+                return new(RunOutcome.EngineFailed, $"The preview failed (exit {preview.ExitCode}); nothing was applied. Fix the error below and run again.", Diagnostics: preview.Diagnostics);
             }
 
+            var submission = await authority.SubmitAsync(Evidence(run, preview, fingerprint), cancellationToken).ConfigureAwait(false);
+            var assessment = submission.Assessment;
             if (assessment.Decision == Decision.Block)
             {
-                await audit.AppendAsync(Scored(run, preview, assessment, fingerprint), cancellationToken).ConfigureAwait(false);
                 return new(RunOutcome.Blocked, "Blocked by policy: this change cannot be applied through InfraGuard. See the findings.", assessment);
             }
 
-            if (!HasChanges(preview.Changes))
+            if (!submission.HasChanges || submission.Request is null)
             {
                 return new(RunOutcome.NoChanges, "No changes: the stack is up to date.", assessment);
             }
 
-            var created = await store.CreateAsync(NewRequest(run, preview, assessment, fingerprint), cancellationToken).ConfigureAwait(false);
-            request = created.Request;
-            if (assessment.Decision == Decision.Allow && request.State == RequestState.Pending)
-            {
-                request = Must(await store.TransitionAsync(
-                    request.Id, RequestState.Approved, System,
-                    $"allowed by policy: score {assessment.Score} is below review-at {assessment.ReviewAt} for tier {assessment.Tier}",
-                    cancellationToken).ConfigureAwait(false));
-            }
-
+            request = submission.Request;
             if (request.State != RequestState.Approved)
             {
                 if (request.State == RequestState.Pending)
                 {
-                    await notifier.RequestOpenedAsync(request, created.Created, cancellationToken).ConfigureAwait(false);
+                    await notifier.RequestOpenedAsync(request, submission.Created, cancellationToken).ConfigureAwait(false);
                 }
 
                 var waited = await WaitAsync(run, request, cancellationToken).ConfigureAwait(false);
@@ -163,19 +155,26 @@ public sealed class GuardedRun(IEngine engine, IChangeStore store, IAuditLog aud
         }
     }
 
+    private static RunEvidence Evidence(GuardedRunRequest run, PreviewResult preview, string fingerprint) => new(
+        run.Engine,
+        run.Target.Stack,
+        run.Project,
+        preview.EngineOutput,
+        preview.Plan,
+        fingerprint,
+        run.ActorKind,
+        run.JobType,
+        run.DeclaredTier,
+        run.OnBehalfOf,
+        run.CommitAuthors,
+        run.CiRunId,
+        run.CiRunUrl);
+
     private async Task<GuardedRunResult> CancelledAsync(GuardedRunRequest run, ChangeRequest? request, string phase)
     {
-        await audit.AppendAsync(
-            new AuditEvent(AuditEventTypes.RunCancelled, time.GetUtcNow(), request?.Id, new Dictionary<string, JsonNode?>
-            {
-                ["stack"] = run.Target.Stack,
-                ["requester"] = run.Requester.RawIdentity,
-                ["phase"] = phase,
-            }),
-            CancellationToken.None).ConfigureAwait(false);
+        await authority.RecordCancelledAsync(run.Target.Stack, request?.Id, phase, CancellationToken.None).ConfigureAwait(false);
         return new(RunOutcome.Cancelled, $"Interrupted during {phase}: the engine was asked to stop and the cancellation was recorded.", request?.Assessment, request);
     }
-
     private async Task<(GuardedRunResult? Outcome, ChangeRequest Request)> WaitAsync(GuardedRunRequest run, ChangeRequest request, CancellationToken cancellationToken)
     {
         var started = time.GetUtcNow();
@@ -248,10 +247,26 @@ public sealed class GuardedRun(IEngine engine, IChangeStore store, IAuditLog aud
             return new(RunOutcome.PlanChanged, $"Nothing was applied: {why}. Re-run to request approval for the new plan.", assessment, request);
         }
 
-        request = Must(await store.TransitionAsync(request.Id, RequestState.Applying, System, "applying the approved plan", cancellationToken).ConfigureAwait(false));
-        var options = run.ApplyEnvironment is null
-            ? run.EngineOptions
-            : run.EngineOptions with { Environment = Merge(run.EngineOptions.Environment, run.ApplyEnvironment(request)) };
+        // The authority hands out the engine's token and starts the apply only when its signed log holds the approval.
+        EngineGrant? grant = null;
+        RequestOutcome started;
+        try
+        {
+            grant = run.EngineGrants ? await authority.ApplyGrantAsync(request, cancellationToken).ConfigureAwait(false) : null;
+            started = await authority.BeginApplyAsync(request.Id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GrantRefusedException e)
+        {
+            started = RequestOutcome.Fail(new DecisionRefused(request.Id, e.Message));
+        }
+
+        if (started.Error is DecisionRefused refused)
+        {
+            return new(RunOutcome.Untrusted, $"Nothing was applied: {refused.Reason}.", assessment, request);
+        }
+
+        request = Must(started);
+        var options = grant is null ? run.EngineOptions : WithEnvironment(run.EngineOptions, grant.Environment);
         var progress = new Progress<string>(line => _ = notifier.ProgressAsync(line, CancellationToken.None));
         var result = await engine.ApplyAsync(run.Target, plan!.Content, options, progress, cancellationToken).ConfigureAwait(false);
 
@@ -269,40 +284,8 @@ public sealed class GuardedRun(IEngine engine, IChangeStore store, IAuditLog aud
             : new(RunOutcome.EngineFailed, $"The apply of {request.Id} failed (exit {result.ExitCode}); see the engine's output.", assessment, request, result.Diagnostics);
     }
 
-    private static NewChangeRequest NewRequest(GuardedRunRequest run, PreviewResult preview, Assessment assessment, string fingerprint) => new()
-    {
-        Stack = run.Target.Stack,
-        Project = run.Project,
-        Requester = run.Requester,
-        ActorKind = run.Assessment.ActorKind,
-        OnBehalfOf = run.OnBehalfOf,
-        CommitAuthors = run.CommitAuthors,
-        CiRunId = run.CiRunId,
-        CiRunUrl = run.CiRunUrl,
-        PlanHash = preview.PlanHash,
-        StateFingerprint = fingerprint,
-        PolicyPackHash = run.Policy.Hash,
-        Assessment = assessment,
-        Artifacts = [(ArtifactKind.SavedPlan, preview.Plan)],
-    };
-
-    private AuditEvent Scored(GuardedRunRequest run, PreviewResult preview, Assessment assessment, string fingerprint) =>
-        new(AuditEventTypes.RiskScored, time.GetUtcNow(), null, new Dictionary<string, JsonNode?>
-        {
-            ["stack"] = run.Target.Stack,
-            ["project"] = run.Project,
-            ["tier"] = assessment.Tier,
-            ["requester"] = run.Requester.RawIdentity,
-            ["actor_kind"] = assessment.ActorKind.ToString().ToLowerInvariant(),
-            ["plan_hash"] = preview.PlanHash,
-            ["state_fingerprint"] = fingerprint,
-            ["policy_pack_hash"] = run.Policy.Hash,
-            ["score"] = assessment.Score,
-            ["decision"] = "block",
-            ["rules"] = new JsonArray([.. assessment.Findings.Select(f => f.RuleId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(r => (JsonNode?)r)]),
-        });
-
-    private static bool HasChanges(ChangeSet changes) => changes.Changes.Any(c => c.Op is not (ChangeOp.Same or ChangeOp.Read or ChangeOp.Refresh));
+    private static EngineRunOptions WithEnvironment(EngineRunOptions options, IReadOnlyDictionary<string, string> extra) =>
+        options with { Environment = Merge(options.Environment, extra) };
 
     private static ChangeRequest Must(RequestOutcome outcome) =>
         outcome.Request ?? throw new InvalidOperationException(outcome.Error?.Message ?? "The store refused the operation.");

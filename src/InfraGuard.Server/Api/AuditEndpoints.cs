@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Requests;
 using InfraGuard.Server.Auth;
+using InfraGuard.Server.Hosting;
 using InfraGuard.Store;
 
 namespace InfraGuard.Server.Api;
@@ -10,8 +11,8 @@ namespace InfraGuard.Server.Api;
 /// <summary>/api/v1/audit: runners append the free-standing events they write; auditors query and verify.</summary>
 internal static class AuditEndpoints
 {
-    /// <summary>The only events a runner may append directly; everything else is written by the store with its state change.</summary>
-    private static readonly HashSet<string> RunnerEvents = new(StringComparer.Ordinal) { AuditEventTypes.RiskScored, AuditEventTypes.RunCancelled };
+    /// <summary>The fields a runner may report on <c>run.cancelled</c>; the server adds who submitted it.</summary>
+    private static readonly HashSet<string> CancelledFields = new(StringComparer.Ordinal) { "stack", "phase" };
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -21,12 +22,16 @@ internal static class AuditEndpoints
         audit.MapGet("/verify", VerifyAsync).RequireScope(ApiScopes.Auditor, ApiScopes.Admin);
     }
 
-    private static async Task<IResult> AppendAsync(AuditEventBody body, ClaimsPrincipal user, ChangeStore store, TimeProvider time, ILoggerFactory logs, CancellationToken ct)
+    /// <summary>
+    /// The one free-standing event a runner reports: <c>run.cancelled</c> with <c>stack</c> and <c>phase</c>. Everything
+    /// else (scores, decisions, grants, applies) the server records itself with the state change it belongs to.
+    /// </summary>
+    private static async Task<IResult> AppendAsync(AuditEventBody body, ClaimsPrincipal user, Authorities authorities, ILoggerFactory logs, CancellationToken ct)
     {
-        if (!RunnerEvents.Contains(body.Type ?? string.Empty))
+        if (body.Type != AuditEventTypes.RunCancelled)
         {
             return Problems.Result(StatusCodes.Status422UnprocessableEntity, "event-type-not-allowed", "Event type not allowed",
-                $"A runner may append only {string.Join(" and ", RunnerEvents.Order(StringComparer.Ordinal))} events; '{body.Type}' is written by the server itself.");
+                $"A runner may append only {AuditEventTypes.RunCancelled} events; '{body.Type}' is written by the server itself.");
         }
 
         if (body.Request is not null && !RequestId.IsValid(body.Request))
@@ -34,23 +39,20 @@ internal static class AuditEndpoints
             return Problems.BadRequest($"request '{body.Request}' is not a change request id (cr_ + 12 characters).");
         }
 
-        var identity = ApiClaims.IdentityOf(user);
-        var fields = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
-        foreach (var (name, value) in body.Fields ?? [])
+        var fields = body.Fields ?? [];
+        if (fields.Select(f => f.Key).FirstOrDefault(name => !CancelledFields.Contains(name)) is { } extra)
         {
-            if (name is "type" or "at" or "request" or "submitted_by")
-            {
-                return Problems.BadRequest($"field '{name}' is reserved; the server sets it.");
-            }
-
-            fields[name] = value?.DeepClone();
+            return Problems.BadRequest($"field '{extra}' is not part of {AuditEventTypes.RunCancelled}; a runner reports only stack and phase, the server adds who submitted it.");
         }
 
-        // The server's clock dates the entry, and the token's identity is recorded as who reported it.
-        fields["submitted_by"] = identity;
-        var entry = await store.AppendAsync(new AuditEvent(body.Type!, time.GetUtcNow(), body.Request, fields), ct).ConfigureAwait(false);
-        ServerLog.AuditAppended(logs.CreateLogger("InfraGuard.Server.Audit"), entry.Seq, entry.Kind, identity);
-        return TypedResults.Created($"/api/v1/audit/entries?from={entry.Seq}&to={entry.Seq}", AuditEntryView.From(entry));
+        if (fields["stack"]?.GetValueKind() != System.Text.Json.JsonValueKind.String || fields["phase"]?.GetValueKind() != System.Text.Json.JsonValueKind.String)
+        {
+            return Problems.BadRequest($"{AuditEventTypes.RunCancelled} needs the string fields stack and phase.");
+        }
+
+        await authorities.For(user).RecordCancelledAsync(fields["stack"]!.GetValue<string>(), body.Request, fields["phase"]!.GetValue<string>(), ct).ConfigureAwait(false);
+        ServerLog.AuditAppended(logs.CreateLogger("InfraGuard.Server.Audit"), 0, body.Type, ApiClaims.IdentityOf(user));
+        return TypedResults.Created();
     }
 
     private static async Task<IResult> ListAsync(

@@ -1,83 +1,72 @@
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Requests;
+using InfraGuard.Core.Changes;
 using InfraGuard.Core.Risk;
+using InfraGuard.Core.Runs;
 
 namespace InfraGuard.Server.Api;
 
-/// <summary>POST /api/v1/requests: the fields of <see cref="NewChangeRequest"/>, the assessment and the saved plan (base64).</summary>
-public sealed record CreateRequestBody
+/// <summary>
+/// POST /api/v1/requests: a runner's evidence, never a verdict. The server reads <see cref="EngineOutput"/> and
+/// <see cref="SavedPlan"/> itself, refuses a plan whose operations differ from the output, hashes the plan, and
+/// scores it with its own policy pack. The requester is the credential's, never a body field (unknown fields such
+/// as <c>requester</c>, <c>assessment</c> or <c>planHash</c> are ignored).
+/// </summary>
+public sealed record SubmitBody
 {
+    public required string Engine { get; init; }
     public required string Stack { get; init; }
     public required string Project { get; init; }
-    public required PersonRef Requester { get; init; }
-    public required ActorKind ActorKind { get; init; }
+    public required string StateFingerprint { get; init; }
+
+    /// <summary>The engine's preview output (base64 in JSON).</summary>
+    public required byte[] EngineOutput { get; init; }
+
+    /// <summary>The saved plan file's bytes (base64 in JSON); empty only for a preview that a mandatory policy failed.</summary>
+    public byte[] SavedPlan { get; init; } = [];
+
+    public ActorKind ActorKind { get; init; } = ActorKind.Pipeline;
+    public string? JobType { get; init; }
+    public string? Tier { get; init; }
     public string? OnBehalfOf { get; init; }
     public IReadOnlyList<string> CommitAuthors { get; init; } = [];
     public string? CiRunId { get; init; }
     public string? CiRunUrl { get; init; }
-    public required string PlanHash { get; init; }
-    public required string StateFingerprint { get; init; }
-    public required string PolicyPackHash { get; init; }
-    public required Assessment Assessment { get; init; }
 
-    /// <summary>The saved plan file's bytes (base64 in JSON). <see cref="PlanHash"/> is the engine's normalised plan fingerprint, not a hash of these bytes; their own SHA-256 travels in <c>X-Content-SHA256</c>.</summary>
-    public required byte[] SavedPlan { get; init; }
-
-    /// <summary>Optional engine output (event log) to keep with the request.</summary>
-    public byte[]? EngineOutput { get; init; }
-
-    public static CreateRequestBody From(NewChangeRequest r)
+    public static SubmitBody From(RunEvidence e)
     {
-        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(e);
         return new()
         {
-            Stack = r.Stack,
-            Project = r.Project,
-            Requester = r.Requester,
-            ActorKind = r.ActorKind,
-            OnBehalfOf = r.OnBehalfOf,
-            CommitAuthors = r.CommitAuthors,
-            CiRunId = r.CiRunId,
-            CiRunUrl = r.CiRunUrl,
-            PlanHash = r.PlanHash,
-            StateFingerprint = r.StateFingerprint,
-            PolicyPackHash = r.PolicyPackHash,
-            Assessment = r.Assessment,
-            SavedPlan = r.Artifacts.FirstOrDefault(a => a.Kind == ArtifactKind.SavedPlan).Content ?? [],
-            EngineOutput = r.Artifacts.FirstOrDefault(a => a.Kind == ArtifactKind.EngineOutput).Content,
+            Engine = e.Engine.ToString().ToLowerInvariant(),
+            Stack = e.Stack,
+            Project = e.Project,
+            StateFingerprint = e.StateFingerprint,
+            EngineOutput = e.EngineOutput,
+            SavedPlan = e.SavedPlan,
+            ActorKind = e.ActorKind,
+            JobType = e.JobType,
+            Tier = e.DeclaredTier,
+            OnBehalfOf = e.OnBehalfOf,
+            CommitAuthors = e.CommitAuthors ?? [],
+            CiRunId = e.CiRunId,
+            CiRunUrl = e.CiRunUrl,
         };
     }
 
-    public NewChangeRequest ToModel()
-    {
-        var artifacts = new List<(ArtifactKind, byte[])> { (ArtifactKind.SavedPlan, SavedPlan) };
-        if (EngineOutput is { Length: > 0 } output)
-        {
-            artifacts.Add((ArtifactKind.EngineOutput, output));
-        }
-
-        return new()
-        {
-            Stack = Stack,
-            Project = Project,
-            Requester = Requester,
-            ActorKind = ActorKind,
-            OnBehalfOf = OnBehalfOf,
-            CommitAuthors = CommitAuthors,
-            CiRunId = CiRunId,
-            CiRunUrl = CiRunUrl,
-            PlanHash = PlanHash,
-            StateFingerprint = StateFingerprint,
-            PolicyPackHash = PolicyPackHash,
-            Assessment = Assessment,
-            Artifacts = artifacts,
-        };
-    }
+    /// <summary>The evidence, or null when <see cref="Engine"/> names no engine.</summary>
+    public RunEvidence? ToEvidence() =>
+        Enum.TryParse<EngineKind>(Engine, ignoreCase: true, out var engine) && !int.TryParse(Engine, out _)
+            ? new RunEvidence(engine, Stack, Project, EngineOutput ?? [], SavedPlan ?? [], StateFingerprint, ActorKind, JobType, Tier, OnBehalfOf, CommitAuthors, CiRunId, CiRunUrl)
+            : null;
 }
 
-/// <summary>The answer to a create: the request, and whether it was new (201) or found again (200).</summary>
-public sealed record CreateRequestResponse(ChangeRequest Request, bool Created);
+/// <summary>POST /api/v1/grants: a preview token for a stack on the state the runner fingerprinted.</summary>
+public sealed record PreviewGrantBody(string Stack, string StateFingerprint);
+
+/// <summary>An engine approval token. <see cref="Token"/> goes only into the engine's environment as <see cref="Variable"/>; the audit log names <see cref="TokenId"/>.</summary>
+public sealed record GrantView(string TokenId, string Token, string Variable, DateTimeOffset ExpiresAt);
 
 /// <summary>One request with its decisions and apply outcome.</summary>
 public sealed record RequestView(ChangeRequest Request, IReadOnlyList<RequestDecision> Decisions, ApplyOutcome? Outcome);
@@ -91,7 +80,7 @@ public sealed record DecideBody(Verdict Verdict, string Reason, string? PlanHash
 /// <summary>POST /api/v1/requests/{id}/transitions: applying, cancelled, expired or superseded.</summary>
 public sealed record TransitionBody(RequestState To, string Reason);
 
-/// <summary>POST /api/v1/audit/events: a free-standing event a runner writes (<c>risk.scored</c>, <c>run.cancelled</c>).</summary>
+/// <summary>POST /api/v1/audit/events: the one free-standing event a runner reports, <c>run.cancelled</c>, with fields <c>stack</c> and <c>phase</c> only.</summary>
 public sealed record AuditEventBody(string Type, string? Request, JsonObject? Fields);
 
 /// <summary>An audit entry; <see cref="Payload"/> is the exact canonical JSON text that was hashed and signed.</summary>

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
+using InfraGuard.Core.Runs;
 using InfraGuard.Server.Auth;
 using InfraGuard.Server.Hosting;
 using InfraGuard.Store;
@@ -18,36 +19,109 @@ internal static class RequestEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         var requests = api.MapGroup("/requests").WithTags("Change requests");
-        requests.MapPost("/", CreateAsync).RequireScope(ApiScopes.Runner);
+        requests.MapPost("/", SubmitAsync).RequireScope(ApiScopes.Runner);
         requests.MapGet("/", ListAsync).RequireScope(ApiScopes.Runner, ApiScopes.Approver, ApiScopes.Auditor, ApiScopes.Admin);
         requests.MapGet("/{id}", GetAsync).RequireScope(ApiScopes.Runner, ApiScopes.Approver, ApiScopes.Auditor, ApiScopes.Admin);
         requests.MapPost("/{id}/decisions", DecideAsync).RequireScope(ApiScopes.Approver);
         requests.MapPost("/{id}/transitions", TransitionAsync).RequireScope(ApiScopes.Runner);
         requests.MapPost("/{id}/outcome", OutcomeAsync).RequireScope(ApiScopes.Runner);
         requests.MapGet("/{id}/artifacts/{kind}", ArtifactAsync).RequireScope(ApiScopes.Runner);
+        requests.MapPost("/{id}/grants", ApplyGrantAsync).RequireScope(ApiScopes.Runner);
+        api.MapPost("/grants", PreviewGrantAsync).WithTags("Change requests").RequireScope(ApiScopes.Runner);
     }
 
-    private static async Task<IResult> CreateAsync(CreateRequestBody body, ClaimsPrincipal user, ChangeStore store, RequestChanges changes, ILoggerFactory logs, CancellationToken ct)
+    /// <summary>
+    /// A runner submits evidence; the server reads and scores it with its own pack. 201 with a new request, 200 when
+    /// found again or when nothing needs a request (no changes, or blocked: <c>assessment.decision</c> says which).
+    /// </summary>
+    private static async Task<IResult> SubmitAsync(SubmitBody body, ClaimsPrincipal user, Authorities authorities, RequestChanges changes, ILoggerFactory logs, CancellationToken ct)
     {
-        if (body.SavedPlan is not { Length: > 0 })
+        var log = Logger(logs);
+        var identity = ApiClaims.IdentityOf(user);
+        if (body.ToEvidence() is not { } evidence)
         {
-            return Problems.BadRequest("savedPlan is required: the base64 bytes of the plan saved by the preview.");
+            return Problems.Result(StatusCodes.Status422UnprocessableEntity, "unknown-engine", "Unknown engine", $"engine '{body.Engine}' is not one this server reads; use 'pulumi'.");
         }
 
-        // The plan hash is the engine's fingerprint of the plan (for Pulumi, of the normalised plan), so it is checked
-        // for shape here; the artifact's own SHA-256 is kept with it and checked on every read.
-        if (body.PlanHash is not { Length: 64 } || !body.PlanHash.All(char.IsAsciiHexDigitLower) || body.StateFingerprint is not { Length: 64 })
+        if (string.IsNullOrWhiteSpace(evidence.Stack) || string.IsNullOrWhiteSpace(evidence.Project))
         {
-            return Problems.Result(StatusCodes.Status422UnprocessableEntity, "bad-hash", "Malformed hash",
-                "planHash and stateFingerprint must be lower-case hex SHA-256 digests (64 characters).");
+            return Problems.BadRequest("stack and project are required.");
         }
 
-        var result = await store.CreateAsync(body.ToModel(), ct).ConfigureAwait(false);
-        var id = result.Request.Id;
-        changes.Signal(id);
-        ServerLog.RequestCreated(Logger(logs), id, result.Created ? "created" : "found again", result.Request.Stack, result.Request.PlanHash, ApiClaims.IdentityOf(user));
-        var response = new CreateRequestResponse(result.Request, result.Created);
-        return result.Created ? TypedResults.Created($"/api/v1/requests/{id}", response) : TypedResults.Ok(response);
+        if (!Authorities.MayTouch(user, evidence.Stack))
+        {
+            ServerLog.StackRefused(log, identity, evidence.Stack);
+            return Problems.Result(StatusCodes.Status403Forbidden, "stack-not-allowed", "Stack not allowed",
+                $"The credential {identity} may touch only {string.Join(", ", ApiClaims.StacksOf(user))}; '{evidence.Stack}' is not among them. Ask the server's admin to extend the trust rule.");
+        }
+
+        Submission submission;
+        try
+        {
+            submission = await authorities.For(user).SubmitAsync(evidence, ct).ConfigureAwait(false);
+        }
+        catch (SubmissionRefusedException e)
+        {
+            ServerLog.SubmissionRefused(log, evidence.Stack, e.Code, identity);
+            return Problems.Result(StatusCodes.Status422UnprocessableEntity, e.Code, "Evidence refused", e.Message);
+        }
+
+        var a = submission.Assessment;
+        ServerLog.Scored(log, evidence.Stack, a.Score, a.Decision.ToString().ToLowerInvariant(), a.Tier, identity);
+        if (submission.Request is not { } request)
+        {
+            return TypedResults.Ok(submission);
+        }
+
+        changes.Signal(request.Id);
+        ServerLog.RequestCreated(log, request.Id, submission.Created ? "created" : "found again", request.Stack, request.PlanHash, identity);
+        return submission.Created ? TypedResults.Created($"/api/v1/requests/{request.Id}", submission) : TypedResults.Ok(submission);
+    }
+
+    /// <summary>An apply token for an approved request: only for the runner that submitted it, only once the signed log holds the approval.</summary>
+    private static async Task<IResult> ApplyGrantAsync(string id, ClaimsPrincipal user, ChangeStore store, Authorities authorities, ILoggerFactory logs, CancellationToken ct)
+    {
+        if (await store.GetAsync(id, ct).ConfigureAwait(false) is not { } request)
+        {
+            return Problems.NotFound(id);
+        }
+
+        return await GrantAsync(user, logs, "apply", id, () => authorities.For(user).ApplyGrantAsync(request, ct)).ConfigureAwait(false);
+    }
+
+    /// <summary>A preview token for a stack the runner may touch, bound to the state it fingerprinted.</summary>
+    private static async Task<IResult> PreviewGrantAsync(PreviewGrantBody body, ClaimsPrincipal user, Authorities authorities, ILoggerFactory logs, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(body.Stack) || body.StateFingerprint is not { Length: 64 } || !body.StateFingerprint.All(char.IsAsciiHexDigitLower))
+        {
+            return Problems.BadRequest("stack and stateFingerprint (lower-case hex SHA-256, 64 characters) are required.");
+        }
+
+        if (!Authorities.MayTouch(user, body.Stack))
+        {
+            return Problems.Result(StatusCodes.Status403Forbidden, "stack-not-allowed", "Stack not allowed", $"The credential {ApiClaims.IdentityOf(user)} may not touch stack '{body.Stack}'.");
+        }
+
+        return await GrantAsync(user, logs, "preview", body.Stack, () => authorities.For(user).PreviewGrantAsync(body.Stack, body.StateFingerprint, ct)).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> GrantAsync(ClaimsPrincipal user, ILoggerFactory logs, string purpose, string subject, Func<Task<EngineGrant>> grant)
+    {
+        var log = Logger(logs);
+        var identity = ApiClaims.IdentityOf(user);
+        try
+        {
+            var issued = await grant().ConfigureAwait(false);
+            ServerLog.GrantIssued(log, purpose, issued.TokenId, subject, identity);
+            var (variable, token) = issued.Environment.Single();
+            return TypedResults.Ok(new GrantView(issued.TokenId, token, variable, issued.ExpiresAt));
+        }
+        catch (GrantRefusedException e)
+        {
+            ServerLog.GrantRefused(log, purpose, subject, identity, e.Code);
+            var status = e.Code is "not-submitter" ? StatusCodes.Status403Forbidden : StatusCodes.Status409Conflict;
+            return Problems.Result(status, e.Code, "Grant refused", e.Message);
+        }
     }
 
     private static async Task<IResult> ListAsync(ChangeStore store, string? stack, string? state, int? limit, CancellationToken ct)
@@ -156,7 +230,7 @@ internal static class RequestEndpoints
     }
 
     private static async Task<IResult> TransitionAsync(
-        string id, TransitionBody body, ClaimsPrincipal user, ChangeStore store, PolicyPack pack, RequestChanges changes, ILoggerFactory logs, CancellationToken ct)
+        string id, TransitionBody body, ClaimsPrincipal user, ChangeStore store, PolicyPack pack, Authorities authorities, RequestChanges changes, ILoggerFactory logs, CancellationToken ct)
     {
         if (!RunnerTransitions.Contains(body.To))
         {
@@ -170,10 +244,20 @@ internal static class RequestEndpoints
         }
 
         var raw = ApiClaims.IdentityOf(user);
-        var outcome = await store.TransitionAsync(id, body.To, ApprovalDesk.Resolve(pack.Identities, raw), body.Reason.Trim(), ct).ConfigureAwait(false);
+        if (await SubmitterCheckAsync(id, user, store, ct).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
+        // Applying goes through the authority: it starts only when the signed log holds the approval of exactly this plan.
+        var outcome = body.To == RequestState.Applying
+            ? await authorities.For(user).BeginApplyAsync(id, ct).ConfigureAwait(false)
+            : await store.TransitionAsync(id, body.To, ApprovalDesk.Resolve(pack.Identities, raw), body.Reason.Trim(), ct).ConfigureAwait(false);
         if (outcome.Error is { } error)
         {
-            return Problems.From(error);
+            return error is DecisionRefused r
+                ? Problems.Result(StatusCodes.Status409Conflict, "approval-not-recorded", "Apply refused", r.Reason, new Dictionary<string, object?> { ["requestId"] = id })
+                : Problems.From(error);
         }
 
         changes.Signal(id);
@@ -181,8 +265,13 @@ internal static class RequestEndpoints
         return TypedResults.Ok(outcome.Request);
     }
 
-    private static async Task<IResult> OutcomeAsync(string id, ApplyOutcome body, ChangeStore store, RequestChanges changes, ILoggerFactory logs, CancellationToken ct)
+    private static async Task<IResult> OutcomeAsync(string id, ApplyOutcome body, ClaimsPrincipal user, ChangeStore store, RequestChanges changes, ILoggerFactory logs, CancellationToken ct)
     {
+        if (await SubmitterCheckAsync(id, user, store, ct).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
         var outcome = await store.CompleteApplyAsync(id, body with { Counts = body.Counts ?? new Dictionary<Core.Changes.ChangeOp, int>(), Diagnostics = body.Diagnostics ?? string.Empty }, ct).ConfigureAwait(false);
         if (outcome.Error is { } error)
         {
@@ -192,6 +281,16 @@ internal static class RequestEndpoints
         changes.Signal(id);
         ServerLog.ApplyCompleted(Logger(logs), id, outcome.Request!.PlanHash, outcome.Request.State, body.ExitCode);
         return TypedResults.Ok(outcome.Request);
+    }
+
+    /// <summary>Null when the caller is the runner credential that submitted the request; else the 404 or 403 to answer.</summary>
+    private static async Task<IResult?> SubmitterCheckAsync(string id, ClaimsPrincipal user, ChangeStore store, CancellationToken ct)
+    {
+        var request = await store.GetAsync(id, ct).ConfigureAwait(false);
+        return request is null ? Problems.NotFound(id)
+            : string.Equals(request.SubmittedBy, ApiClaims.IdentityOf(user), StringComparison.Ordinal) ? null
+            : Problems.Result(StatusCodes.Status403Forbidden, "not-submitter", "Not the submitting runner",
+                $"Change request {id} was submitted by {request.SubmittedBy}; only that runner may move it, report its outcome or read its plan.");
     }
 
     private static async Task<IResult> ArtifactAsync(string id, string kind, ClaimsPrincipal user, HttpContext http, ChangeStore store, ILoggerFactory logs, CancellationToken ct)
@@ -207,9 +306,9 @@ internal static class RequestEndpoints
             return Problems.Result(StatusCodes.Status404NotFound, "not-found", "No such artifact", $"Artifact '{kind}' is not known; use saved-plan or engine-output.");
         }
 
-        if (await store.GetAsync(id, ct).ConfigureAwait(false) is null)
+        if (await SubmitterCheckAsync(id, user, store, ct).ConfigureAwait(false) is { } refused)
         {
-            return Problems.NotFound(id);
+            return refused;
         }
 
         var artifact = await store.GetArtifactAsync(id, parsed.Value, ct).ConfigureAwait(false);

@@ -8,8 +8,8 @@ namespace InfraGuard.Server;
 /// </summary>
 internal static partial class ServerLog
 {
-    [LoggerMessage(1, LogLevel.Information, "InfraGuard server ready: store {Store}, signing key {KeyId}, policy pack {PolicyPackHash}")]
-    public static partial void Ready(ILogger logger, string store, string keyId, string policyPackHash);
+    [LoggerMessage(1, LogLevel.Information, "InfraGuard server ready: store {Store}, audit key {KeyId}, approval-token key {TokenKeyId}, policy pack {PolicyPackHash}")]
+    public static partial void Ready(ILogger logger, string store, string keyId, string tokenKeyId, string policyPackHash);
 
     [LoggerMessage(10, LogLevel.Information, "Change request {RequestId} {Outcome} for stack {Stack}, plan {PlanHash} (by {Identity})")]
     public static partial void RequestCreated(ILogger logger, string requestId, string outcome, string stack, string planHash, string identity);
@@ -43,6 +43,27 @@ internal static partial class ServerLog
 
     [LoggerMessage(23, LogLevel.Information, "Token {TokenId} for {Identity} {Action} by {Actor}")]
     public static partial void TokenChanged(ILogger logger, string tokenId, string identity, string action, string actor);
+
+    [LoggerMessage(17, LogLevel.Warning, "Evidence for stack {Stack} refused ({Code}), submitted by {Identity}")]
+    public static partial void SubmissionRefused(ILogger logger, string stack, string code, string identity);
+
+    [LoggerMessage(18, LogLevel.Information, "Plan for stack {Stack} scored {Score}: {Decision} (tier {Tier}), submitted by {Identity}")]
+    public static partial void Scored(ILogger logger, string stack, int score, string decision, string tier, string identity);
+
+    [LoggerMessage(19, LogLevel.Information, "Granted {Purpose} token {TokenId} for stack {Stack} to {Identity}")]
+    public static partial void GrantIssued(ILogger logger, string purpose, string tokenId, string stack, string identity);
+
+    [LoggerMessage(24, LogLevel.Warning, "Refused a {Purpose} token for {Subject} to {Identity} ({Code})")]
+    public static partial void GrantRefused(ILogger logger, string purpose, string subject, string identity, string code);
+
+    [LoggerMessage(25, LogLevel.Warning, "Runner {Identity} may not touch stack {Stack}")]
+    public static partial void StackRefused(ILogger logger, string identity, string stack);
+
+    [LoggerMessage(26, LogLevel.Information, "Created approval-token key {KeyId} at {Path} (mode 0600)")]
+    public static partial void TokenKeyCreated(ILogger logger, string keyId, string path);
+
+    [LoggerMessage(27, LogLevel.Warning, "No approval-token key configured (Server:TokenKeyFile or Server:TokenKey): CrossGuard grants will be refused")]
+    public static partial void NoTokenKey(ILogger logger);
 
     [LoggerMessage(30, LogLevel.Information, "Audit verification requested by {Identity}: {Entries} entries, valid {Valid}")]
     public static partial void Verified(ILogger logger, string identity, long entries, bool valid);

@@ -22,6 +22,15 @@ public sealed class ServerOptions : IValidatableObject
     /// <summary>The audit signing key itself (PEM or base64 seed), instead of <see cref="KeyFile"/>. Never logged.</summary>
     public string? Key { get; set; }
 
+    /// <summary>
+    /// The approval-token key file (CrossGuard tokens; PKCS#8 PEM, mode 0600), separate from the audit key. Default:
+    /// <c>token-key.pem</c> beside <see cref="KeyFile"/>, created on first start when missing.
+    /// </summary>
+    public string? TokenKeyFile { get; set; }
+
+    /// <summary>The approval-token key itself (PEM or base64 seed), instead of <see cref="TokenKeyFile"/>. Never logged.</summary>
+    public string? TokenKey { get; set; }
+
     /// <summary>Policy pack folder (holding policy.yaml); null uses the embedded default pack.</summary>
     public string? PolicyDir { get; set; }
 

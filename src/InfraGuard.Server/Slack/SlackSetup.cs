@@ -1,5 +1,5 @@
 using InfraGuard.Core.Policy;
-using InfraGuard.Server.Api;
+using InfraGuard.Core.Runs;
 using InfraGuard.Server.Hosting;
 using InfraGuard.Slack.Identity;
 using InfraGuard.Slack.Messages;
@@ -73,8 +73,8 @@ internal static class SlackSetup
 
             var id = result switch
             {
-                Created<CreateRequestResponse> created => created.Value?.Request.Id,
-                Ok<CreateRequestResponse> found => found.Value?.Request.Id,
+                Created<Submission> created => created.Value?.Request?.Id,
+                Ok<Submission> found => found.Value?.Request?.Id,
                 IStatusCodeHttpResult { StatusCode: >= 200 and < 300 } => http.GetRouteValue("id") as string,
                 _ => null,
             };

@@ -28,6 +28,7 @@ internal sealed class Sandbox : IDisposable
             ["INFRAGUARD_DB"] = Path.Combine(Root, "store", "infraguard.db"),
             ["INFRAGUARD_KEY_FILE"] = Path.Combine(Root, "keys", "audit-key.pem"),
             ["INFRAGUARD_REQUESTER"] = "github:carol-example",
+            ["INFRAGUARD_POLICY"] = LocalPolicy(Root),
             ["NO_COLOR"] = "1",
         };
     }
@@ -41,6 +42,19 @@ internal sealed class Sandbox : IDisposable
     public Dictionary<string, string> Environment { get; }
 
     public static Sandbox For(string scenario) => new(scenario);
+
+    /// <summary>
+    /// The default pack with production's require-server and require-attested-requester off: these tests drive local
+    /// mode end to end (the store and key on this machine). Production through the server is tested in the server tests.
+    /// </summary>
+    private static string LocalPolicy(string root)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(root, "policy")).FullName;
+        File.WriteAllText(Path.Combine(folder, "policy.yaml"), File.ReadAllText(Repo.File("policy-packs", "infraguard", "policy.yaml"))
+            .Replace("require-server: true", "require-server: false", StringComparison.Ordinal)
+            .Replace("require-attested-requester: true", "require-attested-requester: false", StringComparison.Ordinal));
+        return folder;
+    }
 
     /// <summary>Starts <c>infraguard ARGS</c> in the project folder; <paramref name="identity"/> sets INFRAGUARD_IDENTITY.</summary>
     public ProcessRun Start(IEnumerable<string> args, string? identity = null, IReadOnlyDictionary<string, string>? extra = null)

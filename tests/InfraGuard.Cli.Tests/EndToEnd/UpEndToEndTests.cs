@@ -142,7 +142,7 @@ public class UpEndToEndTests
         using var box = Sandbox.For("synthetic-prod-db-delete");
         var policy = Directory.CreateDirectory(Path.Combine(box.Root, "policy")).FullName;
         var ct = TestContext.Current.CancellationToken;
-        await File.WriteAllTextAsync(Path.Combine(policy, "policy.yaml"), (await File.ReadAllTextAsync(Repo.File("policy-packs", "infraguard", "policy.yaml"), ct)).Replace("expires-after: 4h", "expires-after: 2s", StringComparison.Ordinal), ct);
+        await File.WriteAllTextAsync(Path.Combine(policy, "policy.yaml"), (await File.ReadAllTextAsync(Path.Combine(box.Environment["INFRAGUARD_POLICY"], "policy.yaml"), ct)).Replace("expires-after: 4h", "expires-after: 2s", StringComparison.Ordinal), ct);
 
         var run = await box.RunAsync(Up("--policy", policy));
 
@@ -260,7 +260,11 @@ public class UpEndToEndTests
         Assert.Contains(pack, up["argv"]!.AsArray().Select(a => (string)a!));
         Assert.All(started.Where(c => Command(c) is "version" or "whoami" or "stack"), c => Assert.Null(Token(c)));
 
-        using var signer = global::InfraGuard.Store.AuditKeyFile.Load(box.Environment["INFRAGUARD_KEY_FILE"]);
+        // Tokens are signed by the approval-token key beside the audit key, never by the audit key itself.
+        using var signer = global::InfraGuard.Store.AuditKeyFile.Load(Path.Combine(Path.GetDirectoryName(box.Environment["INFRAGUARD_KEY_FILE"])!, "token-key.pem"));
+        using var auditKey = global::InfraGuard.Store.AuditKeyFile.Load(box.Environment["INFRAGUARD_KEY_FILE"]);
+        Assert.NotEqual(auditKey.KeyId, signer.KeyId);
+        var auditRing = global::InfraGuard.Core.Approvals.ApprovalKeyRing.FromPublicKeys([auditKey.PublicKey]);
         var keys = global::InfraGuard.Core.Approvals.ApprovalKeyRing.FromPublicKeys([signer.PublicKey]);
         var now = DateTimeOffset.UtcNow;
         var previewToken = global::InfraGuard.Core.Approvals.ApprovalToken.Verify(
@@ -274,5 +278,9 @@ public class UpEndToEndTests
         var wrongPurpose = global::InfraGuard.Core.Approvals.ApprovalToken.Verify(
             Token(preview)!, keys, new("dev", (string?)request["planHash"], global::InfraGuard.Core.Approvals.ApprovalPurpose.Apply), now);
         Assert.False(wrongPurpose.IsValid);
+        Assert.False(global::InfraGuard.Core.Approvals.ApprovalToken.Verify(Token(up)!, auditRing, new("dev", (string?)request["planHash"], global::InfraGuard.Core.Approvals.ApprovalPurpose.Apply), now).IsValid);
+        var audit = (await box.RunAsync(["audit", "list"])).Out;
+        Assert.Contains("grant.issued", audit, StringComparison.Ordinal);
+        Assert.DoesNotContain(Token(up)!, audit, StringComparison.Ordinal);
     }
 }

@@ -2,10 +2,10 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Requests;
-using InfraGuard.Core.Risk;
 using InfraGuard.Server.Api;
 using InfraGuard.Slack.Messages;
 using InfraGuard.Slack.Tests;
+using InfraGuard.Testing;
 using InfraGuard.Store;
 
 namespace InfraGuard.Server.Tests.Slack;
@@ -25,7 +25,7 @@ public sealed class SlackApprovalTests : IAsyncLifetime
     public async Task ApiCreate_ProductionTier_PostedToTierChannelWithButtons()
     {
         using var server = _world.Server();
-        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Request.Id;
+        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Id;
 
         var (channel, ts) = await SlackWorld.PostedAsync(server, id);
 
@@ -43,7 +43,7 @@ public sealed class SlackApprovalTests : IAsyncLifetime
     public async Task ApiCreate_StackOverride_WinsOverTier()
     {
         using var server = _world.Server(("Server:Slack:StackChannels:prod", "C0STACKPRD"));
-        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Request.Id;
+        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Id;
 
         await SlackWorld.PostedAsync(server, id);
 
@@ -53,13 +53,12 @@ public sealed class SlackApprovalTests : IAsyncLifetime
     [Fact]
     public async Task ApiCreate_SixtyResourcePlan_WithinBlockKitLimitsAndFileInThread()
     {
-        using var server = _world.Server();
-        var body = ApiWorld.Body();
-        var findings = Enumerable.Range(1, 60).Select(i => new Finding(
-            "stateful-delete", $"urn:pulumi:prod::shop::aws:rds/instance:Instance::orders-{i:D2}", "aws:rds/instance:Instance", ChangeOp.Delete,
-            "allocatedStorage", "[secret]", null, 160, "Deleting a stateful resource destroys its data")).ToList();
-        body = body with { Assessment = body.Assessment with { Findings = findings } };
-        var id = (await SlackWorld.CreateAsync(server, body)).Request.Id;
+        // Sixty deletes are blocked by the default pack (block-at 400, mass-deletion); this pack lets them reach review.
+        var policy = SampleRequests.PolicyWithoutAttestation(Path.Combine(_world.Api.Root, "wide-policy"));
+        File.WriteAllText(Path.Combine(policy, "policy.yaml"), File.ReadAllText(Path.Combine(policy, "policy.yaml"))
+            .Replace("block-at: 400", "block-at: 100000", StringComparison.Ordinal).Replace("    block: [production]\n", "", StringComparison.Ordinal));
+        using var server = _world.Server(("Server:PolicyDir", policy));
+        var id = (await SlackWorld.CreateAsync(server, SampleRequests.ManyDeletes(60))).Id;
 
         var (_, ts) = await SlackWorld.PostedAsync(server, id);
         await Wait.UntilAsync(() => _world.Slack.Calls("files.completeUploadExternal").Count == 1, "the findings file is uploaded");
@@ -79,7 +78,7 @@ public sealed class SlackApprovalTests : IAsyncLifetime
     public async Task ButtonClick_ReasonModalSubmitted_DecidedThroughCoreAndParentUpdated(string action, RequestState expected, string word)
     {
         using var server = _world.Server();
-        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Request.Id;
+        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Id;
         var (channel, ts) = await SlackWorld.PostedAsync(server, id);
         using var client = server.CreateClient();
 
@@ -107,7 +106,7 @@ public sealed class SlackApprovalTests : IAsyncLifetime
     public async Task ApplyOutcome_ReportedThroughApi_LandsInThread()
     {
         using var server = _world.Server();
-        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Request.Id;
+        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body(), requester: ApiWorld.Runner)).Id;
         var (channel, ts) = await SlackWorld.PostedAsync(server, id);
         using var client = server.CreateClient();
         var view = await _world.ClickAsync(client, Alice, ApprovalMessages.ApproveActionId, id, channel, ts);
@@ -136,13 +135,8 @@ public sealed class SlackApprovalTests : IAsyncLifetime
     public async Task ReasonModal_RefusedByCore_ErrorsInModalAndEphemeral(string why, string user, string expected)
     {
         using var server = _world.Server();
-        var body = why switch
-        {
-            "self" => ApiWorld.Body() with { Requester = new PersonRef("alice", "slack:" + Alice) },
-            "commit-author" => ApiWorld.Body() with { CommitAuthors = ["alice"] },
-            _ => ApiWorld.Body(),
-        };
-        var id = (await SlackWorld.CreateAsync(server, body)).Request.Id;
+        var body = why == "commit-author" ? ApiWorld.Body() with { CommitAuthors = ["alice"] } : ApiWorld.Body();
+        var id = (await SlackWorld.CreateAsync(server, body, requester: why == "self" ? "slack:" + Alice : ApiWorld.Carol)).Id;
         var (channel, ts) = await SlackWorld.PostedAsync(server, id);
         using var client = server.CreateClient();
 
@@ -165,7 +159,7 @@ public sealed class SlackApprovalTests : IAsyncLifetime
     public async Task ReasonModal_TwoApproversRace_ExactlyOneDecision()
     {
         using var server = _world.Server();
-        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Request.Id;
+        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Id;
         var (channel, ts) = await SlackWorld.PostedAsync(server, id);
         using var client = server.CreateClient();
         var aliceView = await _world.ClickAsync(client, Alice, ApprovalMessages.ApproveActionId, id, channel, ts);
@@ -187,7 +181,7 @@ public sealed class SlackApprovalTests : IAsyncLifetime
     public async Task ButtonClick_AfterDecision_EphemeralInsteadOfModal()
     {
         using var server = _world.Server();
-        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Request.Id;
+        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Id;
         var (channel, ts) = await SlackWorld.PostedAsync(server, id);
         using var client = server.CreateClient();
         var view = await _world.ClickAsync(client, Alice, ApprovalMessages.ApproveActionId, id, channel, ts);
@@ -207,7 +201,7 @@ public sealed class SlackApprovalTests : IAsyncLifetime
         string id;
         (string Channel, string Ts) posted;
         var first = _world.Server();
-        id = (await SlackWorld.CreateAsync(first, ApiWorld.Body())).Request.Id;
+        id = (await SlackWorld.CreateAsync(first, ApiWorld.Body())).Id;
         posted = await SlackWorld.PostedAsync(first, id);
         await first.DisposeAsync();
 
@@ -250,7 +244,7 @@ public sealed class SlackApprovalTests : IAsyncLifetime
         string id;
         using (var first = _world.Server())
         {
-            id = (await SlackWorld.CreateAsync(first, ApiWorld.Body())).Request.Id;
+            id = (await SlackWorld.CreateAsync(first, ApiWorld.Body())).Id;
             await SlackWorld.PostedAsync(first, id);
         }
 
@@ -276,7 +270,7 @@ public sealed class SlackApprovalTests : IAsyncLifetime
     public async Task SlashCommand_PendingAndShow_ListTheRequest()
     {
         using var server = _world.Server();
-        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Request.Id;
+        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Id;
         using var client = server.CreateClient();
 
         foreach (var text in new[] { "pending", "show " + id })

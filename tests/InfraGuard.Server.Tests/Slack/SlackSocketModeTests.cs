@@ -17,7 +17,7 @@ public sealed class SlackSocketModeTests : IAsyncLifetime
     public async Task SocketMode_ClickAndSlashCommandEnvelopes_HandledAndAcked()
     {
         using var server = _world.Server(("Server:Slack:SocketMode", "true"), ("Server:Slack:AppToken", SlackStandIn.AppToken));
-        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Request.Id;
+        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Id;
         var (channel, ts) = await SlackWorld.PostedAsync(server, id);
         var socket = await _world.Slack.Sockets.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         await socket.SendFixtureAsync("hello.java-sdk.json");

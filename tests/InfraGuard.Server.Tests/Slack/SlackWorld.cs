@@ -158,12 +158,13 @@ internal sealed class SlackWorld : IAsyncDisposable
         }
     }
 
-    public static async Task<CreateRequestResponse> CreateAsync(ApiFactory server, CreateRequestBody body)
+    /// <summary>Submits evidence as <paramref name="requester"/>'s runner token; returns the stored request.</summary>
+    public static async Task<Core.Requests.ChangeRequest> CreateAsync(ApiFactory server, SubmitBody body, string requester = ApiWorld.Carol)
     {
-        using var runner = await server.ClientAsync(ApiWorld.Runner, ApiScopes.Runner);
+        using var runner = await server.ClientAsync(requester, ApiScopes.Runner);
         using var response = await runner.PostAsJsonAsync("/api/v1/requests", body, ServerJson.Options);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<CreateRequestResponse>(ServerJson.Options))!;
+        return (await response.Content.ReadFromJsonAsync<Core.Runs.Submission>(ServerJson.Options))!.Request!;
     }
 
     public async ValueTask DisposeAsync()
