@@ -67,6 +67,8 @@ public sealed class ServerApp
                 o.Db ??= configuration["DB"];
                 o.KeyFile ??= configuration["KEY_FILE"];
                 o.Key ??= configuration["AUDIT_KEY"];
+                o.TokenKeyFile ??= configuration["TOKEN_KEY_FILE"];
+                o.TokenKey ??= configuration["TOKEN_KEY"];
             })
             .ValidateDataAnnotations()
             .ValidateOnStart();

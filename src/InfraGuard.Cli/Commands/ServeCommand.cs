@@ -31,16 +31,20 @@ internal static class ServeCommand
 
     private static async Task<int> RunAsync(CliContext context, string? urls, string? publicUrl, string? policy, string? db, string? key, CancellationToken cancellationToken)
     {
-        // Create the signing key on first use, as every other command does, and check it can be read.
+        // Create both keys on first use, as every other command does, and check they can be read.
         using (StoreAccess.Signer(context, key))
+        using (StoreAccess.TokenSigner(context, key))
         {
         }
+
+        policy ??= context.GetEnvironment(Inputs.PolicyVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
 
         var spec = StoreAccess.DbSpec(context, db);
         var defaults = new Dictionary<string, string?>
         {
             ["Server:Db"] = Store.DbSpec.IsPostgres(spec) ? spec : context.Resolve(spec),
             ["Server:KeyFile"] = StoreAccess.KeyPath(context, key),
+            ["Server:TokenKeyFile"] = StoreAccess.TokenKeyPath(context, key),
             ["Server:PublicBaseUrl"] = DefaultUrls,
             ["urls"] = DefaultUrls,
         };

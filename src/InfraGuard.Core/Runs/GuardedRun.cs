@@ -122,7 +122,10 @@ public sealed class GuardedRun(IEngine engine, IRunAuthority authority, IChangeS
             var assessment = submission.Assessment;
             if (assessment.Decision == Decision.Block)
             {
-                return new(RunOutcome.Blocked, "Blocked by policy: this change cannot be applied through InfraGuard. See the findings.", assessment);
+                var why = assessment.Notes.Count > 0
+                    ? string.Join(" ", assessment.Notes)
+                    : $"its score {assessment.Score} is at or above block-at {assessment.BlockAt} in tier {assessment.Tier}.";
+                return new(RunOutcome.Blocked, $"Blocked by policy: this change cannot be applied through InfraGuard. {why} See the findings.", assessment);
             }
 
             if (!submission.HasChanges || submission.Request is null)
