@@ -219,8 +219,8 @@ public static class ApprovalRules
             $"(Unicode look-alike characters count as the same person){next}",
         _ =>
             $"{fact}, as far as InfraGuard can tell: it cannot tell {Shown(match.Mine)} apart from the {role} {Shown(match.Theirs)}, because " +
-            "an identity with non-ASCII characters needs the Unicode look-alike check (ICU's uspoof) and ICU is not available on this host, " +
-            $"so such identities count as the same person{next} Installing libicu on this host enables the check.",
+            "an identity with non-ASCII characters needs the Unicode look-alike check (ICU's uspoof), and ICU could not be loaded on this host; " +
+            $"such identities count as the same person{next} Installing libicu on this host enables the check.",
     };
 
     /// <summary>An identity as the refusal shows it: its canonical key (no control or invisible characters), quoted and bounded.</summary>

@@ -234,7 +234,7 @@ public class ApprovalIndependenceTests
         var withIcu = ApprovalRules.Evaluate(subject, approver, Verdict.Approve, Reason, Plan, Now, IdentityNormaliser.Default);
 
         Assert.False(outcome.Accepted);
-        Assert.Contains("ICU is not available on this host", outcome.Reason, StringComparison.Ordinal);
+        Assert.Contains("ICU could not be loaded on this host", outcome.Reason, StringComparison.Ordinal);
         Assert.Contains("'dave@corp.com'", outcome.Reason, StringComparison.Ordinal);
         Assert.True(withIcu.Accepted, withIcu.Reason); // zed is someone else: only the missing check refuses them
     }
