@@ -1,18 +1,32 @@
+using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;
 
 namespace InfraGuard.Core.Approvals;
 
 /// <summary>A person (or account) trying to decide, already resolved through the identity map.</summary>
-/// <param name="PersonId">The person id from the identity map, or the raw identity when unmapped.</param>
+/// <param name="PersonId">The person id from the identity map, or the canonical <see cref="IdentityKey"/> when unmapped.</param>
 /// <param name="RawIdentity">What the channel told us (<c>slack:U123</c>, <c>github:alice</c>, <c>token:ops-bot</c>).</param>
 /// <param name="Groups">Groups the person belongs to (from the identity map or the chat platform).</param>
 /// <param name="IsBot">A bot, an app or a service account.</param>
 /// <param name="IsGuest">A guest or restricted account.</param>
-public sealed record Approver(string PersonId, string RawIdentity, IReadOnlySet<string> Groups, bool IsBot = false, bool IsGuest = false);
+public sealed record Approver(string PersonId, string RawIdentity, IReadOnlySet<string> Groups, bool IsBot = false, bool IsGuest = false)
+{
+    /// <summary>
+    /// Every other name of the same person: the identity map's logins, e-mails and chat ids, and what the channel
+    /// verified for the account (a Slack profile's e-mail). Independence compares all of them.
+    /// </summary>
+    public IReadOnlyList<string> KnownAs { get; init; } = [];
+
+    /// <summary>Ids of mapped people one of whose names looks like this approver's (UTS #39): for independence, the same person.</summary>
+    public IReadOnlyList<string> LooksLike { get; init; } = [];
+}
 
 /// <summary>A decision already recorded on the request.</summary>
-public sealed record PriorDecision(string PersonId, Verdict Verdict);
+/// <param name="PersonId">Who decided (resolved).</param>
+/// <param name="Verdict">Approve or reject.</param>
+/// <param name="RawIdentity">The identity they decided as, when known.</param>
+public sealed record PriorDecision(string PersonId, Verdict Verdict, string? RawIdentity = null);
 
 /// <summary>What the rules need to know about a pending change request.</summary>
 /// <param name="PlanHash">The plan the request is for; a decision for any other plan is refused.</param>
@@ -22,6 +36,7 @@ public sealed record PriorDecision(string PersonId, Verdict Verdict);
 /// <param name="Requirement">Count, eligible principals and expiry from the tier.</param>
 /// <param name="ExpiresAt">When the request expires.</param>
 /// <param name="Decisions">Decisions so far.</param>
+/// <param name="RequesterRawIdentity">The identity the requester asked as (<c>github:carol</c>), when known.</param>
 public sealed record ApprovalSubject(
     string PlanHash,
     string RequesterPersonId,
@@ -29,7 +44,8 @@ public sealed record ApprovalSubject(
     IReadOnlyList<string> CommitAuthorPersonIds,
     ApprovalRequirement Requirement,
     DateTimeOffset ExpiresAt,
-    IReadOnlyList<PriorDecision> Decisions);
+    IReadOnlyList<PriorDecision> Decisions,
+    string? RequesterRawIdentity = null);
 
 /// <summary>Where a request stands after a decision is counted.</summary>
 public enum ApprovalStanding
@@ -64,7 +80,10 @@ public static class ApprovalRules
     public const int MinimumReasonLength = 8;
 
     /// <summary>Checks one decision against the rules, in order: reason, expiry, plan, bot/guest, independence, eligibility, repeat.</summary>
-    public static ApprovalOutcome Evaluate(ApprovalSubject subject, Approver approver, Verdict verdict, string? reason, string planHash, DateTimeOffset now)
+    public static ApprovalOutcome Evaluate(ApprovalSubject subject, Approver approver, Verdict verdict, string? reason, string planHash, DateTimeOffset now) =>
+        Evaluate(subject, approver, verdict, reason, planHash, now, IdentityNormaliser.Default);
+
+    internal static ApprovalOutcome Evaluate(ApprovalSubject subject, Approver approver, Verdict verdict, string? reason, string planHash, DateTimeOffset now, IdentityNormaliser identities)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(approver);
@@ -84,6 +103,11 @@ public static class ApprovalRules
             return ApprovalOutcome.Refuse($"This decision is for plan {Short(planHash)}, but the request is for plan {Short(subject.PlanHash)}; review the current plan.");
         }
 
+        if (identities.Canonical(approver.PersonId).Length == 0)
+        {
+            return ApprovalOutcome.Refuse("Your identity is empty once whitespace and invisible characters are removed, so InfraGuard cannot tell who you are: decide with a real identity.");
+        }
+
         if (approver.IsBot)
         {
             return ApprovalOutcome.Refuse("Bots, apps and service accounts cannot approve or reject changes; a person must.");
@@ -94,19 +118,20 @@ public static class ApprovalRules
             return ApprovalOutcome.Refuse("Guest and restricted accounts cannot approve or reject changes.");
         }
 
-        if (Same(approver.PersonId, subject.RequesterPersonId))
+        var requester = new[] { subject.RequesterPersonId, subject.RequesterRawIdentity };
+        if (Match(identities, approver, requester) is { } asRequester)
         {
-            return ApprovalOutcome.Refuse("You requested this change, so you cannot decide on it: ask an independent engineer.");
+            return ApprovalOutcome.Refuse(Refusal(asRequester, "You requested this change", "requester", ", so you cannot decide on it: ask an independent engineer."));
         }
 
-        if (subject.OnBehalfOfPersonId is { } principal && Same(approver.PersonId, principal))
+        if (Match(identities, approver, [subject.OnBehalfOfPersonId]) is { } asPrincipal)
         {
-            return ApprovalOutcome.Refuse("The agent that requested this change acts on your behalf, so you cannot decide on it: ask an independent engineer.");
+            return ApprovalOutcome.Refuse(Refusal(asPrincipal, "The agent that requested this change acts on your behalf", "agent's principal", ", so you cannot decide on it: ask an independent engineer."));
         }
 
-        if (subject.CommitAuthorPersonIds.Any(a => Same(approver.PersonId, a)))
+        if (Match(identities, approver, subject.CommitAuthorPersonIds) is { } asAuthor)
         {
-            return ApprovalOutcome.Refuse("You authored a commit in this change, so you cannot decide on it: ask an independent engineer.");
+            return ApprovalOutcome.Refuse(Refusal(asAuthor, "You authored a commit in this change", "commit author", ", so you cannot decide on it: ask an independent engineer."));
         }
 
         if (!IsEligible(approver, subject.Requirement.From))
@@ -114,9 +139,9 @@ public static class ApprovalRules
             return ApprovalOutcome.Refuse($"You are not eligible to decide for this tier; eligible: {string.Join(", ", subject.Requirement.From)}.");
         }
 
-        if (subject.Decisions.Any(d => Same(d.PersonId, approver.PersonId)))
+        if (Match(identities, approver, [.. subject.Decisions.SelectMany(d => new[] { d.PersonId, d.RawIdentity })]) is { } asPrior)
         {
-            return ApprovalOutcome.Refuse("You have already decided on this request; each person counts once.");
+            return ApprovalOutcome.Refuse(Refusal(asPrior, "You have already decided on this request", "earlier decider", "; each person counts once."));
         }
 
         if (verdict == Verdict.Reject)
@@ -130,6 +155,7 @@ public static class ApprovalRules
     }
 
     /// <summary>True when the approver matches one of <paramref name="from"/> (<c>group:NAME</c> or <c>person:ID</c>); an empty list admits anyone independent.</summary>
+    /// <remarks>A <c>person:</c> principal matches by canonical key only: a look-alike never borrows someone's eligibility.</remarks>
     public static bool IsEligible(Approver approver, IReadOnlyList<string> from)
     {
         ArgumentNullException.ThrowIfNull(approver);
@@ -137,12 +163,72 @@ public static class ApprovalRules
         return from.Count == 0 || from.Any(principal => principal switch
         {
             _ when principal.StartsWith("group:", StringComparison.Ordinal) => approver.Groups.Contains(principal["group:".Length..]),
-            _ when principal.StartsWith("person:", StringComparison.Ordinal) => Same(approver.PersonId, principal["person:".Length..]),
+            _ when principal.StartsWith("person:", StringComparison.Ordinal) => IdentityKey.Canonical(approver.PersonId) == IdentityKey.Canonical(principal),
             _ => false,
         });
     }
 
-    private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+    /// <summary>Why the approver counts as one of a party: how alike, which of the approver's names, which of the party's.</summary>
+    private sealed record PartyMatch(IdentityLikeness Likeness, string Mine, string Theirs);
+
+    /// <summary>
+    /// The strongest match between any name of the approver and any identity of a party (requester, principal, authors,
+    /// prior deciders): same key first, then look-alike, then unverifiable (non-ASCII without ICU). Null: independent.
+    /// </summary>
+    private static PartyMatch? Match(IdentityNormaliser identities, Approver approver, IEnumerable<string?> party)
+    {
+        string[] mine = [approver.PersonId, approver.RawIdentity, .. approver.KnownAs];
+        PartyMatch? best = null;
+        foreach (var theirs in party.OfType<string>().Where(p => p.Length > 0))
+        {
+            foreach (var name in mine)
+            {
+                Consider(identities.Compare(name, theirs), name, theirs);
+            }
+
+            foreach (var lookAlike in approver.LooksLike)
+            {
+                Consider(identities.Compare(lookAlike, theirs) == IdentityLikeness.Same ? IdentityLikeness.LookAlike : IdentityLikeness.Different, approver.RawIdentity, theirs);
+            }
+        }
+
+        return best;
+
+        void Consider(IdentityLikeness likeness, string name, string theirs)
+        {
+            if (likeness != IdentityLikeness.Different && (best is null || Rank(likeness) > Rank(best.Likeness)))
+            {
+                best = new PartyMatch(likeness, name, theirs);
+            }
+        }
+
+        static int Rank(IdentityLikeness l) => l switch
+        {
+            IdentityLikeness.Same => 3,
+            IdentityLikeness.LookAlike => 2,
+            _ => 1,
+        };
+    }
+
+    /// <summary>The refusal for the clicker, naming who they were taken for and why.</summary>
+    private static string Refusal(PartyMatch match, string fact, string role, string next) => match.Likeness switch
+    {
+        IdentityLikeness.Same => $"{fact} ({role}: {Shown(match.Theirs)}){next}",
+        IdentityLikeness.LookAlike =>
+            $"{fact}, as far as InfraGuard can tell: your identity {Shown(match.Mine)} looks like the {role} {Shown(match.Theirs)} " +
+            $"(Unicode look-alike characters count as the same person){next}",
+        _ =>
+            $"{fact}, as far as InfraGuard can tell: it cannot tell {Shown(match.Mine)} apart from the {role} {Shown(match.Theirs)}, because " +
+            "an identity with non-ASCII characters needs the Unicode look-alike check (ICU's uspoof), and ICU could not be loaded on this host; " +
+            $"such identities count as the same person{next} Installing libicu on this host enables the check.",
+    };
+
+    /// <summary>An identity as the refusal shows it: its canonical key (no control or invisible characters), quoted and bounded.</summary>
+    private static string Shown(string identity)
+    {
+        var key = IdentityKey.Canonical(identity);
+        return $"'{(key.Length > 80 ? key[..80] + "…" : key)}'";
+    }
 
     private static string Short(string hash) => hash.Length > 12 ? hash[..12] : hash;
 }

@@ -28,7 +28,11 @@ public sealed record Person(
     IReadOnlyList<string> Emails,
     IReadOnlyList<string> ChatIds,
     IReadOnlyList<string> Groups,
-    IdentityKind Kind = IdentityKind.Member);
+    IdentityKind Kind = IdentityKind.Member)
+{
+    /// <summary>Every name of this person: id, logins, e-mails and chat ids.</summary>
+    public IEnumerable<string> Names => [Id, .. Logins, .. Emails, .. ChatIds];
+}
 
 /// <summary>A named group of people (<c>group:NAME</c> in approval rules).</summary>
 /// <param name="Name">Group name.</param>
@@ -37,7 +41,8 @@ public sealed record IdentityGroup(string Name, string Description);
 
 /// <summary>
 /// Maps the many names of a person (CI login, commit e-mail, Slack id, person id) to one <see cref="Person"/>.
-/// Lookups ignore case.
+/// Names are compared by their <see cref="IdentityKey"/> (case, whitespace, invisible characters, Unicode width and the
+/// <c>email:</c>/<c>mailto:</c>/<c>person:</c> prefixes do not matter).
 /// </summary>
 public sealed record IdentityMap
 {
@@ -50,34 +55,34 @@ public sealed record IdentityMap
     /// <summary>Declared groups in file order.</summary>
     public required IReadOnlyList<IdentityGroup> Groups { get; init; }
 
-    /// <summary>The person with this id, or null.</summary>
-    public Person? FindById(string id) =>
-        People.FirstOrDefault(p => string.Equals(p.Id, id, StringComparison.OrdinalIgnoreCase));
+    /// <summary>The person with this id (<c>alice</c> or <c>person:alice</c>), or null.</summary>
+    public Person? FindById(string id)
+    {
+        var key = IdentityKey.Canonical(id);
+        return key.Length == 0 ? null : People.FirstOrDefault(p => IdentityKey.Canonical(p.Id) == key);
+    }
 
     /// <summary>
-    /// The person known by <paramref name="name"/>: a person id (<c>alice</c> or <c>person:alice</c>), a login
-    /// (<c>github:alice</c>), an e-mail (<c>alice@example.com</c>, optionally <c>email:</c>-prefixed) or a chat id
-    /// (<c>slack:U0123</c>). Null when nobody matches.
+    /// The person known by <paramref name="name"/>: a login (<c>github:alice</c>), an e-mail (<c>alice@example.com</c>,
+    /// <c>email:</c> or <c>mailto:</c> optional), a chat id (<c>slack:U0123</c>) or a person id (<c>alice</c>,
+    /// <c>person:alice</c>), all by canonical key. Null when nobody matches. Look-alikes never match here: they may
+    /// not borrow a person's eligibility (see <see cref="LookAlikesOf"/>).
     /// </summary>
     public Person? Resolve(string name)
     {
-        var n = name.Trim();
-        if (n.StartsWith("person:", StringComparison.OrdinalIgnoreCase))
-        {
-            return FindById(n["person:".Length..]);
-        }
-
-        if (n.StartsWith("email:", StringComparison.OrdinalIgnoreCase))
-        {
-            n = n["email:".Length..];
-        }
-
-        return People.FirstOrDefault(p =>
-                   p.Logins.Contains(n, StringComparer.OrdinalIgnoreCase)
-                   || p.Emails.Contains(n, StringComparer.OrdinalIgnoreCase)
-                   || p.ChatIds.Contains(n, StringComparer.OrdinalIgnoreCase))
-               ?? FindById(n);
+        var key = IdentityKey.Canonical(name);
+        return key.Length == 0
+            ? null
+            : People.FirstOrDefault(p => p.Logins.Concat(p.Emails).Concat(p.ChatIds).Any(n => IdentityKey.Canonical(n) == key))
+              ?? People.FirstOrDefault(p => IdentityKey.Canonical(p.Id) == key);
     }
+
+    /// <summary>
+    /// People one of whose names looks like <paramref name="name"/> without being it (UTS #39 skeletons, e.g. a Cyrillic
+    /// <c>а</c> for a Latin <c>a</c>): for independence they count as the same person.
+    /// </summary>
+    public IReadOnlyList<Person> LookAlikesOf(string name) =>
+        People.Where(p => p.Names.Any(n => IdentityKey.Compare(name, n) == IdentityLikeness.LookAlike)).ToList();
 
     /// <summary>Members of a group (<c>sre-leads</c> or <c>group:sre-leads</c>), in file order.</summary>
     public IReadOnlyList<Person> MembersOf(string group)
@@ -96,7 +101,7 @@ public sealed record IdentityMap
 
         if (principal.StartsWith("person:", StringComparison.OrdinalIgnoreCase))
         {
-            return string.Equals(person.Id, principal["person:".Length..], StringComparison.OrdinalIgnoreCase);
+            return IdentityKey.Canonical(person.Id) == IdentityKey.Canonical(principal);
         }
 
         return false;

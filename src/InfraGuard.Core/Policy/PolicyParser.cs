@@ -634,9 +634,13 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
                 {
                     if (Person(item, groups) is { } person)
                     {
-                        if (people.Any(x => string.Equals(x.Id, person.Id, StringComparison.OrdinalIgnoreCase)))
+                        if (people.Any(x => IdentityKey.Canonical(x.Id) == IdentityKey.Canonical(person.Id)))
                         {
-                            y.Error(item, $"duplicate person id '{person.Id}'; person ids must be unique");
+                            y.Error(item, $"duplicate person id '{person.Id}'; person ids must be unique (ignoring case, width and invisible characters)");
+                        }
+                        else if (SharedName(people, person) is { } shared)
+                        {
+                            y.Error(item, $"'{shared.Name}' of person '{person.Id}' also names person '{shared.Other.Id}'; one identity must name one person");
                         }
                         else
                         {
@@ -648,6 +652,21 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
         }
 
         return new IdentityMap { People = people, Groups = groups };
+    }
+
+    /// <summary>A name of <paramref name="person"/> whose canonical key already names someone else.</summary>
+    private static (string Name, Person Other)? SharedName(List<Person> people, Person person)
+    {
+        foreach (var name in person.Names)
+        {
+            var key = IdentityKey.Canonical(name);
+            if (people.FirstOrDefault(p => p.Names.Any(n => IdentityKey.Canonical(n) == key)) is { } other)
+            {
+                return (name, other);
+            }
+        }
+
+        return null;
     }
 
     private Person? Person(YamlNode node, List<IdentityGroup> groups)

@@ -119,7 +119,7 @@ public static class WebAuth
         }
 
         var approver = ApprovalDesk.ApproverFor(identities, identity);
-        if (options.ApproverFromIdentityMap && approver.PersonId != identity && !approver.IsBot && !approver.IsGuest)
+        if (options.ApproverFromIdentityMap && identities.Resolve(identity) is not null && !approver.IsBot && !approver.IsGuest)
         {
             scopes.Add(ApiScopes.Approver);
         }

@@ -22,7 +22,7 @@ public sealed record SlackIdentity(Approver Approver, SlackUser User, bool InIde
 
 /// <summary>
 /// Slack user id → <c>users.info</c> → person in the <see cref="IdentityMap"/> (by <c>slack:U…</c> first, then e-mail),
-/// with groups from the map plus configured Slack user groups. Answers are cached for <see cref="SlackIdentityOptions.CacheFor"/>.
+/// with groups from the map plus configured Slack user groups; an unmapped user is the person of their Slack e-mail. Answers are cached for <see cref="SlackIdentityOptions.CacheFor"/>.
 /// It never decides eligibility: that is <see cref="ApprovalRules"/>' job.
 /// </summary>
 public sealed class SlackIdentityResolver
@@ -55,24 +55,28 @@ public sealed class SlackIdentityResolver
         ArgumentException.ThrowIfNullOrEmpty(slackUserId);
         var user = await _users.GetAsync(slackUserId, ct => _directory.GetUserAsync(slackUserId, ct), cancellationToken).ConfigureAwait(false);
         var raw = "slack:" + slackUserId;
-        var person = _map.Resolve(raw) ?? (user.Email is { Length: > 0 } email ? _map.Resolve("email:" + email) : null);
+        string[] verified = user.Email is { Length: > 0 } email ? ["email:" + email] : [];
+        var person = _map.Resolve(raw) ?? verified.Select(_map.Resolve).FirstOrDefault(p => p is not null);
 
-        var groups = new HashSet<string>(person?.Groups ?? [], StringComparer.OrdinalIgnoreCase);
+        var slackGroups = new List<string>();
         foreach (var (userGroupId, groupName) in _options.UserGroups)
         {
             var members = await _groups.GetAsync(userGroupId, async ct => (IReadOnlySet<string>)new HashSet<string>(await _directory.GetUserGroupMembersAsync(userGroupId, ct).ConfigureAwait(false), StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
             if (members.Contains(slackUserId))
             {
-                groups.Add(groupName);
+                slackGroups.Add(groupName);
             }
         }
 
-        var approver = new Approver(
-            person?.Id ?? raw,
+        // Slack verified the profile's e-mail for this account: an unmapped user is that e-mail's person, so the
+        // requester cannot approve as their own Slack account, and a person deciding by token and in Slack counts once.
+        var approver = ApprovalDesk.ApproverFor(
+            _map,
             raw,
-            groups,
-            IsBot: user.IsBot || user.IsAppUser || person?.Kind == IdentityKind.Bot,
-            IsGuest: user.IsRestricted || user.IsUltraRestricted || user.Deleted || person?.Kind == IdentityKind.Guest);
+            slackGroups,
+            isBot: user.IsBot || user.IsAppUser,
+            isGuest: user.IsRestricted || user.IsUltraRestricted || user.Deleted,
+            verifiedAliases: verified);
         return new SlackIdentity(approver, user, person is not null);
     }
 

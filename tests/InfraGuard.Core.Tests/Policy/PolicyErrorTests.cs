@@ -201,4 +201,26 @@ public class PolicyErrorTests
     {
         Assert.Equal(["policy.yaml:1:1: the policy file is empty; start with 'apiVersion: infraguard/v1' and a 'tiers:' section"], ErrorsOf(string.Empty));
     }
+
+    [Fact]
+    public void Load_IdentityNamingTwoPeopleInAnotherSpelling_IsReported()
+    {
+        var errors = ErrorsOf(ValidTiers + """
+
+            identities:
+              people:
+                - id: alice
+                  emails: [alice@example.com]
+                - id: bob
+                  emails: ["Email:ALICE@example.com."]
+                - id: ALICE
+            """);
+
+        Assert.Equal(
+        [
+            "policy.yaml:13:7: 'Email:ALICE@example.com.' of person 'bob' also names person 'alice'; one identity must name one person",
+            "policy.yaml:15:7: duplicate person id 'ALICE'; person ids must be unique (ignoring case, width and invisible characters)",
+        ],
+        errors);
+    }
 }

@@ -117,14 +117,31 @@ public sealed class SlackIdentityResolverTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Resolve_NotInIdentityMap_RawIdentityAndNoGroups()
+    public async Task Resolve_NotInIdentityMap_PersonOfTheSlackEmailAndNoGroups()
     {
         var identity = await Resolver().ResolveAsync("W123A4BC5", TestContext.Current.CancellationToken);
 
         Assert.False(identity.InIdentityMap);
-        Assert.Equal("slack:W123A4BC5", identity.Approver.PersonId);
+        Assert.Equal(("stranger@example.com", "slack:W123A4BC5"), (identity.Approver.PersonId, identity.Approver.RawIdentity));
         Assert.Empty(identity.Approver.Groups);
         Assert.False(ApprovalRules.IsEligible(identity.Approver, ["group:sre-leads"]));
+    }
+
+    [Theory]
+    [InlineData("email:stranger@example.com")]
+    [InlineData(" Stranger@Example.com. ")]
+    [InlineData("person:stranger@example.com")]
+    [InlineData("mailto:strаnger@example.com")] // Cyrillic а
+    public async Task Resolve_UnmappedUserWhoseSlackEmailIsTheRequester_CoreRefuses(string requester)
+    {
+        // Security review 1, F1: an unmapped requester approving their own change from the Slack account with their e-mail.
+        var identity = await Resolver().ResolveAsync("W123A4BC5", TestContext.Current.CancellationToken);
+        var subject = new ApprovalSubject(Some.PlanHash, ApprovalDesk.Resolve(Map, requester).PersonId, null, [], new(1, [], TimeSpan.FromHours(1)), Some.Now.AddHours(1), [], requester);
+
+        var outcome = ApprovalRules.Evaluate(subject, identity.Approver, Verdict.Approve, "Looked at the plan carefully", Some.PlanHash, Some.Now);
+
+        Assert.False(outcome.Accepted);
+        Assert.StartsWith("You requested this change", outcome.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

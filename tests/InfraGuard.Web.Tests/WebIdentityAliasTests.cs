@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using InfraGuard.Core.Risk;
+using InfraGuard.Server.Api;
+using InfraGuard.Store;
+using InfraGuard.Testing;
+
+namespace InfraGuard.Web.Tests;
+
+/// <summary>Security review 1, F1 on the web page: an unmapped requester signs in with a token for another spelling of their identity.</summary>
+public class WebIdentityAliasTests
+{
+    [Theory]
+    [InlineData("email:dave@corp.com")]
+    [InlineData(" Dave@Corp.com. ")]
+    [InlineData("dаve@corp.com")] // Cyrillic а
+    public async Task Decide_AliasOfTheUnmappedRequester_ShowsWhyAndRecordsNothing(string alias)
+    {
+        await using var world = await WebWorld.StartAsync();
+        var id = await CreateStagingRequestAsync(world, "dave@corp.com");
+        using var session = world.NewSession();
+        await session.SignInAsync(await world.TokenAsync(alias, ApiScopes.Approver));
+        var page = await session.GetHtmlAsync($"/requests/{id}");
+
+        using var response = await session.PostAsync($"/requests/{id}", new Dictionary<string, string>
+        {
+            ["verdict"] = "Approve",
+            ["reason"] = "self approval attempt here",
+            ["planHash"] = (await world.Store.GetAsync(id))!.PlanHash,
+            ["__csrf"] = WebWorld.Session.Csrf(page),
+        });
+        var html = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("You requested this change", html, StringComparison.Ordinal);
+        Assert.Contains("'dave@corp.com'", html, StringComparison.Ordinal);
+        Assert.Empty(await world.Store.GetDecisionsAsync(id));
+    }
+
+    private static async Task<string> CreateStagingRequestAsync(WebWorld world, string requester)
+    {
+        var body = SampleRequests.Body("run-f1", requester: requester);
+        body = body with
+        {
+            Stack = "staging",
+            Assessment = body.Assessment with { Tier = "staging", Approvals = new ApprovalRequirement(1, [], TimeSpan.FromDays(1)) },
+        };
+        using var api = new HttpClient(WebWorld.Handler(cookies: false)) { BaseAddress = new Uri(world.Url) };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await world.TokenAsync(WebWorld.Runner, ApiScopes.Runner));
+        using var response = await api.PostAsJsonAsync("/api/v1/requests", body, ServerJson.Options);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<CreateRequestResponse>(ServerJson.Options))!.Request.Id;
+    }
+}
