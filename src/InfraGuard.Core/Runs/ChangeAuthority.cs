@@ -36,20 +36,14 @@ public sealed class ChangeAuthority(
     /// <inheritdoc/>
     public async Task<Submission> SubmitAsync(RunEvidence evidence, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(evidence);
-        if (!_readers.TryGetValue(evidence.Engine, out var reader))
-        {
-            throw new SubmissionRefusedException("unknown-engine", $"This InfraGuard cannot read {evidence.Engine} evidence; it reads {string.Join(", ", _readers.Keys)}.");
-        }
-
+        var reader = ReaderFor(evidence);
         if (evidence.StateFingerprint is not { Length: 64 } || !evidence.StateFingerprint.All(char.IsAsciiHexDigitLower))
         {
             throw new SubmissionRefusedException("bad-evidence", "stateFingerprint must be a lower-case hex SHA-256 digest (64 characters).");
         }
 
-        var changes = Read(() => reader.Read(evidence.EngineOutput), "engine output");
+        var (changes, assessment) = Score(evidence, reader);
         var planHash = evidence.SavedPlan.Length == 0 ? string.Empty : Read(() => reader.PlanHash(evidence.SavedPlan), "saved plan");
-        var assessment = Assess(evidence, changes);
 
         // A preview that failed saved no plan; only a blocked verdict can stand without one.
         if (planHash.Length == 0 && assessment.Decision != Decision.Block)
@@ -113,6 +107,27 @@ public sealed class ChangeAuthority(
         }
 
         return new Submission(assessment, planHash, HasChanges: true, request, created.Created);
+    }
+
+    /// <summary>
+    /// Only the verdict, for a pull-request check: the authority reads the engine output and scores it with its own
+    /// pack, exactly as it would a submission, and stores nothing.
+    /// </summary>
+    /// <exception cref="SubmissionRefusedException">The output does not read, or names an engine this authority does not read.</exception>
+    public Assessment Assess(RunEvidence evidence) => Score(evidence, ReaderFor(evidence)).Assessment;
+
+    private IEvidenceReader ReaderFor(RunEvidence evidence)
+    {
+        ArgumentNullException.ThrowIfNull(evidence);
+        return _readers.TryGetValue(evidence.Engine, out var reader)
+            ? reader
+            : throw new SubmissionRefusedException("unknown-engine", $"This InfraGuard cannot read {evidence.Engine} evidence; it reads {string.Join(", ", _readers.Keys)}.");
+    }
+
+    private (ChangeSet Changes, Assessment Assessment) Score(RunEvidence evidence, IEvidenceReader reader)
+    {
+        var changes = Read(() => reader.Read(evidence.EngineOutput), "engine output");
+        return (changes, Assess(evidence, changes));
     }
 
     /// <inheritdoc/>

@@ -28,6 +28,7 @@ internal static class RequestEndpoints
         requests.MapGet("/{id}/artifacts/{kind}", ArtifactAsync).RequireScope(ApiScopes.Runner);
         requests.MapPost("/{id}/grants", ApplyGrantAsync).RequireScope(ApiScopes.Runner);
         api.MapPost("/grants", PreviewGrantAsync).WithTags("Change requests").RequireScope(ApiScopes.Runner);
+        api.MapPost("/assessments", AssessAsync).WithTags("Change requests").RequireScope(ApiScopes.Runner);
     }
 
     /// <summary>
@@ -76,6 +77,24 @@ internal static class RequestEndpoints
         changes.Signal(request.Id);
         ServerLog.RequestCreated(log, request.Id, submission.Created ? "created" : "found again", request.Stack, request.PlanHash, identity);
         return submission.Created ? TypedResults.Created($"/api/v1/requests/{request.Id}", submission) : TypedResults.Ok(submission);
+    }
+
+    /// <summary>A pull-request check: the server's own verdict on an engine output; nothing is stored.</summary>
+    private static IResult AssessAsync(SubmitBody body, ClaimsPrincipal user, Authorities authorities)
+    {
+        if (body.ToEvidence() is not { } evidence)
+        {
+            return Problems.Result(StatusCodes.Status422UnprocessableEntity, "unknown-engine", "Unknown engine", $"engine '{body.Engine}' is not one this server reads; use 'pulumi'.");
+        }
+
+        try
+        {
+            return TypedResults.Ok(authorities.For(user).Assess(evidence));
+        }
+        catch (SubmissionRefusedException e)
+        {
+            return Problems.Result(StatusCodes.Status422UnprocessableEntity, e.Code, "Evidence refused", e.Message);
+        }
     }
 
     /// <summary>An apply token for an approved request: only for the runner that submitted it, only once the signed log holds the approval.</summary>
