@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -14,10 +15,14 @@ namespace InfraGuard.Server.Tests.Auth;
 /// A loopback stand-in for a CI token issuer (GitHub Actions / GitLab): serves <c>/.well-known/openid-configuration</c>
 /// and <c>/jwks</c>, counts fetches, and mints RS256 tokens. Either with keys the test makes (RSA 2048, key ids
 /// <c>synthetic-…</c>: never any real issuer's), or serving a captured discovery document and key set from fixture
-/// files, the document's <c>jwks_uri</c> pointed at this stand-in and the key set byte for byte.
+/// files, the document's <c>jwks_uri</c> pointed at this stand-in and the key set byte for byte. Also GitHub Actions'
+/// ID token request endpoint (<see cref="ActionsTokenUrl"/>), which hands out tokens for acme/shop.
 /// </summary>
 internal sealed class StandInIssuer : IAsyncDisposable
 {
+    /// <summary>What the stand-in expects as <c>ACTIONS_ID_TOKEN_REQUEST_TOKEN</c>.</summary>
+    public const string ActionsRequestToken = "synthetic-actions-request-token";
+
     /// <summary>The commit synthetic GitHub tokens name.</summary>
     public const string SyntheticSha = "5f3c1a9e0d2b4c6a8e7f9d1b3a5c7e9f0b2d4f6a";
 
@@ -40,6 +45,17 @@ internal sealed class StandInIssuer : IAsyncDisposable
     public string Url { get; private set; } = string.Empty;
 
     public string DiscoveryUrl => Url + "/.well-known/openid-configuration";
+
+    /// <summary>An <c>ACTIONS_ID_TOKEN_REQUEST_URL</c>: like GitHub's, it already has a query.</summary>
+    public string ActionsTokenUrl => Url + "/actions/idtoken?api-version=2.0";
+
+    /// <summary>The clock of tokens the Actions endpoint hands out.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    public TimeSpan ActionsTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Each Actions token request: its query string and Authorization header.</summary>
+    public ConcurrentQueue<(string Query, string? Authorization)> ActionsRequests { get; } = new();
 
     public int DiscoveryFetches => Volatile.Read(ref _discoveryFetches);
 
@@ -71,6 +87,7 @@ internal sealed class StandInIssuer : IAsyncDisposable
         var issuer = new StandInIssuer(builder.Build(), discovery, jwks);
         issuer._app.MapGet("/.well-known/openid-configuration", issuer.Discovery);
         issuer._app.MapGet("/jwks", issuer.Jwks);
+        issuer._app.MapGet("/actions/idtoken", issuer.ActionsToken);
         await issuer._app.StartAsync();
         issuer.Url = issuer._app.Urls.First().TrimEnd('/');
         return issuer;
@@ -189,6 +206,20 @@ internal sealed class StandInIssuer : IAsyncDisposable
                 }).ToArray(),
             });
         }
+    }
+
+    private IResult ActionsToken(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        ActionsRequests.Enqueue((request.QueryString.Value ?? string.Empty, authorization));
+        if (!string.Equals(authorization, "bearer " + ActionsRequestToken, StringComparison.OrdinalIgnoreCase) || request.Query["api-version"] != "2.0")
+        {
+            return Results.Json(new { message = "Bad credentials" }, statusCode: 401);
+        }
+
+        var audience = request.Query["audience"].ToString();
+        var token = Mint(GitHubClaims(), Clock.GetUtcNow(), ActionsTokenLifetime, audience: audience.Length > 0 ? audience : "https://github.com/acme");
+        return Results.Json(new { count = token.Length, value = token });
     }
 
     public async ValueTask DisposeAsync()
