@@ -165,42 +165,35 @@ internal sealed class WorkloadIdentityVerifier : IDisposable
 
     private RunnerVerification Map(JsonWebToken token, Issuer issuer)
     {
-        // Claims that appear once with a plain value (string, number, boolean); arrays and objects never match a rule.
-        var values = token.Claims
-            .Where(c => c.ValueType != JsonClaimValueTypes.Json)
-            .GroupBy(c => c.Type, StringComparer.Ordinal)
-            .Where(g => g.Count() == 1)
-            .ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
-
         var match = issuer.Rules.FirstOrDefault(r =>
             token.Audiences.Contains(r.Rule.Audience, StringComparer.Ordinal)
-            && r.Rule.Claims.All(c => values.TryGetValue(c.Key, out var v) && ClaimGlob.IsMatch(c.Value, v)));
+            && r.Rule.Claims.All(c => Plain(token, c.Key) is { } v && ClaimGlob.IsMatch(c.Value, v)));
         if (match.Rule is null)
         {
             var names = issuer.Rules.SelectMany(r => r.Rule.Claims.Keys).Distinct(StringComparer.Ordinal);
-            var seen = string.Join(", ", names.Select(n => values.TryGetValue(n, out var v) ? $"{n} '{Clip(v)}'" : $"{n} (absent)"));
+            var seen = string.Join(", ", names.Select(n => Plain(token, n) is { } v ? $"{n} '{Clip(v)}'" : $"{n} (absent or not one value)"));
             return Rejected(issuer.Name, $"No trust rule for {issuer.Name} matches this CI token ({seen}); an administrator adds or widens one under Server:Runners:Trust.");
         }
 
         var rule = match.Rule;
         string kind, source, requester;
         string? runUrl;
-        if (values.TryGetValue("repository", out var repository) && values.TryGetValue("actor", out var actor))
+        if (Plain(token, "repository") is { } repository && Plain(token, "actor") is { } actor)
         {
             (kind, source, requester) = ("github", repository, actor);
-            runUrl = values.TryGetValue("run_id", out var run) && IsNumber(run) ? $"{GitHubWeb(issuer.Name)}/{EscapePath(repository)}/actions/runs/{run}" : null;
+            runUrl = Plain(token, "run_id") is { } run && IsNumber(run) ? $"{GitHubWeb(issuer.Name)}/{EscapePath(repository)}/actions/runs/{run}" : null;
         }
-        else if (values.TryGetValue("project_path", out var project) && values.TryGetValue("user_login", out var login))
+        else if (Plain(token, "project_path") is { } project && Plain(token, "user_login") is { } login)
         {
             (kind, source, requester) = ("gitlab", project, login);
-            runUrl = values.TryGetValue("pipeline_id", out var pipeline) && IsNumber(pipeline) ? $"{issuer.Name.TrimEnd('/')}/{EscapePath(project)}/-/pipelines/{pipeline}" : null;
+            runUrl = Plain(token, "pipeline_id") is { } pipeline && IsNumber(pipeline) ? $"{issuer.Name.TrimEnd('/')}/{EscapePath(project)}/-/pipelines/{pipeline}" : null;
         }
         else
         {
             return Rejected(issuer.Name, $"The CI token from {issuer.Name} names no requester: neither GitHub's 'actor' and 'repository' nor GitLab's 'user_login' and 'project_path'.");
         }
 
-        if (!values.TryGetValue("sha", out var sha) || sha.Length == 0)
+        if (Plain(token, "sha") is not { Length: > 0 } sha)
         {
             return Rejected(issuer.Name, $"The CI token from {issuer.Name} names no commit ('sha').");
         }
@@ -236,6 +229,18 @@ internal sealed class WorkloadIdentityVerifier : IDisposable
         WorkloadIdentityLog.Rejected(_logger, issuer, reason);
         return RunnerVerification.Fail(reason);
     }
+
+    /// <summary>A claim with a plain value (string, integer, boolean) as text; arrays and objects are null, so they never match a rule.</summary>
+    private static string? Plain(JsonWebToken token, string name) =>
+        token.TryGetPayloadValue<object>(name, out var value)
+            ? value switch
+            {
+                string s => s,
+                bool b => b ? "true" : "false",
+                int or long => Convert.ToString(value, CultureInfo.InvariantCulture),
+                _ => null,
+            }
+            : null;
 
     /// <summary>github.com's tokens come from token.actions.githubusercontent.com (also with an enterprise slug); GHES issues them on its own host.</summary>
     private static string GitHubWeb(string issuer) =>

@@ -62,7 +62,7 @@ public sealed class CiTokenAuthenticationTests(CiTokenWorld ci) : IClassFixture<
     [
         "forged-signature", "expired", "not-yet-valid", "wrong-audience", "wrong-issuer", "issuer-with-trailing-slash",
         "unknown-kid", "alg-none", "hs256-with-public-key", "no-matching-rule", "other-repository", "other-ref",
-        "ref-differs-in-case", "other-environment", "no-environment", "claims-swapped-after-signing",
+        "ref-differs-in-case", "other-environment", "no-environment", "repository-as-array", "claims-swapped-after-signing",
     ];
 
     [Theory]
@@ -105,7 +105,8 @@ public sealed class CiTokenAuthenticationTests(CiTokenWorld ci) : IClassFixture<
             "other-ref" => (ci.Issuer.Mint(StandInIssuer.GitHubClaims(@ref: "refs/heads/feature"), now), "ref 'refs/heads/feature'"),
             "ref-differs-in-case" => (ci.Issuer.Mint(StandInIssuer.GitHubClaims(@ref: "refs/heads/Main"), now), "ref 'refs/heads/Main'"),
             "other-environment" => (ci.Issuer.Mint(StandInIssuer.GitHubClaims(environment: "staging"), now), "environment 'staging'"),
-            "no-environment" => (ci.Issuer.Mint(StandInIssuer.GitHubClaims(environment: null), now), "environment (absent)"),
+            "no-environment" => (ci.Issuer.Mint(StandInIssuer.GitHubClaims(environment: null), now), "environment (absent or not one value)"),
+            "repository-as-array" => (ci.Issuer.Mint(With(github, "repository", new[] { "acme/shop", "evil/shop" }), now), "repository (absent or not one value)"),
             "claims-swapped-after-signing" => (SwapPayload(ci.Issuer.Mint(github, now), With(github, "actor", "mallory")), "signature does not verify"),
             _ => throw new ArgumentOutOfRangeException(nameof(attack)),
         };
