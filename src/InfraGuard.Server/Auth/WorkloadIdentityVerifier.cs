@@ -84,6 +84,13 @@ internal sealed class WorkloadIdentityVerifier : IDisposable
         try
         {
             var configuration = await issuer.Keys.GetAsync(cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(configuration.Issuer, issuer.Name, StringComparison.Ordinal))
+            {
+                // OpenID Connect Discovery: the document must name the issuer it was fetched for.
+                WorkloadIdentityLog.KeysUnavailable(_logger, issuer.Name, issuer.Keys.DiscoveryAddress, $"the document names issuer '{Clip(configuration.Issuer)}'");
+                return Rejected(issuer.Name, $"The discovery document at {issuer.Keys.DiscoveryAddress} names issuer '{Clip(configuration.Issuer)}', not {issuer.Name}; an administrator fixes Server:Runners:Trust Issuer or Discovery.");
+            }
+
             result = await ValidateAsync(token, issuer, configuration).ConfigureAwait(false);
             if (result.Exception is SecurityTokenSignatureKeyNotFoundException
                 && await issuer.Keys.RefreshAsync(configuration, cancellationToken).ConfigureAwait(false) is { } refreshed)

@@ -98,6 +98,25 @@ public class CiTokenFixtureTests
     }
 
     [Fact]
+    public async Task GitHubDiscoveryDocument_RuleForAnotherIssuer_401NamingTheMismatch()
+    {
+        // A rule for an enterprise issuer whose Discovery points at github.com's document by mistake.
+        using var world = new ApiWorld();
+        await using var keys = await GitHubKeysAsync();
+        var settings = GitHubRule(keys);
+        settings[$"{CiTokenServer.Rule}:Issuer"] = GitHubIssuer + "/octocat-inc";
+        var server = world.NewFactory(settings).WithWhoAmI(new FakeTimeProvider(InGitHubTokenLifetime));
+        var parts = RealGitHubToken.Split('.');
+        var payload = JsonNode.Parse(StandInIssuer.FromB64(parts[1]))!;
+        payload["iss"] = GitHubIssuer + "/octocat-inc";
+
+        var (status, body) = await server.WhoAmIAsync($"{parts[0]}.{StandInIssuer.B64(payload.ToJsonString())}.{parts[2]}");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Contains($"names issuer '{GitHubIssuer}', not {GitHubIssuer}/octocat-inc", (string)body["detail"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GitLabToken_CapturedKeySet_FindsRealKidAndRejectsSignatureNotMadeByGitLab()
     {
         // No signed GitLab CI token is published (SOURCES.md): this is the real header and claims with a signature of
