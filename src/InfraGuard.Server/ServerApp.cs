@@ -99,6 +99,7 @@ public sealed class ServerApp
 
         services.ConfigureHttpJsonOptions(o => ServerJson.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Instance ??= c.HttpContext.Request.Path);
+        services.AddWorkloadIdentity();
         services.AddAuthentication(ApiClaims.Scheme).AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(ApiClaims.Scheme, null);
         services.AddAuthorization();
         WebUi.AddServices(services, configuration);

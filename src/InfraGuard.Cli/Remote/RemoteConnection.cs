@@ -6,35 +6,50 @@ namespace InfraGuard.Cli.Remote;
 /// <summary>
 /// The HttpClient for <c>--server</c>: Microsoft.Extensions.Http.Resilience's standard pipeline (exponential backoff
 /// with jitter on transient errors, per-attempt and total timeouts, a circuit breaker), tuned for a runner that
-/// talks to its server every second or so and must survive a server restart.
+/// talks to its server every second or so and must survive a server restart. Inside it, every attempt carries the
+/// runner credential's current bearer (<see cref="RunnerCredentialHandler"/>).
 /// </summary>
 internal sealed class RemoteConnection : IDisposable
 {
-    public const string TokenVariable = "INFRAGUARD_TOKEN";
+    public const string TokenVariable = RunnerCredential.StaticTokenVariable;
     private const string ClientName = "infraguard-server";
 
     private readonly ServiceProvider _services;
+    private readonly RunnerCredential _credential;
 
+    /// <summary>A connection with a static runner token.</summary>
     public RemoteConnection(Uri server, string token, TimeProvider time, Action<string> notice)
+        : this(server, RunnerCredential.Static(token), time, notice)
     {
+    }
+
+    /// <summary>A connection that asks <paramref name="credential"/> for the bearer of each request; the connection disposes it.</summary>
+    public RemoteConnection(Uri server, RunnerCredential credential, TimeProvider time, Action<string> notice)
+    {
+        _credential = credential;
         var services = new ServiceCollection();
         services.AddSingleton(time);
-        services.AddHttpClient(ClientName, c => RemoteStore.Configure(c, server, token))
-            .AddStandardResilienceHandler(o =>
-            {
-                o.Retry.MaxRetryAttempts = 5;
-                o.Retry.BackoffType = DelayBackoffType.Exponential;
-                o.Retry.UseJitter = true;
-                o.Retry.Delay = TimeSpan.FromMilliseconds(500);
-                o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(30);
-                o.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(3);
-                o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(60);
-            });
+        var client = services.AddHttpClient(ClientName, c => RemoteStore.Configure(c, server));
+        client.AddStandardResilienceHandler(o =>
+        {
+            o.Retry.MaxRetryAttempts = 5;
+            o.Retry.BackoffType = DelayBackoffType.Exponential;
+            o.Retry.UseJitter = true;
+            o.Retry.Delay = TimeSpan.FromMilliseconds(500);
+            o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(30);
+            o.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(3);
+            o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(60);
+        });
+        client.AddHttpMessageHandler(() => new RunnerCredentialHandler(credential)); // inside the retries: each attempt gets a current bearer
         _services = services.BuildServiceProvider();
         Store = new RemoteStore(_services.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName), time, notice);
     }
 
     public RemoteStore Store { get; }
 
-    public void Dispose() => _services.Dispose();
+    public void Dispose()
+    {
+        _services.Dispose();
+        _credential.Dispose();
+    }
 }

@@ -247,19 +247,18 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
         var status = (int)response.StatusCode;
         var hint = response.StatusCode switch
         {
-            HttpStatusCode.Unauthorized => " Check INFRAGUARD_TOKEN: create a runner token with 'infraguard tokens create --scope runner'.",
+            HttpStatusCode.Unauthorized => " Check the runner credential: the CI's ID token and the server's Server:Runners trust rules (docs/ci-identity.md), or INFRAGUARD_TOKEN from 'infraguard tokens create --scope runner'.",
             HttpStatusCode.Forbidden => " The token needs the runner scope.",
             _ => string.Empty,
         };
         return new RemoteServerException(status, $"The InfraGuard server refused to {what}: {status} {problem?.Title ?? response.ReasonPhrase}{(problem?.Detail is { } d ? ": " + d : string.Empty)}.{hint}");
     }
 
-    /// <summary>Sets the base address and bearer token on a client.</summary>
-    public static void Configure(HttpClient client, Uri server, string token)
+    /// <summary>Sets the base address and user agent on a client (the bearer comes from <see cref="RunnerCredentialHandler"/>).</summary>
+    public static void Configure(HttpClient client, Uri server)
     {
         ArgumentNullException.ThrowIfNull(client);
         client.BaseAddress = server.AbsoluteUri.EndsWith('/') ? server : new Uri(server.AbsoluteUri + "/");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("infraguard", CliApp.Version));
     }
 }

@@ -52,13 +52,16 @@ public static class ApiClaims
 
 /// <summary>
 /// <c>Authorization: Bearer igt_…</c>: the token's SHA-256 is looked up in the store; a missing, unknown or revoked
-/// token is 401, a token without the endpoint's scope 403, both as problem details. The token is never logged.
+/// token is 401, a token without the endpoint's scope 403, both as problem details. A bearer value shaped like a JWT
+/// is a CI workload-identity token instead and goes to <see cref="WorkloadIdentityVerifier"/> (attested runners).
+/// The token is never logged.
 /// </summary>
 internal sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    ChangeStore store)
+    ChangeStore store,
+    WorkloadIdentityVerifier ciTokens)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     private const string FailureKey = "infraguard:auth-failure";
@@ -76,7 +79,16 @@ internal sealed class TokenAuthenticationHandler(
             return Fail("The Authorization header must be 'Bearer <token>'.");
         }
 
-        var token = await store.FindTokenAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted).ConfigureAwait(false);
+        var bearer = header["Bearer ".Length..].Trim();
+        if (WorkloadIdentityVerifier.LooksLikeJwt(bearer))
+        {
+            var verified = await ciTokens.VerifyAsync(bearer, Context.RequestAborted).ConfigureAwait(false);
+            return verified.Identity is { } runner
+                ? AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(runner), ApiClaims.Scheme))
+                : Fail(verified.Failure!);
+        }
+
+        var token = await store.FindTokenAsync(bearer, Context.RequestAborted).ConfigureAwait(false);
         if (token is null)
         {
             ServerLog.TokenUnknown(Logger, Request.Path);

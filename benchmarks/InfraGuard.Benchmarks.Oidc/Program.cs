@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+using InfraGuard.Benchmarks.Oidc;
+
+BenchmarkRunner.Run<CiTokenBenchmarks>(args: args);
