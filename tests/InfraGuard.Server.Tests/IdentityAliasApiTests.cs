@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Requests;
-using InfraGuard.Core.Risk;
 using InfraGuard.Server.Api;
 using InfraGuard.Store;
+using InfraGuard.Testing;
 
 namespace InfraGuard.Server.Tests;
 
@@ -17,15 +17,16 @@ public class IdentityAliasApiTests
     public const string Dave = "dave@corp.com";
 
     /// <summary>The review's repro: a staging change (anyone independent may approve) requested by an unmapped person.</summary>
-    public static CreateRequestBody StagingBodyBy(string requester, string runId = "run-f1")
-    {
-        var body = ApiWorld.Body(runId, requester: requester);
-        return body with
-        {
-            Stack = "staging",
-            Assessment = body.Assessment with { Tier = "staging", Approvals = new ApprovalRequirement(1, [], TimeSpan.FromDays(1)) },
-        };
-    }
+    public static SubmitBody StagingBody(string runId = "run-f1") => SampleRequests.Body(runId, stack: "staging");
+
+    /// <summary>The review's test pack: staging reviews at 10 (so the database delete needs approval), <paramref name="approvals"/> from anyone.</summary>
+    public static string StagingPolicy(string root, int approvals = 1) => SampleRequests.Policy(
+        Path.Combine(root, $"staging-policy-{approvals}"),
+        ("review-at: 60", "review-at: 10"),
+        ("approvals: { count: 1, expires-after: 1d }", $"approvals: {{ count: {approvals}, expires-after: 1d }}"));
+
+    private static ApiFactory StagingServer(ApiWorld world, int approvals = 1) =>
+        world.NewFactory(new Dictionary<string, string> { ["Server:PolicyDir"] = StagingPolicy(world.Root, approvals) });
 
     public static TheoryData<string> Aliases() => new()
     {
@@ -37,8 +38,8 @@ public class IdentityAliasApiTests
     public async Task Decide_TokenForAnAliasOfTheUnmappedRequester_403NamingTheRequester(string alias)
     {
         using var world = new ApiWorld();
-        var api = world.NewFactory();
-        var id = await api.CreateRequestAsync(StagingBodyBy(Dave));
+        var api = StagingServer(world);
+        var id = await api.CreateRequestAsync(StagingBody(), requester: Dave);
         using var client = await api.ClientAsync(alias, ApiScopes.Approver);
 
         using var response = await client.PostAsJsonAsync($"/api/v1/requests/{id}/decisions", new { verdict = "approve", reason = "self approval attempt here" });
@@ -56,8 +57,8 @@ public class IdentityAliasApiTests
     public async Task Decide_TokenForSomeoneElse_ApprovesTheSameRequest()
     {
         using var world = new ApiWorld();
-        var api = world.NewFactory();
-        var id = await api.CreateRequestAsync(StagingBodyBy(Dave));
+        var api = StagingServer(world);
+        var id = await api.CreateRequestAsync(StagingBody(), requester: Dave);
         using var client = await api.ClientAsync("email:erin@corp.com", ApiScopes.Approver);
 
         using var response = await client.PostAsJsonAsync($"/api/v1/requests/{id}/decisions", new { verdict = "approve", reason = "independent review done" });
@@ -73,9 +74,8 @@ public class IdentityAliasApiTests
     public async Task Decide_SecondApproverIsAnAliasOfTheFirst_CountedOnce(string alias, HttpStatusCode refusal)
     {
         using var world = new ApiWorld();
-        var api = world.NewFactory();
-        var body = StagingBodyBy(Dave);
-        var id = await api.CreateRequestAsync(body with { Assessment = body.Assessment with { Approvals = new ApprovalRequirement(2, [], TimeSpan.FromDays(1)) } });
+        var api = StagingServer(world, approvals: 2);
+        var id = await api.CreateRequestAsync(StagingBody(), requester: Dave);
         using var erin = await api.ClientAsync("email:erin@corp.com", ApiScopes.Approver);
         using var erinAgain = await api.ClientAsync(alias, ApiScopes.Approver);
 

@@ -86,10 +86,19 @@ internal static class SampleRequests
     /// The default pack with <c>require-attested-requester</c> switched off, written to <paramref name="folder"/>: the
     /// tests that are not about attestation use static runner tokens.
     /// </summary>
-    public static string PolicyWithoutAttestation(string folder)
+    public static string PolicyWithoutAttestation(string folder) => Policy(folder);
+
+    /// <summary>The default pack with attestation off and each of <paramref name="edits"/> applied as a text replacement, written to <paramref name="folder"/>.</summary>
+    public static string Policy(string folder, params (string From, string To)[] edits)
     {
         var text = File.ReadAllText(Path.Combine(RepoRoot(), "policy-packs", "infraguard", "policy.yaml"))
             .Replace("require-attested-requester: true", "require-attested-requester: false", StringComparison.Ordinal);
+        foreach (var (from, to) in edits)
+        {
+            Assert.Contains(from, text, StringComparison.Ordinal);
+            text = text.Replace(from, to, StringComparison.Ordinal);
+        }
+
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "policy.yaml"), text);
         return folder;

@@ -1,8 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using InfraGuard.Core.Risk;
-using InfraGuard.Server.Api;
 using InfraGuard.Store;
 using InfraGuard.Testing;
 
@@ -17,7 +13,7 @@ public class WebIdentityAliasTests
     [InlineData("dаve@corp.com")] // Cyrillic а
     public async Task Decide_AliasOfTheUnmappedRequester_ShowsWhyAndRecordsNothing(string alias)
     {
-        await using var world = await WebWorld.StartAsync();
+        await using var world = await WebWorld.StartAsync(new Dictionary<string, string?> { ["Server:PolicyDir"] = SampleRequests.Policy(Path.Combine(Path.GetTempPath(), "ig-web-staging-" + Guid.NewGuid().ToString("N")), ("review-at: 60", "review-at: 10")) });
         var id = await CreateStagingRequestAsync(world, "dave@corp.com");
         using var session = world.NewSession();
         await session.SignInAsync(await world.TokenAsync(alias, ApiScopes.Approver));
@@ -40,16 +36,6 @@ public class WebIdentityAliasTests
 
     private static async Task<string> CreateStagingRequestAsync(WebWorld world, string requester)
     {
-        var body = SampleRequests.Body("run-f1", requester: requester);
-        body = body with
-        {
-            Stack = "staging",
-            Assessment = body.Assessment with { Tier = "staging", Approvals = new ApprovalRequirement(1, [], TimeSpan.FromDays(1)) },
-        };
-        using var api = new HttpClient(WebWorld.Handler(cookies: false)) { BaseAddress = new Uri(world.Url) };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await world.TokenAsync(WebWorld.Runner, ApiScopes.Runner));
-        using var response = await api.PostAsJsonAsync("/api/v1/requests", body, ServerJson.Options);
-        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<CreateRequestResponse>(ServerJson.Options))!.Request.Id;
+        return await world.CreateRequestAsync(runId: "run-f1", stack: "staging", requester: requester);
     }
 }

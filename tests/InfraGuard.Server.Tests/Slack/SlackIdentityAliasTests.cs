@@ -36,8 +36,8 @@ public sealed class SlackIdentityAliasTests : IAsyncLifetime
     [InlineData("dаve@corp.com")] // Cyrillic а: the Slack e-mail only looks like it
     public async Task ReasonModal_SlackAccountWithTheUnmappedRequestersEmail_Refused(string requester)
     {
-        using var server = _world.Server();
-        var id = (await SlackWorld.CreateAsync(server, IdentityAliasApiTests.StagingBodyBy(requester))).Request.Id;
+        using var server = _world.Server(("Server:PolicyDir", IdentityAliasApiTests.StagingPolicy(_world.Api.Root)));
+        var id = (await SlackWorld.CreateAsync(server, IdentityAliasApiTests.StagingBody(), requester)).Id;
         var (channel, ts) = await SlackWorld.PostedAsync(server, id);
         using var client = server.CreateClient();
 
@@ -55,8 +55,8 @@ public sealed class SlackIdentityAliasTests : IAsyncLifetime
     [Fact]
     public async Task ReasonModal_AnotherUnmappedPerson_ApprovesAsTheirEmail()
     {
-        using var server = _world.Server();
-        var id = (await SlackWorld.CreateAsync(server, IdentityAliasApiTests.StagingBodyBy(IdentityAliasApiTests.Dave))).Request.Id;
+        using var server = _world.Server(("Server:PolicyDir", IdentityAliasApiTests.StagingPolicy(_world.Api.Root)));
+        var id = (await SlackWorld.CreateAsync(server, IdentityAliasApiTests.StagingBody(), IdentityAliasApiTests.Dave)).Id;
         var (channel, ts) = await SlackWorld.PostedAsync(server, id);
         using var client = server.CreateClient();
 
