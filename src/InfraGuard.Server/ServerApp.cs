@@ -102,7 +102,15 @@ public sealed class ServerApp
 
     private static void MapEndpoints(WebApplication app)
     {
-        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException or JsonException ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError });
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e switch
+            {
+                BadHttpRequestException or JsonException => StatusCodes.Status400BadRequest,
+                StoreUnavailableException => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
+        });
         app.UseWebSecurityHeaders();
         app.UseStatusCodePages();
         app.UseAuthentication();

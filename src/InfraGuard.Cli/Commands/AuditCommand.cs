@@ -94,7 +94,7 @@ internal static class AuditCommand
 
             result = await store.VerifyAsync(keys, witnesses, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or BadInputException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or BadInputException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or Store.StoreUnavailableException)
         {
             result = AuditVerification.Unable(e.Message);
         }

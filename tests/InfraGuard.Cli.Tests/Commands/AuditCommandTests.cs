@@ -40,6 +40,60 @@ public sealed class AuditCommandTests : IDisposable
         Assert.Empty(Directory.GetFiles(_root, "PWNED*", SearchOption.AllDirectories));
     }
 
+    [Fact]
+    public async Task Verify_EntriesAfterTheLastCheckpoint_ReportsTheTailInTextAndJson()
+    {
+        await RunAsync("tokens", "create", "--identity", "github:alice", "--scope", "approver");
+        await RunAsync("tokens", "create", "--identity", "github:bob", "--scope", "approver");
+
+        var before = System.Text.Json.Nodes.JsonNode.Parse((await RunAsync("audit", "verify", "--format", "json")).Out)!["tail"]!;
+        Assert.Equal(ExitCodes.Ok, (await RunAsync("keys", "rotate", "--reason", "yearly rotation")).ExitCode);
+        await RunAsync("tokens", "create", "--identity", "github:carol", "--scope", "auditor");
+        var after = await RunAsync("audit", "verify");
+
+        Assert.Equal(2, (long)before["entriesAfterLastCheckpoint"]!);
+        Assert.Null(before["lastCheckpointSize"]);
+        Assert.Equal(ExitCodes.Ok, after.ExitCode);
+        Assert.Contains("\ntail        1 entry after the last checkpoint (size 3, 2026-11-25T02:00:00.000Z, 0s ago); no checkpoint vouches for them yet", after.Out, StringComparison.Ordinal);
+        Assert.EndsWith("Result: 4 entries, 1 checkpoints, 0 findings. Valid.\n", after.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TokensList_PostgresOutOfReach_ExitsUnavailableSayingWhatAndWhatToDo()
+    {
+        // Security review F8: this was exit 70, "This is a bug in InfraGuard".
+        var result = await RunAsync("tokens", "list", "--db", "postgres://ig:s3cret-pw@127.0.0.1:1/ig");
+
+        Assert.Equal(ExitCodes.Unavailable, result.ExitCode);
+        Assert.Contains("\nError: the store (postgres ig@127.0.0.1:1/ig) is unavailable: cannot reach the server (", result.Error, StringComparison.Ordinal);
+        Assert.Contains("then retry", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("bug", result.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("s3cret-pw", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_StoreOutOfReach_StopsAtStartWithUnavailable()
+    {
+        var result = await RunAsync("serve", "--urls", "http://127.0.0.1:0", "--db", "postgres://ig:s3cret-pw@127.0.0.1:1/ig");
+
+        Assert.Equal(ExitCodes.Unavailable, result.ExitCode);
+        Assert.Contains("Error: the store (postgres ig@127.0.0.1:1/ig) is unavailable: cannot reach the server", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task KeysInitAndFirstStoreUse_CreateOwnerOnlyFiles()
+    {
+        // Security review U5: the database (with the saved plans) was created 0644.
+        var key = Path.Combine(_root, "keys", "audit-key.pem");
+
+        Assert.Equal(ExitCodes.Ok, (await RunAsync("keys", "init")).ExitCode);
+        Assert.Equal(ExitCodes.Ok, (await RunAsync("tokens", "create", "--identity", "github:alice", "--scope", "approver")).ExitCode);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Db));
+    }
+
     private Task<CliResult> RunAsync(params string[] args) => Cli.RunAsync(args, Environment, _root);
 
     private async Task ExecuteAsync(string sql)
