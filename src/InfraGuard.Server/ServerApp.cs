@@ -84,7 +84,8 @@ public sealed class ServerApp
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
-            return ChangeStore.Open(o.Db!, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Ed25519AuditSigner>(), new ChangeStoreOptions(o.Origin));
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("InfraGuard.Server.Store");
+            return ChangeStore.Open(o.Db!, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Ed25519AuditSigner>(), new ChangeStoreOptions(o.Origin) { Waiting = m => ServerLog.StoreWaiting(logger, m) });
         });
         services.AddSingleton<IChangeStore>(sp => sp.GetRequiredService<ChangeStore>());
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<ChangeStore>());
