@@ -57,6 +57,11 @@ internal static class CliApp
             await context.Error.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
+        catch (Store.StoreUnavailableException e)
+        {
+            await context.Error.WriteLineAsync($"Error: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Unavailable;
+        }
         catch (OperationCanceledException)
         {
             await context.Error.WriteLineAsync("Cancelled.").ConfigureAwait(false);

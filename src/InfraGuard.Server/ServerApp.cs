@@ -86,7 +86,8 @@ public sealed class ServerApp
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<ServerOptions>>().Value;
-            return ChangeStore.Open(o.Db!, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Ed25519AuditSigner>(), new ChangeStoreOptions(o.Origin));
+            var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("InfraGuard.Server.Store");
+            return ChangeStore.Open(o.Db!, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Ed25519AuditSigner>(), new ChangeStoreOptions(o.Origin) { Waiting = m => ServerLog.StoreWaiting(logger, m) });
         });
         services.AddSingleton<IChangeStore>(sp => sp.GetRequiredService<ChangeStore>());
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<ChangeStore>());
@@ -107,7 +108,15 @@ public sealed class ServerApp
 
     private static void MapEndpoints(WebApplication app)
     {
-        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException or JsonException ? StatusCodes.Status400BadRequest : StatusCodes.Status500InternalServerError });
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = e => e switch
+            {
+                BadHttpRequestException or JsonException => StatusCodes.Status400BadRequest,
+                StoreUnavailableException => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
+        });
         app.UseWebSecurityHeaders();
         app.UseStatusCodePages();
         app.UseAuthentication();

@@ -33,13 +33,9 @@ public static class AuditKeyFile
 
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = full + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temp, options))
+        // A leftover temp file keeps whatever mode it had: start from a new one, created 0600.
+        File.Delete(temp);
+        using (var stream = StoreFiles.CreateNew(temp))
         using (var writer = new StreamWriter(stream))
         {
             writer.Write(AuditKeys.PrivateKeyPem(signer.ExportSeed()));

@@ -16,13 +16,32 @@ namespace InfraGuard.Store;
 /// <summary>Options for <see cref="ChangeStore.Open"/>.</summary>
 /// <param name="Origin">Log name in checkpoints, e.g. <c>acme.example/infraguard/prod</c>.</param>
 /// <param name="AppRole">PostgreSQL only: the application role to grant SELECT/INSERT (no UPDATE/DELETE/TRUNCATE) on audit tables after migrating.</param>
-public sealed record ChangeStoreOptions(string Origin = "infraguard", string? AppRole = null);
+public sealed record ChangeStoreOptions(string Origin = "infraguard", string? AppRole = null)
+{
+    /// <summary>An append writes a signed checkpoint when this many entries follow the newest checkpoint.</summary>
+    public int CheckpointEvery { get; init; } = 100;
+
+    /// <summary>An append writes a signed checkpoint when the newest checkpoint (before the first: the first entry) is this old.</summary>
+    public TimeSpan CheckpointAfter { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>SQLite only: how long an operation waits for a lock another process holds before the store is unavailable.</summary>
+    public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Told when a write has to wait for another process's lock (after a second): what waits and for how long at most.</summary>
+    public Action<string>? Waiting { get; init; }
+}
 
 /// <summary>
 /// The durable store: change requests and the audit log in SQLite (default) or PostgreSQL, same schema and
-/// behaviour. Every state change and its audit entry (and checkpoint, after decisions and applies) commit in one
-/// transaction that holds the write lock from the start; if the append fails, the operation fails.
+/// behaviour. Every state change and its audit entry (and checkpoint) commit in one transaction that holds the write
+/// lock from the start; if the append fails, the operation fails.
 /// </summary>
+/// <remarks>
+/// Checkpoints: after every decision, apply outcome and key rotation, and otherwise at an append once
+/// <see cref="ChangeStoreOptions.CheckpointEvery"/> entries follow the newest checkpoint or it is older than
+/// <see cref="ChangeStoreOptions.CheckpointAfter"/>. Entries after the newest checkpoint are vouched for by none:
+/// <c>audit verify</c> reports how many there are and how old that checkpoint is.
+/// </remarks>
 public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
 {
     private readonly ISqlDialect _dialect;
@@ -59,17 +78,25 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(signer);
         options ??= new ChangeStoreOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.CheckpointEvery, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.CheckpointAfter, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.LockWait, TimeSpan.Zero, nameof(options));
         ISqlDialect dialect = DbSpec.IsPostgres(dbSpec)
             ? new PostgresDialect(DbSpec.ToNpgsql(dbSpec), options.AppRole)
-            : new SqliteDialect(DbSpec.ToSqlite(dbSpec));
+            : new SqliteDialect(DbSpec.ToSqlite(dbSpec), options.LockWait, options.Waiting);
         var store = new ChangeStore(dialect, time, signer, options);
         try
         {
             store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
-        catch
+        catch (Exception e)
         {
             dialect.Dispose();
+            if (dialect.Unavailable(e) is { } unavailable)
+            {
+                throw unavailable;
+            }
+
             throw;
         }
 
@@ -249,7 +276,7 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
                 return RequestOutcome.Fail(illegal);
             }
 
-            var entry = await AppendInTransactionAsync(c, tx, RequestAuditEvents.Decided(request, incoming, ruling.TransitionTo), cancellationToken).ConfigureAwait(false);
+            var entry = await AppendInTransactionAsync(c, tx, RequestAuditEvents.Decided(request, incoming, ruling.TransitionTo), cancellationToken, checkpointFollows: true).ConfigureAwait(false);
             await c.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO request_decision (request_id, person_id, raw_identity, channel, verdict, reason, decided_at, audit_seq)
@@ -311,7 +338,7 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             }
 
             var at = Now();
-            await AppendInTransactionAsync(c, tx, RequestAuditEvents.ApplyCompleted(request, outcome, at), cancellationToken).ConfigureAwait(false);
+            await AppendInTransactionAsync(c, tx, RequestAuditEvents.ApplyCompleted(request, outcome, at), cancellationToken, checkpointFollows: true).ConfigureAwait(false);
             var counts = JsonSerializer.Serialize(outcome.Counts.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value), StoreJson.Default.DictionaryStringInt32);
             await c.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO apply_outcome (request_id, succeeded, exit_code, counts, diagnostics, finished_at) VALUES (@id, @ok, @exit, @counts, @diag, @at)",
@@ -417,7 +444,7 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
         var old = _signer;
         return WriteAsync(async (c, tx) =>
         {
-            var entry = await AppendInTransactionAsync(c, tx, RequestAuditEvents.KeyRotated(old.KeyId, newSigner, actor, reason, Now()), cancellationToken).ConfigureAwait(false);
+            var entry = await AppendInTransactionAsync(c, tx, RequestAuditEvents.KeyRotated(old.KeyId, newSigner, actor, reason, Now()), cancellationToken, checkpointFollows: true).ConfigureAwait(false);
             await RecordKeyAsync(c, tx, newSigner, cancellationToken).ConfigureAwait(false);
             // Swap while still holding the write lock, so no other append signs with the retired key; undo on failure.
             _signer = newSigner;
@@ -436,7 +463,7 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             verifier.Add(entry);
         }
 
-        return verifier.Complete();
+        return verifier.Complete(_time.GetUtcNow());
     }
 
     /// <inheritdoc />
@@ -512,19 +539,43 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return result;
         }
-        catch
+        catch (Exception e)
         {
             onFailure?.Invoke();
+            if (_dialect.Unavailable(e) is { } unavailable)
+            {
+                throw unavailable;
+            }
+
             throw;
         }
     }
 
-    private async Task<AuditEntry> AppendInTransactionAsync(DbConnection c, DbTransaction tx, AuditEvent auditEvent, CancellationToken cancellationToken)
+    // checkpointFollows: the caller checkpoints the head itself before committing (decisions, applies, rotations).
+    private async Task<AuditEntry> AppendInTransactionAsync(DbConnection c, DbTransaction tx, AuditEvent auditEvent, CancellationToken cancellationToken, bool checkpointFollows = false)
     {
         var head = await ReadHeadAsync(c, tx, cancellationToken).ConfigureAwait(false);
         var entry = AuditChain.Next(head, auditEvent, _signer);
         await c.ExecuteAsync(new CommandDefinition(EntryRow.Insert, EntryRow.From(entry), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (!checkpointFollows && await CheckpointDueAsync(c, tx, entry.Seq, cancellationToken).ConfigureAwait(false))
+        {
+            await CheckpointInTransactionAsync(c, tx, cancellationToken).ConfigureAwait(false);
+        }
+
         return entry;
+    }
+
+    // Bounds the tail no checkpoint vouches for: at most CheckpointEvery entries, or the entries of CheckpointAfter.
+    // Before the first checkpoint, the log's first entry stands in for it.
+    private async Task<bool> CheckpointDueAsync(DbConnection c, DbTransaction tx, long seq, CancellationToken cancellationToken)
+    {
+        var newest = await c.QueryFirstOrDefaultAsync<(long Size, string CreatedAt)?>(new CommandDefinition(
+            "SELECT size, created_at FROM audit_checkpoint ORDER BY number DESC LIMIT 1", transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var (size, since) = newest is { } n
+            ? (n.Size, n.CreatedAt)
+            : (0, await c.ExecuteScalarAsync<string>(new CommandDefinition("SELECT recorded_at FROM audit_entry WHERE seq = 1", transaction: tx, cancellationToken: cancellationToken)).ConfigureAwait(false));
+        return seq - size >= _options.CheckpointEvery
+            || (DateTimeOffset.TryParseExact(since, CanonicalJson.TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) && Now() - at >= _options.CheckpointAfter);
     }
 
     private async Task<AuditCheckpoint> CheckpointInTransactionAsync(DbConnection c, DbTransaction tx, CancellationToken cancellationToken)

@@ -30,6 +30,21 @@ public sealed class AuditKeyFileTests : IDisposable
     }
 
     [Fact]
+    public void Write_LeftoverWorldReadableTempFile_KeyFileIsStillMode0600()
+    {
+        var path = Path.Combine(_dir, "audit.key");
+        Directory.CreateDirectory(_dir);
+        File.WriteAllText(path + ".tmp", "left over");
+        File.SetUnixFileMode(path + ".tmp", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        using var signer = Ed25519AuditSigner.Generate();
+
+        AuditKeyFile.Write(path, signer, overwrite: true);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.False(File.Exists(path + ".tmp"));
+    }
+
+    [Fact]
     public void Load_GroupReadableFile_IsRefusedWithChmodHint()
     {
         var path = Path.Combine(_dir, "audit.key");

@@ -235,6 +235,52 @@ public sealed class ChangeStoreContractTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task Append_EveryNthEntry_WritesASignedCheckpoint(string backend)
+    {
+        // Security review U1: checkpoints followed only decisions and applies, so any number of entries after the last
+        // one could be removed unnoticed.
+        using var db = TestStore.Create(backend);
+        using var store = db.Open(_signer, checkpointEvery: 3);
+
+        for (var i = 1; i <= 7; i++)
+        {
+            await store.AppendAsync(TestChain.Event(i, db.Time.GetUtcNow()));
+        }
+
+        var verification = await store.VerifyAsync([AuditPublicKey.FromRaw(_signer.PublicKey.Span)]);
+
+        Assert.Equal([3L, 6L], (await store.ListCheckpointsAsync()).Select(c => CheckpointBody.TryParse(c.Body)!.Size));
+        Assert.True(verification.IsValid, verification.RenderText(store.Description));
+        Assert.Equal(new AuditTail(1, 6, db.Time.GetUtcNow(), TimeSpan.Zero), verification.Tail);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Append_NewestCheckpointOlderThanAMinute_WritesASignedCheckpoint(string backend)
+    {
+        using var db = TestStore.Create(backend);
+        using var store = db.Open(_signer);
+
+        await store.AppendAsync(TestChain.Event(1, db.Time.GetUtcNow()));
+        db.Time.Advance(TimeSpan.FromSeconds(30));
+        await store.AppendAsync(TestChain.Event(2, db.Time.GetUtcNow()));
+        db.Time.Advance(TimeSpan.FromSeconds(30));
+        await store.AppendAsync(TestChain.Event(3, db.Time.GetUtcNow())); // the first entry is a minute old: a checkpoint
+        await store.AppendAsync(TestChain.Event(4, db.Time.GetUtcNow()));
+        db.Time.Advance(TimeSpan.FromSeconds(59));
+        await store.AppendAsync(TestChain.Event(5, db.Time.GetUtcNow()));
+        db.Time.Advance(TimeSpan.FromSeconds(1));
+        await store.AppendAsync(TestChain.Event(6, db.Time.GetUtcNow()));
+        db.Time.Advance(TimeSpan.FromSeconds(90));
+
+        var verification = await store.VerifyAsync([AuditPublicKey.FromRaw(_signer.PublicKey.Span)]);
+
+        Assert.Equal([3L, 6L], (await store.ListCheckpointsAsync()).Select(c => CheckpointBody.TryParse(c.Body)!.Size));
+        Assert.Equal((0L, 6L, TimeSpan.FromSeconds(90)), (verification.Tail!.Entries, verification.Tail.CheckpointSize!.Value, verification.Tail.CheckpointAge!.Value));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task AuditTables_UpdateDeleteThroughTheStore_AreRefusedByTheDatabase(string backend)
     {
         using var db = TestStore.Create(backend);

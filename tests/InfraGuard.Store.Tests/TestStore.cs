@@ -67,8 +67,8 @@ internal sealed class TestStore : IDisposable
         return new TestStore(backend);
     }
 
-    public ChangeStore Open(IAuditSigner signer, string origin = "test/infraguard") =>
-        ChangeStore.Open(Spec, Time, signer, new ChangeStoreOptions(origin, Backend == "postgres" ? AppRole : null));
+    public ChangeStore Open(IAuditSigner signer, string origin = "test/infraguard", int checkpointEvery = 100) =>
+        ChangeStore.Open(Spec, Time, signer, new ChangeStoreOptions(origin, Backend == "postgres" ? AppRole : null) { CheckpointEvery = checkpointEvery });
 
     /// <summary>The privileged attacker: drops/disables the guard triggers and replaces the audit tables' rows.</summary>
     public async Task ReplaceAuditAsync(ChangeStore store, StoredLog log)

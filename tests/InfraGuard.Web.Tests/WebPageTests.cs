@@ -124,10 +124,12 @@ public class WebPageTests
             ["__csrf"] = WebWorld.Session.Csrf(page),
         });
 
+        // docs/web.md: a forged POST is 403 (security review: it was a 302 to /denied).
         Assert.DoesNotContain("id=\"decide\"", page, StringComparison.Ordinal);
         Assert.Contains("no approver scope", page, StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.StartsWith("/denied", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        Assert.Contains("Nothing was recorded", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.Empty(await world.Store.GetDecisionsAsync(id));
     }
 
@@ -142,6 +144,20 @@ public class WebPageTests
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.StartsWith("/denied", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Decide_WithRunnerOnlyToken_IsForbiddenNotRedirected()
+    {
+        await using var world = await WebWorld.StartAsync();
+        var id = await world.CreateRequestAsync();
+        using var session = world.NewSession();
+        await session.SignInAsync(await world.TokenAsync(WebWorld.Runner, ApiScopes.Runner));
+
+        using var response = await session.PostAsync($"/requests/{id}", new Dictionary<string, string> { ["verdict"] = "Approve", ["reason"] = "runners never decide" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Empty(await world.Store.GetDecisionsAsync(id));
     }
 
     [Fact]

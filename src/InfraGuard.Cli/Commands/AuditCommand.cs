@@ -94,7 +94,7 @@ internal static class AuditCommand
 
             result = await store.VerifyAsync(keys, witnesses, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or BadInputException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or BadInputException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or Store.StoreUnavailableException)
         {
             result = AuditVerification.Unable(e.Message);
         }
@@ -106,11 +106,28 @@ internal static class AuditCommand
     private static async Task<int> ExportAsync(CliContext context, string outDir, string? db, string? key, CancellationToken cancellationToken)
     {
         using var store = StoreAccess.Open(context, db, key);
-        var root = context.Resolve(outDir);
-        var files = await store.ExportAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var file in files)
+        var root = Path.GetFullPath(context.Resolve(outDir));
+        IReadOnlyList<AuditExportFile> files;
+        try
         {
-            var path = Path.Combine(root, file.Path);
+            files = await store.ExportAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (FormatException e)
+        {
+            context.Error.WriteLine($"Error: cannot export the audit log of {store.Description}: {e.Message}. Nothing was written.");
+            return ExitCodes.BadInput;
+        }
+
+        // File names come from the database: each must land inside the export folder, whatever it says.
+        var paths = files.Select(f => Path.GetFullPath(Path.Combine(root, f.Path))).ToList();
+        if (paths.FirstOrDefault(p => !p.StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal)) is { } outside)
+        {
+            context.Error.WriteLine($"Error: the export would write {outside}, outside {root}; the database holds a name InfraGuard never writes. Nothing was written; check the log with 'infraguard audit verify --trusted-key PEM'.");
+            return ExitCodes.BadInput;
+        }
+
+        foreach (var (file, path) in files.Zip(paths))
+        {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await File.WriteAllBytesAsync(path, file.Content, cancellationToken).ConfigureAwait(false);
             if (file.Executable && !OperatingSystem.IsWindows())

@@ -79,6 +79,6 @@ internal static class StoreAccess
             spec = file;
         }
 
-        return ChangeStore.Open(spec, context.Time, Signer(context, key));
+        return ChangeStore.Open(spec, context.Time, Signer(context, key), new ChangeStoreOptions { Waiting = context.Error.WriteLine });
     }
 }

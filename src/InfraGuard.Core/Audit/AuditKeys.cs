@@ -30,6 +30,8 @@ public static class AuditKeys
     /// <summary>Prefix of every key id.</summary>
     public const string KeyIdPrefix = "ed25519:";
 
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     // DER prefixes for Ed25519 (RFC 8410): SPKI public key and PKCS#8 private key, each followed by 32 raw bytes.
     private static readonly byte[] SpkiPrefix = Convert.FromHexString("302a300506032b6570032100");
     private static readonly byte[] Pkcs8Prefix = Convert.FromHexString("302e020100300506032b657004220420");
@@ -45,8 +47,19 @@ public static class AuditKeys
         return KeyIdPrefix + Convert.ToHexStringLower(SHA256.HashData(publicKey))[..16];
     }
 
+    /// <summary>True when <paramref name="keyId"/> has the shape <see cref="KeyIdOf"/> gives: <c>ed25519:</c> + 16 to 64 lower-case hex digits.</summary>
+    public static bool IsKeyId(string keyId)
+    {
+        ArgumentNullException.ThrowIfNull(keyId);
+        var hex = keyId.AsSpan(Math.Min(keyId.Length, KeyIdPrefix.Length));
+        return keyId.StartsWith(KeyIdPrefix, StringComparison.Ordinal) && hex.Length is >= 16 and <= 64 && !hex.ContainsAnyExcept(LowerHex);
+    }
+
     /// <summary>A file-name-safe form of a key id: <c>ed25519-0123456789abcdef</c>.</summary>
-    public static string FileStem(string keyId) => keyId.Replace(':', '-');
+    /// <exception cref="FormatException">The key id does not have the shape of <see cref="IsKeyId"/>: it never becomes a path.</exception>
+    public static string FileStem(string keyId) => IsKeyId(keyId)
+        ? keyId.Replace(':', '-')
+        : throw new FormatException($"the key id '{keyId}' is not {KeyIdPrefix} followed by 16 to 64 lower-case hex digits, as InfraGuard writes it; the database's audit_key table was edited by hand or tampered with (check it with 'infraguard audit verify --trusted-key PEM')");
 
     /// <summary>SPKI PEM of a raw public key.</summary>
     public static string PublicKeyPem(ReadOnlySpan<byte> publicKey) =>

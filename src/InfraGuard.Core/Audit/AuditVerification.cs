@@ -13,7 +13,8 @@ namespace InfraGuard.Core.Audit;
 /// <param name="Checkpoints">Checkpoints read.</param>
 /// <param name="Findings">All findings in log order, then checkpoints, then witnesses.</param>
 /// <param name="UnableReason">Why verification could not be done, or null.</param>
-public sealed record AuditVerification(long Entries, long Checkpoints, IReadOnlyList<AuditFinding> Findings, string? UnableReason)
+/// <param name="Tail">The entries after the newest validly signed checkpoint, when verification ran.</param>
+public sealed record AuditVerification(long Entries, long Checkpoints, IReadOnlyList<AuditFinding> Findings, string? UnableReason, AuditTail? Tail = null)
 {
     /// <summary>Exit code for a valid log.</summary>
     public const int ExitValid = 0;
@@ -45,7 +46,25 @@ public sealed record AuditVerification(long Entries, long Checkpoints, IReadOnly
 
     /// <summary>The JSON shape for <c>--format json</c>.</summary>
     public string ToJson() => JsonSerializer.Serialize(
-        new { valid = IsValid, exitCode = ExitCode, entries = Entries, checkpoints = Checkpoints, firstTamperedSeq = FirstTamperedSeq, unableReason = UnableReason, findings = Findings },
+        new
+        {
+            valid = IsValid,
+            exitCode = ExitCode,
+            entries = Entries,
+            checkpoints = Checkpoints,
+            firstTamperedSeq = FirstTamperedSeq,
+            unableReason = UnableReason,
+            findings = Findings,
+            tail = Tail is { } t
+                ? new
+                {
+                    entriesAfterLastCheckpoint = t.Entries,
+                    lastCheckpointSize = t.CheckpointSize,
+                    lastCheckpointTime = t.CheckpointTime is { } at ? CanonicalJson.FormatTimestamp(at) : null,
+                    lastCheckpointAgeSeconds = t.CheckpointAge is { } age ? (long?)Math.Max(0, (long)age.TotalSeconds) : null,
+                }
+                : null,
+        },
         JsonOptions);
 
     /// <summary>Human report modelled on <c>aws cloudtrail validate-logs</c>.</summary>
@@ -66,10 +85,43 @@ public sealed record AuditVerification(long Entries, long Checkpoints, IReadOnly
             text.Append(CultureInfo.InvariantCulture, $"{where,-11} INVALID  {f.Kind}: {f.Detail}\n");
         }
 
+        if (Tail is { } tail)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{"tail",-11} {tail.Describe()}\n");
+        }
+
         text.Append(CultureInfo.InvariantCulture, $"Result: {Entries} entries, {Checkpoints} checkpoints, {Findings.Count} findings.");
         text.Append(FirstTamperedSeq is { } first
             ? string.Create(CultureInfo.InvariantCulture, $" First tampered entry: seq {first}\n")
             : Findings.Count == 0 ? " Valid.\n" : "\n");
         return text.ToString();
+    }
+}
+
+/// <summary>
+/// The entries after the newest validly signed checkpoint. A checkpoint vouches only for the entries up to its size:
+/// entries after it can be removed without a trace, unless a witness (a checkpoint kept elsewhere) saw them.
+/// </summary>
+/// <param name="Entries">Entries after the newest checkpoint (every entry when there is none).</param>
+/// <param name="CheckpointSize">The size that checkpoint vouches for, or null when there is none.</param>
+/// <param name="CheckpointTime">When it was signed, or null.</param>
+/// <param name="CheckpointAge">Its age at the time of the verification, when the verifier was given that time.</param>
+public sealed record AuditTail(long Entries, long? CheckpointSize, DateTimeOffset? CheckpointTime, TimeSpan? CheckpointAge)
+{
+    /// <summary>One sentence for reports, e.g. <c>2 entries after the last checkpoint (size 31, …, 4m ago); …</c>.</summary>
+    public string Describe()
+    {
+        var entries = Entries == 1 ? "1 entry" : string.Create(CultureInfo.InvariantCulture, $"{Entries} entries");
+        if (CheckpointSize is not { } size)
+        {
+            return $"{entries} and no signed checkpoint; nothing vouches for them, so their removal would show only against a witness (audit verify --witness).";
+        }
+
+        var when = CheckpointTime is { } at ? ", " + CanonicalJson.FormatTimestamp(at) : string.Empty;
+        var age = CheckpointAge is { } a ? ", " + Policy.Duration.Format(TimeSpan.FromSeconds(Math.Floor(a.TotalSeconds))) + " ago" : string.Empty;
+        var checkpoint = string.Create(CultureInfo.InvariantCulture, $"the last checkpoint (size {size}{when}{age})");
+        return Entries == 0
+            ? $"none: {checkpoint} vouches for every entry."
+            : $"{entries} after {checkpoint}; no checkpoint vouches for them yet, so their removal would show only against a witness (audit verify --witness).";
     }
 }

@@ -58,11 +58,17 @@ public sealed class AuditVerifier
     }
 
     /// <summary>Verifies a whole log held in memory.</summary>
+    /// <param name="entries">The entries in ascending seq order, as stored.</param>
+    /// <param name="checkpoints">The stored checkpoints.</param>
+    /// <param name="trustedKeys">The keys to trust (obtained out of band).</param>
+    /// <param name="witnesses">Heads seen elsewhere, if any.</param>
+    /// <param name="now">The time of the verification, to give the newest checkpoint's age in <see cref="AuditVerification.Tail"/>.</param>
     public static AuditVerification Verify(
         IEnumerable<AuditEntry> entries,
         IEnumerable<AuditCheckpoint> checkpoints,
         IEnumerable<AuditPublicKey> trustedKeys,
-        IEnumerable<WitnessedHead>? witnesses = null)
+        IEnumerable<WitnessedHead>? witnesses = null,
+        DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
         var verifier = new AuditVerifier(trustedKeys, checkpoints, witnesses);
@@ -71,7 +77,7 @@ public sealed class AuditVerifier
             verifier.Add(entry);
         }
 
-        return verifier.Complete();
+        return verifier.Complete(now);
     }
 
     /// <summary>Checks the next entry, in ascending seq order as stored.</summary>
@@ -132,7 +138,8 @@ public sealed class AuditVerifier
     }
 
     /// <summary>Checks checkpoints and witnesses against what was read and returns the result.</summary>
-    public AuditVerification Complete()
+    /// <param name="now">The time of the verification, to give the newest checkpoint's age in <see cref="AuditVerification.Tail"/>.</param>
+    public AuditVerification Complete(DateTimeOffset? now = null)
     {
         if (_unable is not null)
         {
@@ -177,7 +184,21 @@ public sealed class AuditVerifier
             CheckHead(w.Size, w.Head, AuditFindingKind.WitnessMismatch, $"witness size={w.Size}");
         }
 
-        return new AuditVerification(_count, _checkpoints.Count, [.. _findings], null);
+        return new AuditVerification(_count, _checkpoints.Count, [.. _findings], null, Tail(lastSize, lastTime, now));
+    }
+
+    // The entries no validly signed checkpoint vouches for: removing them leaves no trace unless a witness saw them.
+    private AuditTail Tail(long newestSize, string newestTime, DateTimeOffset? now)
+    {
+        if (newestSize < 0)
+        {
+            return new AuditTail(_lastSeq, null, null, null);
+        }
+
+        DateTimeOffset? at = DateTimeOffset.TryParseExact(newestTime, CanonicalJson.TimestampFormat, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed)
+            ? parsed
+            : null;
+        return new AuditTail(Math.Max(0, _lastSeq - newestSize), newestSize, at, now - at);
     }
 
     private void CheckHead(long size, string head, AuditFindingKind mismatchKind, string what)

@@ -11,6 +11,9 @@ internal static partial class ServerLog
     [LoggerMessage(1, LogLevel.Information, "InfraGuard server ready: store {Store}, audit key {KeyId}, approval-token key {TokenKeyId}, policy pack {PolicyPackHash}")]
     public static partial void Ready(ILogger logger, string store, string keyId, string tokenKeyId, string policyPackHash);
 
+    [LoggerMessage(2, LogLevel.Warning, "{Message}")]
+    public static partial void StoreWaiting(ILogger logger, string message);
+
     [LoggerMessage(10, LogLevel.Information, "Change request {RequestId} {Outcome} for stack {Stack}, plan {PlanHash} (by {Identity})")]
     public static partial void RequestCreated(ILogger logger, string requestId, string outcome, string stack, string planHash, string identity);
 

@@ -35,6 +35,7 @@ public static class WebAuth
             o.ExpireTimeSpan = TimeSpan.FromMinutes(options.SessionMinutes);
             o.SlidingExpiration = true;
             o.Events.OnValidatePrincipal = ValidateTokenStillActiveAsync;
+            o.Events.OnRedirectToAccessDenied = DenyAsync;
         });
 
         if (options.Oidc.Enabled)
@@ -127,6 +128,23 @@ public static class WebAuth
         var claims = new List<Claim> { new(ApiClaims.Identity, identity), new(ClaimTypes.Name, identity), new(ApiClaims.TokenId, "oidc") };
         claims.AddRange(scopes.Order(StringComparer.Ordinal).Select(s => new Claim(ApiClaims.Scope, s)));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, CookieScheme, ClaimTypes.Name, ClaimTypes.Role));
+    }
+
+    /// <summary>
+    /// A signed-in person without the scope: a page they open (GET) leads to <c>/denied</c>, which says what to ask
+    /// for; an action they post (a decision, a sign-out) is answered 403 Forbidden, as an API would, with nothing done.
+    /// </summary>
+    private static Task DenyAsync(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        if (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+        {
+            context.Response.Redirect(context.RedirectUri);
+            return Task.CompletedTask;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync("Forbidden: your sign-in does not have the scope this action needs (deciding needs the approver scope). Nothing was recorded.");
     }
 
     /// <summary>A revoked token ends the web session at the next request.</summary>

@@ -11,11 +11,12 @@ internal interface ISqlDialect : IDisposable
     /// <summary>What the store is connected to, without secrets (for messages).</summary>
     string Describe { get; }
 
-    /// <summary>An open connection with the per-connection settings applied.</summary>
+    /// <summary>An open connection with the per-connection settings applied; <see cref="StoreUnavailableException"/> when the store cannot be reached.</summary>
     Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>Begins a transaction that holds the write lock before anything is read (SQLite BEGIN IMMEDIATE,
-    /// PostgreSQL transaction-scoped advisory lock), so the audit head read is the head written after.</summary>
+    /// PostgreSQL transaction-scoped advisory lock), so the audit head read is the head written after;
+    /// <see cref="StoreUnavailableException"/> when the lock is not had in time.</summary>
     Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken);
 
     /// <summary>Statements run once after migrations (grants for the application role).</summary>
@@ -23,4 +24,7 @@ internal interface ISqlDialect : IDisposable
 
     /// <summary>True when the exception is a unique-constraint violation.</summary>
     bool IsUniqueViolation(Exception exception);
+
+    /// <summary>The exception as an operational outage (a lock held too long, a server out of reach), or null when it is not one.</summary>
+    StoreUnavailableException? Unavailable(Exception exception);
 }

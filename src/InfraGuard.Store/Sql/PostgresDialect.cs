@@ -32,13 +32,31 @@ internal sealed partial class PostgresDialect : ISqlDialect
 
     public string Describe => _describe;
 
-    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
-        await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException e) when (Unavailable(e) is { } unavailable)
+        {
+            throw unavailable;
+        }
+    }
 
     public async Task<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken cancellationToken)
     {
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)", new { key = AppendLockKey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)", new { key = AppendLockKey }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        catch (NpgsqlException e) when (Unavailable(e) is { } unavailable)
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            throw unavailable;
+        }
+
         return transaction;
     }
 
@@ -63,6 +81,28 @@ internal sealed partial class PostgresDialect : ISqlDialect
 
     public bool IsUniqueViolation(Exception exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    public StoreUnavailableException? Unavailable(Exception exception) => exception switch
+    {
+        // Connection exceptions (class 08), the server shutting down or starting (57P01-57P03), too many connections.
+        PostgresException e when e.SqlState.StartsWith("08", StringComparison.Ordinal) || e.SqlState is "57P01" or "57P02" or "57P03" or "53300" => new(
+            _describe,
+            $"the server refused or dropped the connection ({e.SqlState}: {e.MessageText})",
+            "Nothing was changed. Retry in a moment; if it persists, check the server's state and its connection limit.",
+            e),
+        PostgresException => null,
+        NpgsqlException { InnerException: TimeoutException } e => new(
+            _describe,
+            "the server did not answer in time (a busy server, or another transaction holding InfraGuard's write lock)",
+            "Nothing was changed. Retry; if it persists, check the server's load and long-running transactions (pg_stat_activity).",
+            e),
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException } e => new(
+            _describe,
+            $"cannot reach the server ({e.InnerException!.Message})",
+            "Nothing was changed. Check that the PostgreSQL server is running and reachable from here (host, port, firewall, sslmode), then retry.",
+            e),
+        _ => null,
+    };
 
     public void Dispose() => _dataSource.Dispose();
 

@@ -177,6 +177,31 @@ public class CheckCommandTests
     }
 
     [Fact]
+    public async Task Check_InvalidUtf8InEventLog_IsBadInputWithLocation()
+    {
+        // Security review F6: this log was allowed (exit 0) on the dev stack.
+        var path = Path.Combine(Path.GetTempPath(), $"ig-bad-utf8-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            var bytes = await File.ReadAllBytesAsync(DevTag, TestContext.Current.CancellationToken);
+            var at = bytes.AsSpan().IndexOf("cost-centre"u8);
+            bytes[at] = 0xFF;
+            bytes[at + 1] = 0xFE;
+            await File.WriteAllBytesAsync(path, bytes, TestContext.Current.CancellationToken);
+
+            var result = await Cli.RunAsync(["check", "--event-log", path, "--stack", "dev"]);
+
+            Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+            Assert.Contains($"{path}:3:", result.Error, StringComparison.Ordinal);
+            Assert.Contains("the input holds text that is not valid UTF-8", result.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task Check_UnknownOperation_FailsClosedWithBlock()
     {
         var path = Path.Combine(Path.GetTempPath(), $"ig-unknown-op-{Guid.NewGuid():N}.jsonl");

@@ -44,6 +44,28 @@ public class PolicyCommandTests
     }
 
     [Fact]
+    public async Task Validate_PathologicalGlob_RefusedWithFileLineColumnAndLimit()
+    {
+        var dir = Directory.CreateTempSubdirectory("ig-policy-");
+        try
+        {
+            await File.WriteAllTextAsync(
+                Path.Combine(dir.FullName, "policy.yaml"),
+                "apiVersion: infraguard/v1\ntiers:\n  dev: { default: true, review-at: 10 }\nrules:\n  - id: slow\n    summary: s\n    match: { types: [\"*a*a*a*a*a*a*a*a*a*a*a*ac\"] }\n    score: 1\n",
+                TestContext.Current.CancellationToken);
+
+            var result = await Cli.RunAsync(["policy", "validate", dir.FullName]);
+
+            Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+            Assert.Contains("policy.yaml:7:22: bad glob '*a*a*a*a*a*a*a*a*a*a*a*ac' in 'types' of rule 'slow': the pattern has 12 '*' wildcards; at most 10 are allowed", result.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Explain_KnownRule_DescribesIt()
     {
         var result = await Cli.RunAsync(["policy", "explain", "stateful-delete"]);

@@ -33,6 +33,22 @@ public sealed class AuditExportTests : IDisposable
         Assert.Equal(4, System.Text.Encoding.UTF8.GetString(files[1].Content).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
+    [Theory]
+    [InlineData("ed25519:../../../elsewhere/PWNED")]
+    [InlineData("ed25519:0123456789ABCDEF")]
+    [InlineData("ed25519:0123456789abcde")]
+    [InlineData("ed25519:0123456789abcdef\n")]
+    [InlineData("rsa:0123456789abcdef")]
+    public void Build_KeyIdNotOfTheWrittenShape_RefusedNamingIt(string keyId)
+    {
+        var log = TestChain.Build(_signer, 2, 2);
+        var key = new AuditPublicKey(keyId, _signer.PublicKey.ToArray());
+
+        var e = Assert.Throws<FormatException>(() => AuditExport.Build("test/infraguard", log.Entries, log.Checkpoints, [key]));
+
+        Assert.StartsWith($"the key id '{keyId}' is not ed25519: followed by 16 to 64 lower-case hex digits", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void VerifySh_GoodBundle_ExitsZero()
     {

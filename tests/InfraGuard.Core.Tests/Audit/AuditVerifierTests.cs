@@ -100,4 +100,74 @@ public sealed class AuditVerifierTests : IDisposable
         Assert.Equal(2, (long)json["firstTamperedSeq"]!);
         Assert.Equal("UnknownKey", (string?)json["findings"]![0]!["kind"]);
     }
+
+    [Fact]
+    public void Verify_EntriesAfterLastCheckpoint_TailCountsThemWithTheCheckpointsAge()
+    {
+        var log = TestChain.Build(_signer, 10, 3, 7);
+        var checkpointTime = TestChain.Start.AddSeconds(7).AddMilliseconds(500);
+
+        var result = AuditVerifier.Verify(log.Entries, log.Checkpoints, [AuditPublicKey.FromRaw(_signer.PublicKey.Span)], now: checkpointTime.AddMinutes(4).AddSeconds(12));
+
+        Assert.True(result.IsValid, result.RenderText("memory"));
+        Assert.Equal(new AuditTail(3, 7, checkpointTime, TimeSpan.FromSeconds(252)), result.Tail);
+        Assert.Contains(
+            "\ntail        3 entries after the last checkpoint (size 7, 2026-11-25T16:00:07.500Z, 4m12s ago); no checkpoint vouches for them yet",
+            result.RenderText("memory"),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_LastEntryAfterLastCheckpointDeleted_StaysValidButTheTailShowsIt()
+    {
+        // Security review U1: such a deletion cannot be detected without a witness; the report says how much is exposed.
+        var log = TestChain.Build(_signer, 10, 4, 8);
+        var trusted = new[] { AuditPublicKey.FromRaw(_signer.PublicKey.Span) };
+        var before = AuditVerifier.Verify(log.Entries, log.Checkpoints, trusted);
+        log.Entries.RemoveAt(9);
+
+        var after = AuditVerifier.Verify(log.Entries, log.Checkpoints, trusted);
+
+        Assert.True(after.IsValid);
+        Assert.Equal((2L, 8L), (before.Tail!.Entries, before.Tail.CheckpointSize!.Value));
+        Assert.Equal((1L, 8L), (after.Tail!.Entries, after.Tail.CheckpointSize!.Value));
+        Assert.Null(after.Tail.CheckpointAge);
+    }
+
+    [Fact]
+    public void Verify_NoCheckpoint_TailIsEveryEntry()
+    {
+        var log = TestChain.Build(_signer, 5);
+
+        var result = AuditVerifier.Verify(log.Entries, [], [AuditPublicKey.FromRaw(_signer.PublicKey.Span)]);
+
+        Assert.Equal(new AuditTail(5, null, null, null), result.Tail);
+        Assert.Contains("tail        5 entries and no signed checkpoint", result.RenderText("memory"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_ForgedNewestCheckpoint_TailCountsFromTheNewestValidOne()
+    {
+        var log = TestChain.Build(_signer, 10, 4, 8);
+        log.Checkpoints[1] = AuditCheckpoint.Create(2, "test/infraguard", new AuditHead(8, log.Entries[7].EntryHash), TestChain.Start.AddSeconds(9), _foreign);
+
+        var result = AuditVerifier.Verify(log.Entries, log.Checkpoints, [AuditPublicKey.FromRaw(_signer.PublicKey.Span)]);
+
+        Assert.False(result.IsValid);
+        Assert.Equal((6L, 4L), (result.Tail!.Entries, result.Tail.CheckpointSize!.Value));
+    }
+
+    [Fact]
+    public void ToJson_Tail_CarriesCountSizeTimeAndAge()
+    {
+        var log = TestChain.Build(_signer, 5, 2);
+
+        var json = System.Text.Json.Nodes.JsonNode.Parse(AuditVerifier.Verify(log.Entries, log.Checkpoints, [AuditPublicKey.FromRaw(_signer.PublicKey.Span)], now: TestChain.Start.AddMinutes(2)).ToJson())!;
+
+        var tail = json["tail"]!;
+        Assert.Equal(3, (long)tail["entriesAfterLastCheckpoint"]!);
+        Assert.Equal(2, (long)tail["lastCheckpointSize"]!);
+        Assert.Equal("2026-11-25T16:00:02.500Z", (string?)tail["lastCheckpointTime"]);
+        Assert.Equal(117, (long)tail["lastCheckpointAgeSeconds"]!);
+    }
 }

@@ -61,6 +61,7 @@ internal sealed class JsonStreamDriver : IDisposable
     private int _start;
     private int _end;
     private long _bufferOffset;
+    private long _checkedTo;
     private bool _eof;
     private bool _firstFill = true;
     private bool _looksBinary;
@@ -240,6 +241,24 @@ internal sealed class JsonStreamDriver : IDisposable
         }
 
         _end += read;
+        CheckUtf8();
+    }
+
+    // The reader does not validate UTF-8 inside strings, and states are kept as raw bytes: every byte is checked once,
+    // as it arrives, except the start of a character the buffer's end cuts off, which waits for the next fill.
+    private void CheckUtf8()
+    {
+        var from = (int)(_checkedTo - _bufferOffset);
+        var pending = _buffer.AsSpan(from, _end - from);
+        var complete = _eof ? pending.Length : Utf8Text.CompleteLength(pending);
+        var bad = Utf8Text.FirstInvalid(pending[..complete]);
+        if (bad >= 0)
+        {
+            var (line, column) = PositionOf(_checkedTo + bad);
+            throw new PlanReadException(_source, line, column, _looksBinary ? "binary data, not JSON text" : "the input holds " + Utf8Text.Invalid, _expected);
+        }
+
+        _checkedTo += complete;
     }
 
     private static bool LooksBinary(ReadOnlySpan<byte> head)

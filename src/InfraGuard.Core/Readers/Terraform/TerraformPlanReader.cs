@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Unicode;
 using System.Text.Json;
 using InfraGuard.Core.Changes;
 
@@ -316,9 +315,9 @@ public static class TerraformPlanReader
             }
 
             // Nodes read values lazily, so invalid UTF-8 must be caught here, not when someone reads a value.
-            if (!Utf8.IsValid(utf8.Span))
+            if (Utf8Text.FirstInvalid(utf8.Span) >= 0)
             {
-                throw new TerraformShapeException($"{position} holds text that is not valid UTF-8", HowToProduce + ", in UTF-8 or UTF-16 with a byte order mark");
+                throw new TerraformShapeException($"{position} holds {Utf8Text.Invalid}", HowToProduce + ", in UTF-8 or UTF-16 with a byte order mark");
             }
 
             var parts = ChangeParts.Of(element);

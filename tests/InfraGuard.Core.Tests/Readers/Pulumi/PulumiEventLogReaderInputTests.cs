@@ -2,6 +2,7 @@ using System.Text;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Readers;
 using InfraGuard.Core.Readers.Pulumi;
+using InfraGuard.Testing;
 using static InfraGuard.Core.Tests.Readers.Pulumi.PulumiTestFiles;
 
 namespace InfraGuard.Core.Tests.Readers.Pulumi;
@@ -68,6 +69,64 @@ public class PulumiEventLogReaderInputTests
         var error = Assert.Throws<PlanReadException>(() => PulumiEventLogReader.Read(stream, "garbage.bin"));
 
         Assert.Equal(("binary data, not JSON text", 1L), (error.Problem, error.Line));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(64)]
+    public void Read_InvalidUtf8InATagKey_BadInputNamingLineAndColumn(int? bufferSize)
+    {
+        // Security review F6: bytes FF FE inside the bucket's tag key were read, and the change allowed.
+        var lines = File.ReadAllLines(Repo.File("examples", "dev-tag-change.synthetic.eventlog.jsonl"));
+        var text = string.Join('\n', lines);
+        var at = Encoding.UTF8.GetByteCount(text[..text.IndexOf("\"cost-centre\"", StringComparison.Ordinal)]) + 1;
+        var bytes = Encoding.UTF8.GetBytes(text);
+        bytes[at] = 0xFF;
+        bytes[at + 1] = 0xFE;
+        var line = bytes.AsSpan(0, at).Count((byte)'\n') + 1;
+        var column = at - (bytes.AsSpan(0, at).LastIndexOf((byte)'\n') + 1);
+
+        using var stream = new MemoryStream(bytes);
+        var error = Assert.Throws<PlanReadException>(() => bufferSize is { } size ? PulumiEventLogReader.Read(stream, "bad.jsonl", size) : PulumiEventLogReader.Read(stream, "bad.jsonl"));
+
+        Assert.Equal(("the input holds text that is not valid UTF-8", (long?)line, (long?)column), (error.Problem, error.Line, error.BytePosition));
+        Assert.StartsWith($"bad.jsonl:{line}:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xC3, 0x28 })] // a two-byte sequence without its continuation
+    [InlineData(new byte[] { 0xE2, 0x82 })] // a three-byte sequence cut short
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 })] // a UTF-16 surrogate written as UTF-8
+    [InlineData(new byte[] { 0xC0, 0xAF })] // an overlong '/'
+    public void Read_InvalidSequenceAtAnyBufferCut_IsRefused(byte[] sequence)
+    {
+        var text = Encoding.UTF8.GetBytes(string.Join('\n', WebserverLines));
+        var at = Array.IndexOf(text, (byte)'"', text.Length / 2) + 1;
+        for (var bufferSize = 16; bufferSize <= 40; bufferSize++)
+        {
+            var bytes = text[..at].Concat(sequence).Concat(text[at..]).ToArray();
+            using var stream = new MemoryStream(bytes);
+
+            var error = Assert.Throws<PlanReadException>(() => PulumiEventLogReader.Read(stream, "bad.json", bufferSize));
+
+            Assert.Equal("the input holds text that is not valid UTF-8", error.Problem);
+        }
+    }
+
+    [Fact]
+    public void Read_MultiByteCharactersCutByTheBuffer_ReadAsWhole()
+    {
+        // Two-, three- and four-byte characters in a tag value land on every buffer boundary in turn.
+        var text = string.Join('\n', WebserverLines).Replace("\"Name\":\"", "\"Name\":\"é€𝄞é€𝄞-", StringComparison.Ordinal);
+        Assert.Contains("𝄞", text, StringComparison.Ordinal);
+        var expected = ReadLogText(text);
+
+        for (var bufferSize = 16; bufferSize <= 40; bufferSize++)
+        {
+            var set = ReadLogText(text, bufferSize: bufferSize);
+
+            Assert.Equal(expected.Changes.Select(c => c.After?.ToJsonString()), set.Changes.Select(c => c.After?.ToJsonString()));
+        }
     }
 
     [Fact]
