@@ -17,12 +17,13 @@ internal static class CheckCommand
         var policy = Options.Policy();
         var actor = Options.ActorKind();
         var jobType = new Option<string>("--job-type") { Description = "Job label rules can match (e.g. deploy, cost-optimisation)", HelpName = "TYPE" };
+        var server = new Option<string>("--server") { Description = "Let the approval server at URL assess the event log with its own policy pack (credential as for up --server)", HelpName = "URL" };
         var format = new Option<string>("--format", "-f") { Description = "Output format", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json", "markdown");
 
         var command = new Command("check", "Assess a plan against the policy pack and print allow, review or block (exit 0, 2 or 3).")
         {
-            eventLog, previewJson, planJson, stack, policy, actor, jobType, format,
+            eventLog, previewJson, planJson, stack, policy, actor, jobType, server, format,
         };
         command.SetAction(parse =>
         {
@@ -36,6 +37,12 @@ internal static class CheckCommand
             }
 
             var (option, planFormat) = inputs[0];
+            var serverUri = Options.ServerUri(parse.GetValue(server));
+            if (serverUri is not null && (planFormat != PlanFormat.PulumiEventLog || parse.GetValue(policy) is not null))
+            {
+                throw new UsageException("--server assesses a Pulumi event log (--event-log) with the server's own policy pack; drop --policy, and for other formats check locally without --server.");
+            }
+
             return Handle(
                 context,
                 planFormat,
@@ -44,21 +51,23 @@ internal static class CheckCommand
                 parse.GetValue(policy),
                 Options.ParseActorKind(parse.GetValue(actor)!),
                 parse.GetValue(jobType),
-                parse.GetValue(format)!);
+                parse.GetValue(format)!,
+                serverUri);
         });
         return command;
     }
 
-    private static int Handle(CliContext context, PlanFormat planFormat, string path, string? stack, string? policyDir, ActorKind actor, string? jobType, string format)
+    private static int Handle(CliContext context, PlanFormat planFormat, string path, string? stack, string? policyDir, ActorKind actor, string? jobType, string format, Uri? server)
     {
         try
         {
-            var pack = Inputs.ReadPolicy(context, policyDir);
             var changes = Inputs.ReadPlan(context, planFormat, path);
             var stackName = stack ?? changes.Stack
                 ?? throw new UsageException($"{path} does not name a stack: pass --stack NAME so the tier can be chosen.");
-            var assessment = RiskEngine.Assess(changes, pack, new AssessmentContext(stackName, actor, jobType));
-            var report = CheckReport.From(changes, assessment, stackName, pack.Hash);
+            var assessment = server is null
+                ? RiskEngine.Assess(changes, Inputs.ReadPolicy(context, policyDir), new AssessmentContext(stackName, actor, jobType))
+                : AssessOnServer(context, server, File.ReadAllBytes(context.Resolve(path)), stackName, changes.Project, actor, jobType);
+            var report = CheckReport.From(changes, assessment, stackName, assessment.PolicyHash ?? string.Empty);
 
             switch (format)
             {
@@ -81,11 +90,18 @@ internal static class CheckCommand
                 _ => ExitCodes.Blocked,
             };
         }
-        catch (BadInputException e)
+        catch (Exception e) when (e is BadInputException or Core.Runs.SubmissionRefusedException)
         {
             context.Error.WriteLine($"Error: {e.Message}");
             return ExitCodes.BadInput;
         }
+    }
+
+    private static Assessment AssessOnServer(CliContext context, Uri server, byte[] eventLog, string stack, string? project, ActorKind actor, string? jobType)
+    {
+        using var remote = Remote.RemoteConnection.Open(context, server);
+        var evidence = new Core.Runs.RunEvidence(Core.Changes.EngineKind.Pulumi, stack, project ?? "unknown", eventLog, [], string.Empty, actor, jobType);
+        return remote.Store.AssessAsync(evidence, CancellationToken.None).GetAwaiter().GetResult();
     }
 
     // GitHub Actions shows this file on the run's summary page.

@@ -22,4 +22,10 @@ internal static class Options
         "agent" => Core.Risk.ActorKind.Agent,
         _ => Core.Risk.ActorKind.Human,
     };
+
+    /// <summary>The <c>--server</c> URL, or null; anything but an absolute http(s) URL is a usage error.</summary>
+    public static Uri? ServerUri(string? text) =>
+        text is null ? null
+        : Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
+        : throw new UsageException($"--server '{text}' is not an http(s) URL; use e.g. https://infraguard.example.com.");
 }

@@ -53,7 +53,7 @@ internal static class UpCommand
             ParseDuration("--timeout", parse.GetValue(timeout)),
             parse.GetValue(format) == "json",
             parse.GetValue(engineArgs) ?? [],
-            ServerUri(parse.GetValue(server))), ct));
+            Options.ServerUri(parse.GetValue(server))), ct));
         return command;
     }
 
@@ -89,7 +89,7 @@ internal static class UpCommand
 
             // Server mode: the server holds the policy and every key; this process reads none of them.
             // Local mode: this machine is the authority, which the policy allows only for tiers that do not require a server.
-            using var remote = args.Server is null ? null : new Remote.RemoteConnection(args.Server, RunnerToken(context), context.Time, line => context.Error.WriteLine(line));
+            using var remote = args.Server is null ? null : Remote.RemoteConnection.Open(context, args.Server);
             using var local = remote is null ? await Task.Run(() => OpenLocal(context, args, forcedTier), cancellationToken).ConfigureAwait(false) : null;
             using var tokenKey = local is not null && grants ? StoreAccess.TokenSigner(context, args.Key) : null;
             Core.Requests.IChangeStore store = remote is null ? local!.Store : remote.Store;
@@ -177,15 +177,6 @@ internal static class UpCommand
     {
         public void Dispose() => Store.Dispose();
     }
-
-    private static Uri? ServerUri(string? text) =>
-        text is null ? null
-        : Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
-        : throw new UsageException($"--server '{text}' is not an http(s) URL; use e.g. https://infraguard.example.com.");
-
-    private static string RunnerToken(CliContext context) =>
-        context.GetEnvironment(Remote.RemoteConnection.TokenVariable) is { Length: > 0 } token ? token
-        : throw new UsageException($"--server needs a runner token in {Remote.RemoteConnection.TokenVariable}; create one with 'infraguard tokens create --identity ci:NAME --scope runner'.");
 
     // First Ctrl-C / SIGTERM: ask the engine to stop gracefully (it unlocks the stack). Second: kill it.
     private static void Interrupt(PosixSignalContext signal, CliContext context, CancellationTokenSource interrupt, CancellationTokenSource kill)

@@ -17,10 +17,13 @@ internal sealed class RemoteConnection : IDisposable
     private readonly ServiceProvider _services;
     private readonly RunnerCredential _credential;
 
-    /// <summary>A connection with a static runner token.</summary>
-    public RemoteConnection(Uri server, string token, TimeProvider time, Action<string> notice)
-        : this(server, RunnerCredential.Static(token), time, notice)
+    /// <summary>The connection a command opens: the credential the environment offers (CI OIDC token, else <c>INFRAGUARD_TOKEN</c>), notices on stderr.</summary>
+    public static RemoteConnection Open(CliContext context, Uri server)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        var credential = RunnerCredential.FromEnvironment(context.GetEnvironment, context.Time);
+        context.Error.WriteLine($"Using the InfraGuard server at {server} as {credential.Description}.");
+        return new RemoteConnection(server, credential, context.Time, line => context.Error.WriteLine(line));
     }
 
     /// <summary>A connection that asks <paramref name="credential"/> for the bearer of each request; the connection disposes it.</summary>

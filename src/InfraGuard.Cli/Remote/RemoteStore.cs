@@ -40,6 +40,19 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
         return await ReadAsync<Submission>(response, "score the change", cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The server's own verdict on an engine output, for a pull-request check; nothing is stored.</summary>
+    public async Task<Core.Risk.Assessment> AssessAsync(RunEvidence evidence, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync("api/v1/assessments", SubmitBody.From(evidence), ServerJson.Options, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.UnprocessableEntity)
+        {
+            var problem = await ProblemAsync(response, cancellationToken).ConfigureAwait(false);
+            throw new SubmissionRefusedException(Code(problem) ?? "bad-evidence", $"The InfraGuard server refused the evidence: {problem?.Detail ?? response.ReasonPhrase}");
+        }
+
+        return await ReadAsync<Core.Risk.Assessment>(response, "assess the change", cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<EngineGrant> PreviewGrantAsync(string stack, string stateFingerprint, CancellationToken cancellationToken)
     {
         using var response = await http.PostAsJsonAsync("api/v1/grants", new PreviewGrantBody(stack, stateFingerprint), ServerJson.Options, cancellationToken).ConfigureAwait(false);
