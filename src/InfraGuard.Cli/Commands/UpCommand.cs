@@ -90,6 +90,7 @@ internal static class UpCommand
             // Server mode: the server holds the policy and every key; this process reads none of them.
             // Local mode: this machine is the authority, which the policy allows only for tiers that do not require a server.
             using var remote = args.Server is null ? null : Remote.RemoteConnection.Open(context, args.Server);
+            var warmUp = remote?.Store.WarmUpAsync(cancellationToken) ?? Task.CompletedTask;
             using var local = remote is null ? await Task.Run(() => OpenLocal(context, args, forcedTier), cancellationToken).ConfigureAwait(false) : null;
             using var tokenKey = local is not null && grants ? StoreAccess.TokenSigner(context, args.Key) : null;
             Core.Requests.IChangeStore store = remote is null ? local!.Store : remote.Store;
@@ -124,6 +125,7 @@ internal static class UpCommand
 
             var result = await new GuardedRun(engine, authority, store, new ConsoleNotifier(context), context.Time)
                 .RunAsync(request, linked.Token).ConfigureAwait(false);
+            await warmUp.ConfigureAwait(false);
             return Report(context, result, args.Json);
         }
         catch (SubmissionRefusedException e)
