@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -19,8 +18,6 @@ namespace InfraGuard.Server.Tests;
 /// </summary>
 public sealed class AuthorityAttackTests : IAsyncLifetime
 {
-    private static readonly string InfraGuard = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "infraguard.exe" : "infraguard");
-
     private readonly string _root = Directory.CreateTempSubdirectory("ig-attack-").FullName;
     private ProcessRun? _server;
     private string _url = "";
@@ -364,24 +361,5 @@ public sealed class AuthorityAttackTests : IAsyncLifetime
     private async Task<IReadOnlyList<AuditEntryView>> AuditAsync() =>
         (await Client(await TokenAsync("github:audrey", "auditor")).GetFromJsonAsync<AuditEntryList>("/api/v1/audit/entries", ServerJson.Options, TestContext.Current.CancellationToken))!.Entries;
 
-    private static ProcessRun Start(string[] args, string cwd, IReadOnlyDictionary<string, string> env)
-    {
-        var info = new ProcessStartInfo(InfraGuard) { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        foreach (var k in info.Environment.Keys.Where(k => k.StartsWith("GITHUB_", StringComparison.Ordinal) || k.StartsWith("INFRAGUARD_", StringComparison.Ordinal) || k.StartsWith("ACTIONS_", StringComparison.Ordinal) || k is "CI" or "GITLAB_CI" or "TF_BUILD" or "BUILDKITE" or "CIRCLECI" or "JENKINS_URL").ToList())
-        {
-            info.Environment.Remove(k);
-        }
-
-        foreach (var (k, v) in env)
-        {
-            info.Environment[k] = v;
-        }
-
-        return new ProcessRun(Process.Start(info)!);
-    }
+    private static ProcessRun Start(string[] args, string cwd, IReadOnlyDictionary<string, string> env) => ProcessRun.StartInfraGuard(args, cwd, env);
 }

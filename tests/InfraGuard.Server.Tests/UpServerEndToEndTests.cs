@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using InfraGuard.Core.Requests;
@@ -15,8 +14,6 @@ namespace InfraGuard.Server.Tests;
 /// </summary>
 public class UpServerEndToEndTests
 {
-    private static readonly string InfraGuard = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "infraguard.exe" : "infraguard");
-
     [Fact]
     public async Task UpServer_ApprovedThroughApiByAnotherIdentity_AppliesAndAuditsTogether()
     {
@@ -107,24 +104,5 @@ public class UpServerEndToEndTests
         return proc;
     }
 
-    private static ProcessRun Start(string[] args, string cwd, IReadOnlyDictionary<string, string> env)
-    {
-        var info = new ProcessStartInfo(InfraGuard) { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        foreach (var k in info.Environment.Keys.Where(k => k.StartsWith("GITHUB_", StringComparison.Ordinal) || k.StartsWith("INFRAGUARD_", StringComparison.Ordinal) || k is "CI" or "GITLAB_CI" or "TF_BUILD" or "BUILDKITE" or "CIRCLECI" or "JENKINS_URL").ToList())
-        {
-            info.Environment.Remove(k);
-        }
-
-        foreach (var (k, v) in env)
-        {
-            info.Environment[k] = v;
-        }
-
-        return new ProcessRun(Process.Start(info)!);
-    }
+    private static ProcessRun Start(string[] args, string cwd, IReadOnlyDictionary<string, string> env) => ProcessRun.StartInfraGuard(args, cwd, env);
 }

@@ -20,6 +20,38 @@ internal sealed class ProcessRun
 
     public Process Process { get; }
 
+    /// <summary>
+    /// Starts the real <c>infraguard</c> (beside the test assembly) in <paramref name="cwd"/> with exactly
+    /// <paramref name="environment"/> on top of a copy of this process's environment from which every CI, GitHub
+    /// Actions and INFRAGUARD_ variable has been removed, so a test never inherits the machine's CI identity.
+    /// </summary>
+    public static ProcessRun StartInfraGuard(IEnumerable<string> args, string cwd, IReadOnlyDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "infraguard.exe" : "infraguard"))
+        {
+            WorkingDirectory = cwd,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        foreach (var k in info.Environment.Keys.Where(k => k.StartsWith("GITHUB_", StringComparison.Ordinal) || k.StartsWith("INFRAGUARD_", StringComparison.Ordinal) || k.StartsWith("ACTIONS_", StringComparison.Ordinal) || k is "CI" or "GITLAB_CI" or "TF_BUILD" or "BUILDKITE" or "CIRCLECI" or "JENKINS_URL").ToList())
+        {
+            info.Environment.Remove(k);
+        }
+
+        foreach (var (k, v) in environment)
+        {
+            info.Environment[k] = v;
+        }
+
+        return new ProcessRun(Process.Start(info)!);
+    }
+
     public int ExitCode => Process.ExitCode;
 
     public string Out { get { lock (_out) { return _out.ToString(); } } }

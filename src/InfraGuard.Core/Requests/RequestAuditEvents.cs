@@ -95,11 +95,14 @@ public static class RequestAuditEvents
     }
 
     /// <summary><c>key.rotated</c>: signed by the old key, names the new key id and raw public key (base64).</summary>
-    public static AuditEvent KeyRotated(string oldKeyId, IAuditSigner newSigner, PersonRef actor, string reason, DateTimeOffset at)
+    public static AuditEvent KeyRotated(string oldKeyId, IAuditSigner newSigner, PersonRef actor, string reason, DateTimeOffset at) =>
+        Rotated(AuditEventTypes.KeyRotated, oldKeyId, newSigner, actor, reason, at);
+
+    private static AuditEvent Rotated(string type, string oldKeyId, IAuditSigner newSigner, PersonRef actor, string reason, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(newSigner);
         ArgumentNullException.ThrowIfNull(actor);
-        return new(AuditEventTypes.KeyRotated, at, null, new Dictionary<string, JsonNode?>
+        return new(type, at, null, new Dictionary<string, JsonNode?>
         {
             ["old_key_id"] = oldKeyId,
             ["new_key_id"] = newSigner.KeyId,
@@ -110,19 +113,8 @@ public static class RequestAuditEvents
     }
 
     /// <summary><c>token-key.rotated</c>: the approval-token key was replaced; names both key ids and the new public key.</summary>
-    public static AuditEvent TokenKeyRotated(string oldKeyId, IAuditSigner newSigner, PersonRef actor, string reason, DateTimeOffset at)
-    {
-        ArgumentNullException.ThrowIfNull(newSigner);
-        ArgumentNullException.ThrowIfNull(actor);
-        return new(AuditEventTypes.TokenKeyRotated, at, null, new Dictionary<string, JsonNode?>
-        {
-            ["old_key_id"] = oldKeyId,
-            ["new_key_id"] = newSigner.KeyId,
-            ["new_public_key"] = Convert.ToBase64String(newSigner.PublicKey.Span),
-            ["actor"] = Person(actor),
-            ["reason"] = reason,
-        });
-    }
+    public static AuditEvent TokenKeyRotated(string oldKeyId, IAuditSigner newSigner, PersonRef actor, string reason, DateTimeOffset at) =>
+        Rotated(AuditEventTypes.TokenKeyRotated, oldKeyId, newSigner, actor, reason, at);
 
     /// <summary><c>grant.issued</c>: an approval token was handed to a runner. Carries the token's id, never the token.</summary>
     public static AuditEvent GrantIssued(string? requestId, string stack, string purpose, string planOrState, string tokenId, string submittedBy, DateTimeOffset expiresAt, DateTimeOffset at) =>
