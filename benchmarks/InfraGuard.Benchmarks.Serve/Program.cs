@@ -56,7 +56,7 @@ for (var i = 0; i < Math.Max(runners, 20); i++)
 {
     using var created = await http.PostAsJsonAsync("/api/v1/requests", Body(i), ServerJson.Options);
     created.EnsureSuccessStatusCode();
-    ids.Add((await created.Content.ReadFromJsonAsync<CreateRequestResponse>(ServerJson.Options))!.Request.Id);
+    ids.Add((await created.Content.ReadFromJsonAsync<InfraGuard.Core.Runs.Submission>(ServerJson.Options))!.Request!.Id);
 }
 
 await Task.Delay(TimeSpan.FromSeconds(2)); // let the Slack worker post the new requests before measuring
@@ -118,7 +118,8 @@ return ok ? 0 : 1;
 Process StartServer()
 {
     var start = new ProcessStartInfo(infraguard) { RedirectStandardError = true, RedirectStandardOutput = true };
-    foreach (var a in new[] { "serve", "--urls", baseUrl, "--db", db, "--key", key })
+    // Static runner tokens here: the default pack without production's attested-requester requirement.
+    foreach (var a in new[] { "serve", "--urls", baseUrl, "--db", db, "--key", key, "--policy", SampleRequests.PolicyWithoutAttestation(Path.Combine(work, "policy")) })
     {
         start.ArgumentList.Add(a);
     }
@@ -220,8 +221,9 @@ static string Run(string file, params string[] arguments)
     return p.ExitCode == 0 ? stdout : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({p.ExitCode}): {stderr}");
 }
 
-static CreateRequestBody Body(int i) =>
-    SampleRequests.Body($"bench-{i}", SampleRequests.Plan($"{{\"plan\":\"saved\",\"steps\":[\"delete orders-db-{i}\"]}}"), address: $"{SampleRequests.OrdersDb}-{i}");
+// Each runner's own request: the delete scenario with its own database name and plan (the server reads and scores it).
+static SubmitBody Body(int i) =>
+    SampleRequests.Renamed(SampleRequests.Body($"bench-{i}", variant: i.ToString(CultureInfo.InvariantCulture)), $"orders-db-{i}");
 
 static long Rss(int pid) => StatusKb(pid, "VmRSS:");
 

@@ -95,8 +95,9 @@ internal static class SampleRequests
             .Replace("require-attested-requester: true", "require-attested-requester: false", StringComparison.Ordinal);
         foreach (var (from, to) in edits)
         {
-            Assert.Contains(from, text, StringComparison.Ordinal);
-            text = text.Replace(from, to, StringComparison.Ordinal);
+            text = text.Contains(from, StringComparison.Ordinal)
+                ? text.Replace(from, to, StringComparison.Ordinal)
+                : throw new ArgumentException($"the default pack has no '{from}' to replace; update the test's edit", nameof(edits));
         }
 
         Directory.CreateDirectory(folder);
