@@ -23,7 +23,7 @@ public class BrowserTests
         await browser.ScreenshotAsync("02-pending");
         await page.GetByRole(AriaRole.Link, new() { Name = id }).ClickAsync();
         Assert.Equal("pending", await page.Locator("#state").TextContentAsync());
-        Assert.Contains("deletionProtection", await page.Locator("#findings").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("stateful-delete", await page.Locator("#findings").InnerTextAsync(), StringComparison.Ordinal);
         await browser.ScreenshotAsync("03-request");
         await page.GetByLabel("Reason (required, stored in the audit log)").FillAsync("restored from snapshot, safe to drop");
         await page.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
