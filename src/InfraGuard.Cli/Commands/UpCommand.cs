@@ -28,7 +28,7 @@ internal static class UpCommand
         var policyPacks = new Option<string[]>("--policy-pack") { Description = "CrossGuard policy pack folder to run in preview and apply (repeatable)", HelpName = "DIR", AllowMultipleArgumentsPerToken = false };
         var policyPackConfig = new Option<string>("--policy-pack-config") { Description = "JSON config for the CrossGuard pack", HelpName = "FILE" };
         var timeout = new Option<string>("--timeout") { Description = "Stop any single engine command after this long (e.g. 1h)", HelpName = "DURATION" };
-        var server = new Option<string>("--server") { Description = $"Use the approval server at URL instead of a local store (runner token in ${Remote.RemoteConnection.TokenVariable})", HelpName = "URL" };
+        var server = new Option<string>("--server") { Description = $"Submit to the approval server at URL, which scores the change and holds every key (credential: the CI's OIDC token, else ${Remote.RemoteConnection.TokenVariable})", HelpName = "URL" };
         var format = new Option<string>("--format") { Description = "Result format on stdout", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var engineArgs = new Argument<string[]>("ENGINE-ARGS") { Description = "Extra pulumi arguments after --; flags that would bypass the guard are refused", Arity = ArgumentArity.ZeroOrMore };
