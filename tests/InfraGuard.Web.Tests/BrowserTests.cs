@@ -24,6 +24,7 @@ public class BrowserTests
         await page.GetByRole(AriaRole.Link, new() { Name = id }).ClickAsync();
         Assert.Equal("pending", await page.Locator("#state").TextContentAsync());
         Assert.Contains("stateful-delete", await page.Locator("#findings").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.StartsWith($"{WebWorld.Carol}, unattested", await page.Locator("#submitter").InnerTextAsync(), StringComparison.Ordinal);
         await browser.ScreenshotAsync("03-request");
         await page.GetByLabel("Reason (required, stored in the audit log)").FillAsync("restored from snapshot, safe to drop");
         await page.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
