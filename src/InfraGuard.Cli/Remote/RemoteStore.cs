@@ -31,12 +31,7 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
     public async Task<Submission> SubmitAsync(RunEvidence evidence, CancellationToken cancellationToken)
     {
         using var response = await http.PostAsJsonAsync("api/v1/requests", SubmitBody.From(evidence), ServerJson.Options, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.UnprocessableEntity)
-        {
-            var problem = await ProblemAsync(response, cancellationToken).ConfigureAwait(false);
-            throw new SubmissionRefusedException(Code(problem) ?? "bad-evidence", $"The InfraGuard server refused the evidence: {problem?.Detail ?? response.ReasonPhrase}");
-        }
-
+        await ThrowIfEvidenceRefusedAsync(response, cancellationToken).ConfigureAwait(false);
         return await ReadAsync<Submission>(response, "score the change", cancellationToken).ConfigureAwait(false);
     }
 
@@ -61,12 +56,7 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
     public async Task<Core.Risk.Assessment> AssessAsync(RunEvidence evidence, CancellationToken cancellationToken)
     {
         using var response = await http.PostAsJsonAsync("api/v1/assessments", SubmitBody.From(evidence), ServerJson.Options, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.UnprocessableEntity)
-        {
-            var problem = await ProblemAsync(response, cancellationToken).ConfigureAwait(false);
-            throw new SubmissionRefusedException(Code(problem) ?? "bad-evidence", $"The InfraGuard server refused the evidence: {problem?.Detail ?? response.ReasonPhrase}");
-        }
-
+        await ThrowIfEvidenceRefusedAsync(response, cancellationToken).ConfigureAwait(false);
         return await ReadAsync<Core.Risk.Assessment>(response, "assess the change", cancellationToken).ConfigureAwait(false);
     }
 
@@ -106,6 +96,16 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
 
         var grant = await ReadAsync<GrantView>(response, what, cancellationToken).ConfigureAwait(false);
         return new EngineGrant(grant.TokenId, new Dictionary<string, string> { [grant.Variable] = grant.Token }, grant.ExpiresAt);
+    }
+
+    /// <summary>A 422 is the server's word on the evidence (it does not read, or the plan does not match it): never retried.</summary>
+    private static async Task ThrowIfEvidenceRefusedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.StatusCode == HttpStatusCode.UnprocessableEntity)
+        {
+            var problem = await ProblemAsync(response, cancellationToken).ConfigureAwait(false);
+            throw new SubmissionRefusedException(Code(problem) ?? "bad-evidence", $"The InfraGuard server refused the evidence: {problem?.Detail ?? response.ReasonPhrase}");
+        }
     }
 
     private static string? Code(ProblemDetails? problem) =>
