@@ -1,4 +1,5 @@
 using System.Text.Json;
+using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
@@ -93,6 +94,10 @@ public sealed class ServerApp
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<ChangeStore>());
         services.AddSingleton(sp => LoadPolicy(sp.GetRequiredService<IOptions<ServerOptions>>().Value.PolicyDir));
         services.AddSingleton<RequestChanges>();
+        services.AddSingleton<IRequestSignal>(sp => sp.GetRequiredService<RequestChanges>());
+        services.AddSingleton(sp => new ApprovalDesk(sp.GetRequiredService<IChangeStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IRequestSignal>()));
+        services.AddHostedService<ChangeFeed>();
+        services.AddHostedService<ChannelWorkers>();
         services.AddSingleton(sp => Authorities.ResolveTokenKey(sp.GetRequiredService<IOptions<ServerOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger("InfraGuard.Server")));
         services.AddSingleton<Authorities>();
         services.AddHostedService<StoreStartup>();
@@ -132,7 +137,7 @@ public sealed class ServerApp
         RequestEndpoints.Map(api);
         AuditEndpoints.Map(api);
         TokenEndpoints.Map(api);
-        SlackSetup.MapSlack(app, api);
+        SlackSetup.MapSlack(app);
         WebUi.Map(app);
     }
 

@@ -624,7 +624,7 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             new { id },
             tx,
             cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return [.. rows.Select(r => new RequestDecision(r.RequestId, new PersonRef(r.PersonId, r.RawIdentity), Enum.Parse<DecisionChannel>(r.Channel), Enum.Parse<Verdict>(r.Verdict), r.Reason, Parse(r.DecidedAt)))];
+        return [.. rows.Select(r => new RequestDecision(r.RequestId, new PersonRef(r.PersonId, r.RawIdentity), DecisionChannel.Of(r.Channel), Enum.Parse<Verdict>(r.Verdict), r.Reason, Parse(r.DecidedAt)))];
     }
 
     private DateTimeOffset Now()

@@ -105,7 +105,7 @@ public sealed class ChangeStoreContractTests : IDisposable
         Assert.Equal([AuditEventTypes.PlanSubmitted, AuditEventTypes.ApprovalGranted, AuditEventTypes.DeployStarted, AuditEventTypes.DeployCompleted], kinds);
         var decision = Assert.Single(decisions);
         Assert.Equal(new PersonRef("erin", "slack:UERIN"), decision.Approver);
-        Assert.Equal(DecisionChannel.Slack, decision.Channel);
+        Assert.Equal(DecisionChannel.Of("Slack"), decision.Channel);
         Assert.Equal(1, (await store.GetApplyOutcomeAsync(id))!.Counts[ChangeOp.Update]);
         Assert.Equal(2, (await store.ListCheckpointsAsync()).Count);
         Assert.True(verification.IsValid, verification.RenderText(store.Description));

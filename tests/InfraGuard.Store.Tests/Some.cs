@@ -41,9 +41,9 @@ internal static class Some
         Artifacts = [(ArtifactKind.SavedPlan, "{\"plan\":\"saved\"}"u8.ToArray()), (ArtifactKind.EngineOutput, [.. Enumerable.Repeat((byte)'x', 10_000)])],
     };
 
-    public static DecisionInput Approve(string person) => new(new PersonRef(person, $"slack:U{person.ToUpperInvariant()}"), DecisionChannel.Slack, Verdict.Approve, "checked the plan");
+    public static DecisionInput Approve(string person) => new(new PersonRef(person, $"slack:U{person.ToUpperInvariant()}"), DecisionChannel.Of("Slack"), Verdict.Approve, "checked the plan");
 
-    public static DecisionInput Reject(string person) => new(new PersonRef(person, $"slack:U{person.ToUpperInvariant()}"), DecisionChannel.Slack, Verdict.Reject, "not at 2 a.m.");
+    public static DecisionInput Reject(string person) => new(new PersonRef(person, $"slack:U{person.ToUpperInvariant()}"), DecisionChannel.Of("Slack"), Verdict.Reject, "not at 2 a.m.");
 
     public static PersonRef Runner { get; } = new("ci", "github-actions");
 }

@@ -41,14 +41,11 @@ internal static class DecideCommand
             var raw = await IdentityAsync(context, cancellationToken).ConfigureAwait(false);
             var approver = ApprovalDesk.ApproverFor(pack.Identities, raw);
             using var store = StoreAccess.Open(context, db, key);
-            var outcome = await store.DecideAsync(
-                id,
-                new DecisionInput(new PersonRef(approver.PersonId, raw), DecisionChannel.Cli, verdict, reason.Trim()),
-                ApprovalDesk.Rule(approver, context.Time.GetUtcNow(), plan),
-                cancellationToken).ConfigureAwait(false);
+            var outcome = await new ApprovalDesk(store, context.Time).DecideAsync(
+                new DecisionAttempt(id, approver, DecisionChannel.Cli, verdict, reason, plan), cancellationToken).ConfigureAwait(false);
             if (outcome.Error is { } error)
             {
-                context.Error.WriteLine($"Refused: {error.Message}");
+                context.Error.WriteLine($"Refused: {outcome.Refusal}");
                 return error is RequestNotFound ? ExitCodes.BadInput : ExitCodes.Refused;
             }
 

@@ -3,13 +3,70 @@ using InfraGuard.Core.Requests;
 
 namespace InfraGuard.Core.Approvals;
 
-/// <summary>
-/// Joins the identity map, the approval rules and the store: resolves who is deciding and turns
-/// <see cref="ApprovalRules"/> into the <see cref="DecisionRule"/> the store runs inside its write lock. Every channel
-/// (CLI, API, Slack, web) decides through here.
-/// </summary>
-public static class ApprovalDesk
+/// <summary>One attempt to decide, as a channel saw it: who (already resolved), where, what, why, and for which plan.</summary>
+/// <param name="RequestId">The change request.</param>
+/// <param name="Approver">The person deciding, from <see cref="ApprovalDesk.ApproverFor"/>.</param>
+/// <param name="Channel">Where the decision was made.</param>
+/// <param name="Verdict">Approve or reject.</param>
+/// <param name="Reason">Why (required; stored in the audit log).</param>
+/// <param name="PlanHash">Only decide if the request is for this plan (null: the request's own).</param>
+public sealed record DecisionAttempt(string RequestId, Approver Approver, DecisionChannel Channel, Verdict Verdict, string? Reason, string? PlanHash = null);
+
+/// <summary>What the desk did: the request after the decision, or the refusal with a sentence for the person who tried.</summary>
+public sealed record DeskOutcome(ChangeRequest? Request, RequestError? Error)
 {
+    /// <summary>True when the decision was recorded.</summary>
+    public bool Recorded => Error is null;
+
+    /// <summary>What to tell the person whose decision was refused (null when it was recorded).</summary>
+    public string? Refusal => Error is null ? null : ApprovalDesk.Friendly(Error);
+}
+
+/// <summary>Tells whoever keeps channels and waiting runners current that a request changed. Only informs.</summary>
+public interface IRequestSignal
+{
+    /// <summary>Request <paramref name="requestId"/> changed in this process (its channels and long-polls should catch up).</summary>
+    void Changed(string requestId);
+}
+
+/// <summary>
+/// The one decision desk: every channel (CLI, API, web, Slack, Teams) decides through <see cref="DecideAsync"/>, which
+/// resolves the rules (<see cref="ApprovalRules"/>), records the decision in the store inside its write lock, and
+/// announces the change. The static helpers turn a channel's raw identity into the <see cref="Approver"/> it decides as.
+/// </summary>
+public sealed class ApprovalDesk(IChangeStore store, TimeProvider time, IRequestSignal? signal = null)
+{
+    /// <summary>Decides <paramref name="attempt"/>: records it when the rules accept it, and announces the change.</summary>
+    public async Task<DeskOutcome> DecideAsync(DecisionAttempt attempt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        var reason = (attempt.Reason ?? string.Empty).Trim();
+        var outcome = await store.DecideAsync(
+            attempt.RequestId,
+            new DecisionInput(new PersonRef(attempt.Approver.PersonId, attempt.Approver.RawIdentity), attempt.Channel, attempt.Verdict, reason),
+            Rule(attempt.Approver, time.GetUtcNow(), attempt.PlanHash),
+            cancellationToken).ConfigureAwait(false);
+        if (outcome.Succeeded)
+        {
+            signal?.Changed(attempt.RequestId);
+        }
+
+        return new DeskOutcome(outcome.Request, outcome.Error);
+    }
+
+    /// <summary>What to tell a person whose decision was refused, the same words on every channel.</summary>
+    public static string Friendly(RequestError error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error switch
+        {
+            AlreadyDecided d => $"You have already decided on {d.RequestId}; a person decides once per request.",
+            IllegalTransition t => $"Change request {t.RequestId} is already {t.From.ToString().ToLowerInvariant()}: someone decided first, so your decision was not recorded.",
+            DecisionRefused r => $"{r.Reason} Your decision was not recorded.",
+            _ => error.Message,
+        };
+    }
+
     /// <summary>
     /// The person behind a raw identity (<c>github:alice</c>, <c>email:…</c>, <c>slack:U…</c>); an unmapped identity
     /// stands for itself, by its canonical <see cref="IdentityKey"/> (<c> Email:Dave@Corp.com.</c> is <c>dave@corp.com</c>).
@@ -54,7 +111,7 @@ public static class ApprovalDesk
     }
 
     /// <summary>The store's decision rule for <paramref name="approver"/> deciding at <paramref name="now"/> on plan <paramref name="planHash"/> (null: the request's own plan).</summary>
-    public static DecisionRule Rule(Approver approver, DateTimeOffset now, string? planHash = null) => (request, existing, incoming) =>
+    internal static DecisionRule Rule(Approver approver, DateTimeOffset now, string? planHash = null) => (request, existing, incoming) =>
     {
         var subject = new ApprovalSubject(
             request.PlanHash,

@@ -11,21 +11,54 @@ public sealed record PersonRef(string PersonId, string RawIdentity)
     public static PersonRef System { get; } = new("infraguard", "system:infraguard");
 }
 
-/// <summary>Which channel a decision came through.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<DecisionChannel>))]
-public enum DecisionChannel
+/// <summary>
+/// Which channel a decision came through: the CLI, the REST API and the web page are built in; a chat channel names
+/// itself (<c>Slack</c>, <c>Teams</c>). Stored and serialised as its name.
+/// </summary>
+[JsonConverter(typeof(DecisionChannelJsonConverter))]
+public sealed record DecisionChannel
 {
+    private DecisionChannel(string name) => Name = name;
+
     /// <summary>The <c>infraguard approve|reject</c> command.</summary>
-    Cli,
+    public static DecisionChannel Cli { get; } = new("Cli");
 
     /// <summary>The REST API.</summary>
-    Api,
-
-    /// <summary>A Slack button and reason modal.</summary>
-    Slack,
+    public static DecisionChannel Api { get; } = new("Api");
 
     /// <summary>The web page.</summary>
-    Web,
+    public static DecisionChannel Web { get; } = new("Web");
+
+    /// <summary>The channel's name as stored (<c>Cli</c>, <c>Api</c>, <c>Web</c>, <c>Slack</c>, <c>Teams</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The channel called <paramref name="name"/>: letters and digits, up to 32.</summary>
+    public static DecisionChannel Of(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return name.Length <= 32 && name.All(char.IsAsciiLetterOrDigit)
+            ? new(name)
+            : throw new ArgumentException($"A channel name is letters and digits, up to 32: '{name}'.", nameof(name));
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}
+
+/// <summary>Reads and writes a <see cref="DecisionChannel"/> as its name.</summary>
+public sealed class DecisionChannelJsonConverter : JsonConverter<DecisionChannel>
+{
+    /// <inheritdoc/>
+    public override DecisionChannel? Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        DecisionChannel.Of(reader.GetString() ?? throw new System.Text.Json.JsonException("A decision channel is a string."));
+
+    /// <inheritdoc/>
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, DecisionChannel value, System.Text.Json.JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(value);
+        writer.WriteStringValue(value.Name);
+    }
 }
 
 /// <summary>Approve or reject.</summary>

@@ -74,7 +74,7 @@ internal static class RequestEndpoints
             return TypedResults.Ok(submission);
         }
 
-        changes.Signal(request.Id);
+        changes.Changed(request.Id);
         ServerLog.RequestCreated(log, request.Id, submission.Created ? "created" : "found again", request.Stack, request.PlanHash, identity);
         return submission.Created ? TypedResults.Created($"/api/v1/requests/{request.Id}", submission) : TypedResults.Ok(submission);
     }
@@ -220,7 +220,7 @@ internal static class RequestEndpoints
     }
 
     private static async Task<IResult> DecideAsync(
-        string id, DecideBody body, ClaimsPrincipal user, ChangeStore store, PolicyPack pack, RequestChanges changes, TimeProvider time, ILoggerFactory logs, CancellationToken ct)
+        string id, DecideBody body, ClaimsPrincipal user, ChangeStore store, PolicyPack pack, ApprovalDesk desk, ILoggerFactory logs, CancellationToken ct)
     {
         if (!Enum.IsDefined(body.Verdict))
         {
@@ -229,12 +229,7 @@ internal static class RequestEndpoints
 
         // The approver is whoever the token belongs to; nothing in the body can change that.
         var raw = ApiClaims.IdentityOf(user);
-        var approver = ApprovalDesk.ApproverFor(pack.Identities, raw);
-        var outcome = await store.DecideAsync(
-            id,
-            new DecisionInput(new PersonRef(approver.PersonId, raw), DecisionChannel.Api, body.Verdict, (body.Reason ?? string.Empty).Trim()),
-            ApprovalDesk.Rule(approver, time.GetUtcNow(), body.PlanHash),
-            ct).ConfigureAwait(false);
+        var outcome = await desk.DecideAsync(new DecisionAttempt(id, ApprovalDesk.ApproverFor(pack.Identities, raw), DecisionChannel.Api, body.Verdict, body.Reason, body.PlanHash), ct).ConfigureAwait(false);
         var log = Logger(logs);
         if (outcome.Error is { } error)
         {
@@ -242,7 +237,6 @@ internal static class RequestEndpoints
             return Problems.From(error);
         }
 
-        changes.Signal(id);
         ServerLog.DecisionRecorded(log, body.Verdict, id, raw, outcome.Request!.State);
         var decisions = await store.GetDecisionsAsync(id, ct).ConfigureAwait(false);
         return TypedResults.Ok(new RequestView(outcome.Request, decisions, null));
@@ -279,7 +273,7 @@ internal static class RequestEndpoints
                 : Problems.From(error);
         }
 
-        changes.Signal(id);
+        changes.Changed(id);
         ServerLog.Transitioned(Logger(logs), id, body.To, raw);
         return TypedResults.Ok(outcome.Request);
     }
@@ -297,7 +291,7 @@ internal static class RequestEndpoints
             return Problems.From(error);
         }
 
-        changes.Signal(id);
+        changes.Changed(id);
         ServerLog.ApplyCompleted(Logger(logs), id, outcome.Request!.PlanHash, outcome.Request.State, body.ExitCode);
         return TypedResults.Ok(outcome.Request);
     }

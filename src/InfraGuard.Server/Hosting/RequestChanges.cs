@@ -1,25 +1,46 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
+using InfraGuard.Core.Approvals;
 
 namespace InfraGuard.Server.Hosting;
 
 /// <summary>
-/// Wakes long-polls when this server changes a request. Changes made elsewhere (the CLI, another server on the same
-/// database) are found by the long-poll's periodic re-read instead.
+/// Who hears that a request changed: long-polls waiting on it, and every chat channel's worker. Changes made in this
+/// server arrive at once (<see cref="Changed"/>, from <see cref="ApprovalDesk"/> and the API); changes made anywhere else
+/// (the CLI, another server on the same database) arrive through <see cref="ChangeFeed"/>, which tails the audit log.
 /// </summary>
-public sealed class RequestChanges
+public sealed class RequestChanges : IRequestSignal
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiters = new(StringComparer.Ordinal);
+    private readonly List<ChannelWriter<string>> _listeners = [];
 
-    /// <summary>A task that completes at the next <see cref="Signal"/> for <paramref name="id"/>. Take it before reading the state.</summary>
+    /// <summary>A task that completes at the next change of <paramref name="id"/>. Take it before reading the state.</summary>
     public Task Next(string id) =>
         _waiters.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
-    /// <summary>Wakes everyone waiting on <paramref name="id"/>.</summary>
-    public void Signal(string id)
+    /// <summary>Request <paramref name="requestId"/> changed: wakes its long-polls and queues it for every channel.</summary>
+    public void Changed(string requestId)
     {
-        if (_waiters.TryRemove(id, out var waiter))
+        if (_waiters.TryRemove(requestId, out var waiter))
         {
             waiter.TrySetResult();
+        }
+
+        lock (_listeners)
+        {
+            foreach (var listener in _listeners)
+            {
+                listener.TryWrite(requestId);
+            }
+        }
+    }
+
+    /// <summary>Adds <paramref name="listener"/> to what hears every change.</summary>
+    internal void Listen(ChannelWriter<string> listener)
+    {
+        lock (_listeners)
+        {
+            _listeners.Add(listener);
         }
     }
 }

@@ -51,6 +51,10 @@ public sealed class ServerOptions : IValidatableObject
     [Range(50, 60_000, ErrorMessage = "Server:PollMilliseconds must be between 50 and 60000.")]
     public int PollMilliseconds { get; set; } = 1000;
 
+    /// <summary>How often the server reads the audit log for changes made elsewhere (the CLI, another server), in milliseconds.</summary>
+    [Range(20, 10_000, ErrorMessage = "Server:FeedMilliseconds must be between 20 and 10000.")]
+    public int FeedMilliseconds { get; set; } = 250;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(KeyFile) && string.IsNullOrWhiteSpace(Key))

@@ -14,10 +14,11 @@ namespace InfraGuard.Server.Slack;
 /// <summary>
 /// What InfraGuard does with each Slack interaction, whichever transport brought it (HTTP or Socket Mode). Each method
 /// returns the acknowledgement body (or null for an empty ack) within Slack's 3 seconds; slow work goes to
-/// <see cref="SlackJobs"/>. Decisions go through Core's rules (<see cref="ApprovalDesk.Rule"/>) inside the store.
+/// <see cref="SlackJobs"/>. Decisions go through the one <see cref="ApprovalDesk"/>.
 /// </summary>
 internal sealed class SlackHandlers(
     ChangeStore store,
+    ApprovalDesk desk,
     SlackWebApi api,
     SlackIdentityResolver identities,
     ApprovalMessages messages,
@@ -96,7 +97,7 @@ internal sealed class SlackHandlers(
                 : $"Change request {id} is already {request.State.ToString().ToLowerInvariant()}; there is nothing left to decide.");
             if (request is not null)
             {
-                jobs.Enqueue(new SyncJob(id));
+                changes.Changed(id); // The message the person clicked is behind: bring it up to date.
             }
 
             return null;
@@ -140,34 +141,18 @@ internal sealed class SlackHandlers(
         }
 
         var approver = who.Approver;
-        var outcome = await store.DecideAsync(
-            reason.RequestId,
-            new DecisionInput(new PersonRef(approver.PersonId, approver.RawIdentity), DecisionChannel.Slack, reason.Verdict, (reason.Reason ?? "").Trim()),
-            ApprovalDesk.Rule(approver, time.GetUtcNow()),
-            ct).ConfigureAwait(false);
-        if (outcome.Error is { } error)
+        var outcome = await desk.DecideAsync(new DecisionAttempt(reason.RequestId, approver, SlackApprovalChannel.Decisions, reason.Verdict, reason.Reason), ct).ConfigureAwait(false);
+        if (outcome.Refusal is { } text)
         {
-            var text = Friendly(error);
-            SlackLog.Decision(logger, reason.Verdict, reason.RequestId, approver.RawIdentity, error.GetType().Name);
-            var posted = await store.GetSlackMessageAsync(reason.RequestId, ct).ConfigureAwait(false);
-            Tell(posted?.Channel, submission.UserId, text, posted?.Ts);
+            SlackLog.Decision(logger, reason.Verdict, reason.RequestId, approver.RawIdentity, outcome.Error!.GetType().Name);
+            var posted = await store.GetPostAsync(SlackApprovalChannel.ChannelName, reason.RequestId, ct).ConfigureAwait(false);
+            Tell(posted?.Address.Conversation, submission.UserId, text, posted?.Address.MessageId);
             return ApprovalMessages.ReasonErrors(text);
         }
 
         SlackLog.Decision(logger, reason.Verdict, reason.RequestId, approver.RawIdentity, outcome.Request!.State.ToString());
-        changes.Signal(reason.RequestId);
-        jobs.Enqueue(new SyncJob(reason.RequestId, Force: true));
         return null;
     }
-
-    /// <summary>What to tell a person whose decision was refused.</summary>
-    internal static string Friendly(RequestError error) => error switch
-    {
-        AlreadyDecided d => $"You have already decided on {d.RequestId}; a person decides once per request.",
-        IllegalTransition t => $"Change request {t.RequestId} is already {t.From.ToString().ToLowerInvariant()}: someone decided first, so your decision was not recorded.",
-        DecisionRefused r => $"{r.Reason} Your decision was not recorded.",
-        _ => error.Message,
-    };
 
     private static string? Str(System.Text.Json.JsonElement e, string name) =>
         e.ValueKind == System.Text.Json.JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
@@ -176,7 +161,7 @@ internal sealed class SlackHandlers(
     {
         if (channel is not null)
         {
-            jobs.Enqueue(new EphemeralJob(channel, user, text, threadTs));
+            jobs.Enqueue(new EphemeralJob(new ChannelAddress(channel, threadTs ?? string.Empty), user, text));
         }
     }
 }

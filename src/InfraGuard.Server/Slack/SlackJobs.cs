@@ -5,11 +5,8 @@ namespace InfraGuard.Server.Slack;
 /// <summary>Work for the Slack worker: anything slower than Slack's 3-second acknowledgement.</summary>
 internal abstract record SlackJob;
 
-/// <summary>Bring <paramref name="RequestId"/>'s Slack message up to date (post, update, reply); <paramref name="Force"/> updates even when the state did not change.</summary>
-internal sealed record SyncJob(string RequestId, bool Force = false) : SlackJob;
-
-/// <summary>Tell one user something only they see.</summary>
-internal sealed record EphemeralJob(string Channel, string User, string Text, string? ThreadTs = null) : SlackJob;
+/// <summary>Tell one user something only they see, in <paramref name="Where"/> (a channel, and the thread when its message id is set).</summary>
+internal sealed record EphemeralJob(InfraGuard.Core.Approvals.ChannelAddress Where, string User, string Text) : SlackJob;
 
 /// <summary>Post a reply in a thread (or the channel when <paramref name="ThreadTs"/> is null).</summary>
 internal sealed record ReplyJob(string Channel, string? ThreadTs, InfraGuard.Slack.Messages.SlackMessage Message) : SlackJob;

@@ -1,11 +1,9 @@
 using InfraGuard.Core.Policy;
-using InfraGuard.Core.Runs;
 using InfraGuard.Server.Hosting;
 using InfraGuard.Slack.Identity;
 using InfraGuard.Slack.Messages;
 using InfraGuard.Slack.Signing;
 using InfraGuard.Slack.Web;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace InfraGuard.Server.Slack;
@@ -53,37 +51,13 @@ internal static class SlackSetup
         }));
         services.AddSingleton<SlackJobs>();
         services.AddSingleton<SlackHandlers>();
-        services.AddSingleton<SlackRequestPublisher>();
+        services.AddSingleton<SlackApprovalChannel>();
+        services.AddSingleton(new ChatChannelRegistration(sp =>
+            sp.GetRequiredService<IOptions<SlackOptions>>().Value.Enabled ? sp.GetRequiredService<SlackApprovalChannel>() : null));
         services.AddHostedService<SlackWorker>();
         services.AddHostedService<SlackSocketModeService>();
     }
 
-    /// <summary>Maps <c>/slack/*</c> and makes every successful change through the REST API bring Slack up to date.</summary>
-    public static void MapSlack(IEndpointRouteBuilder app, RouteGroupBuilder api)
-    {
-        SlackEndpoints.Map(app);
-        api.AddEndpointFilter(async (context, next) =>
-        {
-            var result = await next(context).ConfigureAwait(false);
-            var http = context.HttpContext;
-            if (!HttpMethods.IsPost(http.Request.Method) || !http.RequestServices.GetRequiredService<IOptions<SlackOptions>>().Value.Enabled)
-            {
-                return result;
-            }
-
-            var id = result switch
-            {
-                Created<Submission> created => created.Value?.Request?.Id,
-                Ok<Submission> found => found.Value?.Request?.Id,
-                IStatusCodeHttpResult { StatusCode: >= 200 and < 300 } => http.GetRouteValue("id") as string,
-                _ => null,
-            };
-            if (id is not null)
-            {
-                http.RequestServices.GetRequiredService<SlackJobs>().Enqueue(new SyncJob(id));
-            }
-
-            return result;
-        });
-    }
+    /// <summary>Maps <c>/slack/*</c>.</summary>
+    public static void MapSlack(IEndpointRouteBuilder app) => SlackEndpoints.Map(app);
 }

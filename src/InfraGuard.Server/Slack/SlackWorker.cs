@@ -1,36 +1,18 @@
 using InfraGuard.Server.Hosting;
-using InfraGuard.Slack.Messages;
 using InfraGuard.Slack.Web;
-using InfraGuard.Store;
-using Microsoft.Extensions.Options;
 
 namespace InfraGuard.Server.Slack;
 
 /// <summary>
-/// Runs <see cref="SlackJobs"/> one at a time, so posts to Slack keep their order and never hold up an ack. On start it
-/// first catches up on every request whose Slack message is behind the store (created while Slack was off, or jobs
-/// still queued when the server last stopped), so nothing waits unannounced.
+/// Runs <see cref="SlackJobs"/> one at a time, so replies keep their order and never hold up an ack. Keeping request
+/// messages current is not its job: <see cref="ChannelWorkers"/> does that for every channel.
 /// </summary>
-internal sealed class SlackWorker(SlackJobs jobs, ChangeStore store, IOptions<SlackOptions> options, IServiceProvider services, ILogger<SlackWorker> logger) : BackgroundService
+internal sealed class SlackWorker(SlackJobs jobs, IServiceProvider services, ILogger<SlackWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            if (options.Value.Enabled)
-            {
-                var behind = await store.ListSlackBacklogAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
-                if (behind.Count > 0)
-                {
-                    SlackLog.CatchingUp(logger, behind.Count);
-                }
-
-                foreach (var id in behind)
-                {
-                    jobs.Enqueue(new SyncJob(id));
-                }
-            }
-
             await foreach (var job in jobs.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
                 try
@@ -52,8 +34,7 @@ internal sealed class SlackWorker(SlackJobs jobs, ChangeStore store, IOptions<Sl
 
     private Task RunAsync(SlackJob job, CancellationToken ct) => job switch
     {
-        SyncJob s => services.GetRequiredService<SlackRequestPublisher>().SyncAsync(s.RequestId, s.Force, ct),
-        EphemeralJob e => services.GetRequiredService<SlackWebApi>().PostEphemeralAsync(e.Channel, e.User, ApprovalMessages.Notice(e.Text), e.ThreadTs, ct),
+        EphemeralJob e => services.GetRequiredService<SlackApprovalChannel>().TellAsync(e.Where, e.User, e.Text, ct),
         ReplyJob r => services.GetRequiredService<SlackWebApi>().PostMessageAsync(r.Channel, r.Message, r.ThreadTs, ct),
         _ => Task.CompletedTask,
     };

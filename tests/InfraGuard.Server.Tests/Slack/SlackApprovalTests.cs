@@ -91,7 +91,7 @@ public sealed class SlackApprovalTests : IAsyncLifetime
         Assert.Equal(expected, request!.State);
         var decision = Assert.Single(await server.Store.GetDecisionsAsync(id));
         Assert.Equal("alice", decision.Approver.PersonId);
-        Assert.Equal(DecisionChannel.Slack, decision.Channel);
+        Assert.Equal(DecisionChannel.Of("Slack"), decision.Channel);
         await Wait.UntilAsync(() => _world.Slack.Calls("chat.update").Count == 1, "the parent is updated");
         var update = _world.Slack.Calls("chat.update")[0].Json!;
         Assert.Equal(ts, update["ts"]!.GetValue<string>());
@@ -261,8 +261,8 @@ public sealed class SlackApprovalTests : IAsyncLifetime
 
         await Wait.UntilAsync(() => _world.Slack.Calls("chat.update").Count == 1, "the parent is updated when the server starts");
         Assert.Single(_world.Slack.Calls("chat.postMessage"), p => p.Json!["thread_ts"] is null);
-        Assert.Equal(RequestState.Approved, (await second.Store.GetSlackMessageAsync(id))!.PostedState);
-        Assert.Empty(await second.Store.ListSlackBacklogAsync());
+        Assert.Equal(RequestState.Approved, (await second.Store.GetPostAsync("Slack", id))!.ShownState);
+        Assert.Empty(await second.Store.ListBehindAsync("Slack"));
         _world.AssertCleanTraffic();
     }
 

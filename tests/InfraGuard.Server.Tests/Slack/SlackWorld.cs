@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using InfraGuard.Core.Approvals;
 using InfraGuard.Server.Api;
 using InfraGuard.Slack.Messages;
 using InfraGuard.Slack.Tests;
@@ -84,9 +85,9 @@ internal sealed class SlackWorld : IAsyncDisposable
     /// <summary>Waits until the request's parent message was posted; returns its channel and ts.</summary>
     public static async Task<(string Channel, string Ts)> PostedAsync(ApiFactory server, string requestId)
     {
-        SlackMessageRef? posted = null;
-        await Wait.UntilAsync(() => (posted = server.Store.GetSlackMessageAsync(requestId).GetAwaiter().GetResult()) is not null, $"request {requestId} is posted to Slack");
-        return (posted!.Channel, posted.Ts);
+        ChannelPost? posted = null;
+        await Wait.UntilAsync(() => (posted = server.Store.GetPostAsync("Slack", requestId).GetAwaiter().GetResult()) is not null, $"request {requestId} is posted to Slack");
+        return (posted!.Address.Conversation, posted.Address.MessageId);
     }
 
     /// <summary>The recorded <c>block_actions</c> fixture, turned into a click on InfraGuard's button by <paramref name="user"/>.</summary>

@@ -166,7 +166,7 @@ public sealed class ApprovalMessagesTests
         var request = Some.Request();
         var decisions = new[]
         {
-            new RequestDecision(request.Id, new PersonRef("bob", "slack:U0BOB"), DecisionChannel.Slack, Verdict.Approve, "Replica lag checked <ok>", Some.Now),
+            new RequestDecision(request.Id, new PersonRef("bob", "slack:U0BOB"), DecisionChannel.Of("Slack"), Verdict.Approve, "Replica lag checked <ok>", Some.Now),
             new RequestDecision(request.Id, new PersonRef("carol", "github:carol"), DecisionChannel.Cli, Verdict.Approve, "Looks right to me", Some.Now),
         };
 
@@ -185,7 +185,7 @@ public sealed class ApprovalMessagesTests
     {
         var request = Some.Request();
 
-        var message = _messages.Decided(request, RequestState.Rejected, null, [new RequestDecision(request.Id, new PersonRef("bob", "slack:W0BOB"), DecisionChannel.Slack, Verdict.Reject, "Drops the orders table", Some.Now)]);
+        var message = _messages.Decided(request, RequestState.Rejected, null, [new RequestDecision(request.Id, new PersonRef("bob", "slack:W0BOB"), DecisionChannel.Of("Slack"), Verdict.Reject, "Drops the orders table", Some.Now)]);
 
         Assert.Contains("Rejected by <@W0BOB> — Drops the orders table", message.AllText(), StringComparison.Ordinal);
     }

@@ -53,7 +53,7 @@ public sealed class SlackWebApiTests : IAsyncLifetime
     public async Task UpdateMessage_Decided_SendsChannelTsAndNoButtons()
     {
         var request = Some.Request();
-        var decided = _messages.Decided(request, RequestState.Approved, null, [new RequestDecision(request.Id, new PersonRef("bob", "slack:U0BOB"), DecisionChannel.Slack, Verdict.Approve, "Checked the replica lag; safe.", Some.Now)]);
+        var decided = _messages.Decided(request, RequestState.Approved, null, [new RequestDecision(request.Id, new PersonRef("bob", "slack:U0BOB"), DecisionChannel.Of("Slack"), Verdict.Approve, "Checked the replica lag; safe.", Some.Now)]);
 
         var updated = await Api().UpdateMessageAsync("C123ABC456", "1503435956.000247", decided, TestContext.Current.CancellationToken);
 

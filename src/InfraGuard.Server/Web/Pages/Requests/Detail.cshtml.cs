@@ -3,7 +3,6 @@ using InfraGuard.Core.Audit;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Server.Auth;
-using InfraGuard.Server.Hosting;
 using InfraGuard.Store;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -11,7 +10,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace InfraGuard.Server.Web.Pages.Requests;
 
 /// <summary>One request: findings, decisions, outcome, audit entries; approve or reject through the same Core rules as every channel.</summary>
-public sealed class DetailModel(ChangeStore store, PolicyPack pack, RequestChanges changes, TimeProvider time, ILogger<DetailModel> logger) : PageModel
+public sealed class DetailModel(ChangeStore store, PolicyPack pack, ApprovalDesk desk, ILogger<DetailModel> logger) : PageModel
 {
     public ChangeRequest? ChangeRequest { get; private set; }
 
@@ -46,11 +45,8 @@ public sealed class DetailModel(ChangeStore store, PolicyPack pack, RequestChang
         }
         else
         {
-            var approver = ApprovalDesk.ApproverFor(pack.Identities, raw);
-            var outcome = await store.DecideAsync(
-                id,
-                new DecisionInput(new PersonRef(approver.PersonId, raw), DecisionChannel.Web, verdict, reason.Trim()),
-                ApprovalDesk.Rule(approver, time.GetUtcNow(), planHash),
+            var outcome = await desk.DecideAsync(
+                new DecisionAttempt(id, ApprovalDesk.ApproverFor(pack.Identities, raw), DecisionChannel.Web, verdict, reason, planHash),
                 HttpContext.RequestAborted).ConfigureAwait(false);
             if (outcome.Error is { } error)
             {
@@ -64,7 +60,6 @@ public sealed class DetailModel(ChangeStore store, PolicyPack pack, RequestChang
             }
             else
             {
-                changes.Signal(id);
                 ServerLog.DecisionRecorded(logger, verdict, id, raw, outcome.Request!.State);
                 Notice = $"Your {Format.Lower(verdict)} was recorded; the request is now {Format.Lower(outcome.Request.State)}.";
             }
