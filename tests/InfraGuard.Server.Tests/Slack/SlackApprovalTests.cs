@@ -267,6 +267,34 @@ public sealed class SlackApprovalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CliDecision_InAnotherProcessWhileServerRuns_SlackMessageUpdated()
+    {
+        _world.Api.Time.SetUtcNow(DateTimeOffset.UtcNow); // The CLI runs on the real clock.
+        using var server = _world.Server();
+        var id = (await SlackWorld.CreateAsync(server, ApiWorld.Body())).Id;
+        var (channel, ts) = await SlackWorld.PostedAsync(server, id);
+
+        var cli = await ProcessRun.StartInfraGuard(
+            ["approve", id, "--reason", "Checked the snapshot from my terminal", "--db", _world.Api.Db, "--key", _world.Api.KeyFile, "--policy", _world.Api.PolicyDir],
+            _world.Api.Root,
+            new Dictionary<string, string> { ["INFRAGUARD_IDENTITY"] = "slack:" + Bob }).WaitAsync();
+        Assert.True(cli.ExitCode == 0, cli.Error);
+
+        // The server hears of it from the audit log (its feed ticks on the server's clock).
+        for (var i = 0; i < 200 && _world.Slack.Calls("chat.update").Count == 0; i++)
+        {
+            _world.Api.Time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        var update = Assert.Single(_world.Slack.Calls("chat.update")).Json!;
+        Assert.Equal((channel, ts), (update["channel"]!.GetValue<string>(), update["ts"]!.GetValue<string>()));
+        Assert.DoesNotContain(update["blocks"]!.AsArray(), b => (string?)b!["type"] == "actions");
+        Assert.Contains("Checked the snapshot from my terminal", update.ToJsonString(), StringComparison.Ordinal);
+        _world.AssertCleanTraffic();
+    }
+
+    [Fact]
     public async Task SlashCommand_PendingAndShow_ListTheRequest()
     {
         using var server = _world.Server();
