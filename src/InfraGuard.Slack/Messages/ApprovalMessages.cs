@@ -338,6 +338,7 @@ public sealed class ApprovalMessages
         var blocks = new List<JsonObject>
         {
             Blocks.Header(prefix + "_head", $"{request.Stack} · {request.Tier} · {state} · score {request.Score.ToString(CultureInfo.InvariantCulture)}"),
+            Blocks.Section(prefix + "_summary", Mrkdwn.Fit(Mrkdwn.Escape(RequestSummary.Sentence(request)), 3000)),
         };
 
         var who = $"*Requested by* {Who(request.Requester)} ({Actor(request.ActorKind)}{(request.OnBehalfOf is { } b ? " on behalf of " + Mrkdwn.Escape(b) : "")})";
@@ -433,7 +434,7 @@ public sealed class ApprovalMessages
     }
 
     private static string Fallback(ChangeRequest r, string state) =>
-        $"InfraGuard: {r.Stack} ({r.Tier}) {state}, score {r.Score.ToString(CultureInfo.InvariantCulture)}, plan {Short(r.PlanHash)}, requested by {r.Requester.PersonId}";
+        $"InfraGuard ({state}): {RequestSummary.Sentence(r)} Plan {Short(r.PlanHash)}.";
 
     private static string Who(PersonRef person) =>
         person.RawIdentity.StartsWith("slack:", StringComparison.OrdinalIgnoreCase)

@@ -161,6 +161,20 @@ public sealed class ApprovalMessagesTests
     }
 
     [Fact]
+    public void Pending_AnyRequest_SummarySentenceLeadsTheMessageAndTheNotification()
+    {
+        var request = Some.Request();
+
+        var message = _messages.Pending(request, null, []);
+
+        var blocks = Blocks(message).ToList();
+        Assert.Equal("header", (string?)blocks[0]["type"]);
+        Assert.Equal("p_summary", (string?)blocks[1]["block_id"]);
+        Assert.Equal(InfraGuard.Slack.Messages.Mrkdwn.Escape(RequestSummary.Sentence(request)), (string?)blocks[1]["text"]!["text"]);
+        Assert.Contains(RequestSummary.Sentence(request), message.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Decided_Approved_ButtonsGoneApproverAndReasonShown()
     {
         var request = Some.Request();
