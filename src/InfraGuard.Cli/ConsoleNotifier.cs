@@ -1,18 +1,23 @@
 using System.Globalization;
+using InfraGuard.Cli.Rendering;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Runs;
 
 namespace InfraGuard.Cli;
 
 /// <summary>
-/// Tells the person (or the CI log) what a guarded run is doing, on stderr. On a terminal the waiting line is
-/// redrawn in place; in CI a heartbeat line is printed at each interval.
+/// Tells the person (or the CI log) what a guarded run is doing, on stderr: what is being asked (the summary and the
+/// findings, as <c>check</c> prints them), the decision with who and why as soon as it lands and before anything is
+/// applied, and the outcome. On a terminal the waiting line is redrawn in place and always ended before the next
+/// message; in CI a heartbeat line is printed at each interval.
 /// </summary>
 internal sealed class ConsoleNotifier(CliContext context) : INotifier
 {
+    private bool _liveLine;
+
     public Task ProgressAsync(string line, CancellationToken cancellationToken)
     {
-        context.Error.WriteLine(line);
+        Line(line);
         return Task.CompletedTask;
     }
 
@@ -20,12 +25,14 @@ internal sealed class ConsoleNotifier(CliContext context) : INotifier
     {
         var a = request.RequiredApprovals;
         var from = a.From.Count == 0 ? "any independent person" : string.Join(", ", a.From);
-        context.Error.WriteLine(created
+        Line(created
             ? $"Approval required: change request {request.Id} (stack {request.Stack}, tier {request.Tier}, score {request.Score})."
             : $"Found change request {request.Id} from an earlier run of this plan; waiting on it.");
-        context.Error.WriteLine($"  Needs {a.Count} approval(s) from {from}; expires {Time(request.ExpiresAt)}.");
-        context.Error.WriteLine($"  Approve: infraguard approve {request.Id} --reason \"...\"   Reject: infraguard reject {request.Id} --reason \"...\"");
-        context.Error.WriteLine($"  Details: infraguard requests show {request.Id}");
+        Line("  " + RequestSummary.Sentence(request));
+        CheckText.WriteFindings(Consoles.Create(context.Error, context.ErrorIsTerminal, context.ErrorColor), CheckReport.FindingsOf(request.Assessment));
+        Line($"  Needs {a.Count} approval(s) from {from}; expires {Time(request.ExpiresAt)}.");
+        Line($"  Approve: infraguard approve {request.Id} --reason \"...\"   Reject: infraguard reject {request.Id} --reason \"...\"");
+        Line($"  Details: infraguard requests show {request.Id}");
         return Task.CompletedTask;
     }
 
@@ -35,6 +42,7 @@ internal sealed class ConsoleNotifier(CliContext context) : INotifier
         if (context.ErrorIsTerminal)
         {
             context.Error.Write("\r" + line + "\u001b[K");
+            _liveLine = true;
         }
         else
         {
@@ -44,28 +52,38 @@ internal sealed class ConsoleNotifier(CliContext context) : INotifier
         return Task.CompletedTask;
     }
 
-    public Task RequestClosedAsync(ChangeRequest request, CancellationToken cancellationToken)
+    public Task RequestDecidedAsync(ChangeRequest request, IReadOnlyList<RequestDecision> decisions, CancellationToken cancellationToken)
     {
-        EndLiveLine();
-        context.Error.WriteLine($"Change request {request.Id} was {request.State.ToString().ToLowerInvariant()}.");
+        Line(request.State == RequestState.Approved
+            ? $"Change request {request.Id} was approved; applying exactly the approved plan {request.PlanHash[..12]}."
+            : $"Change request {request.Id} was {request.State.ToString().ToLowerInvariant()}; nothing will be applied.");
+        foreach (var d in decisions)
+        {
+            var verb = d.Verdict == Verdict.Approve ? "Approved" : "Rejected";
+            Line($"  {verb} by {d.Approver.PersonId} ({d.Approver.RawIdentity}, {d.Channel.Name.ToLowerInvariant()}) at {Time(d.At)}: \"{d.Reason}\"");
+        }
+
         return Task.CompletedTask;
     }
 
     public Task ApplyFinishedAsync(ChangeRequest request, ApplyOutcome outcome, CancellationToken cancellationToken)
     {
-        EndLiveLine();
-        context.Error.WriteLine(outcome.Succeeded
+        Line(outcome.Succeeded
             ? $"Applied {request.Id}: {string.Join(", ", outcome.Counts.Where(c => c.Value > 0).Select(c => $"{c.Value} {Core.Changes.ChangeOps.Name(c.Key)}"))}."
             : $"Apply of {request.Id} failed (engine exit {outcome.ExitCode}).");
         return Task.CompletedTask;
     }
 
-    private void EndLiveLine()
+    /// <summary>Writes a whole line, first ending the waiting line if one is drawn, so messages never run into each other.</summary>
+    private void Line(string text)
     {
-        if (context.ErrorIsTerminal)
+        if (_liveLine)
         {
             context.Error.WriteLine();
+            _liveLine = false;
         }
+
+        context.Error.WriteLine(text);
     }
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);

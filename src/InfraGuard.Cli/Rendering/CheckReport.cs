@@ -90,12 +90,16 @@ internal sealed record CheckReport(
             ChangeOps.All.Where(op => changes.Counts.ContainsKey(op))
                 .ToDictionary(ChangeOps.Name, op => changes.Counts[op], StringComparer.Ordinal),
             assessment.Approvals is { } a ? new ApprovalsJson(a.Count, a.From, (long)a.ExpiresAfter.TotalMinutes) : null,
-            assessment.Findings.Select(f => new FindingJson(f.RuleId, f.Address, f.Type, ChangeOps.Name(f.Op), f.Path, f.Before, f.After, f.Points, f.Reason)).ToList(),
+            FindingsOf(assessment),
             resources,
             changes.Violations.Select(v => new ViolationJson(v.PolicyPack, v.Policy, v.EnforcementLevel, v.Address, v.Message)).ToList(),
             assessment.Notes,
             policyHash);
     }
+
+    /// <summary>The assessment's findings as the report lists them.</summary>
+    public static List<FindingJson> FindingsOf(Assessment assessment) =>
+        [.. assessment.Findings.Select(f => new FindingJson(f.RuleId, f.Address, f.Type, ChangeOps.Name(f.Op), f.Path, f.Before, f.After, f.Points, f.Reason))];
 
     public static string DecisionName(Decision decision) => decision switch
     {

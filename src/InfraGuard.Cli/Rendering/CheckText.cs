@@ -29,23 +29,7 @@ internal static class CheckText
         WriteGroup(console, report, "review", "Needs review", "yellow", int.MaxValue);
         WriteGroup(console, report, "allow", "Allowed", "green", MaxAllowedRows);
 
-        if (report.Findings.Count > 0)
-        {
-            console.WriteLine();
-            var table = new Table().Title("Findings").AddColumns("Points", "Rule", "Resource", "Change", "Why");
-            table.Columns[0].RightAligned();
-            foreach (var f in report.Findings)
-            {
-                table.AddRow(
-                    Text(f.Points.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                    Text(f.Rule),
-                    Text(ShortName(f.Resource)),
-                    Text(ChangeText(f)),
-                    Text(f.Reason));
-            }
-
-            console.Write(table);
-        }
+        WriteFindings(console, report.Findings);
 
         if (report.Violations.Count > 0)
         {
@@ -62,6 +46,30 @@ internal static class CheckText
             var from = a.From.Count == 0 ? "any independent person" : string.Join(", ", a.From);
             console.WriteLine($"Approval: {a.Count} approver(s) from {from}; a request expires after {Duration(a.ExpiresAfterMinutes)}.");
         }
+    }
+
+    /// <summary>The findings table (nothing when there are none).</summary>
+    public static void WriteFindings(IAnsiConsole console, IReadOnlyList<CheckReport.FindingJson> findings)
+    {
+        if (findings.Count == 0)
+        {
+            return;
+        }
+
+        console.WriteLine();
+        var table = new Table().Title("Findings").AddColumns("Points", "Rule", "Resource", "Change", "Why");
+        table.Columns[0].RightAligned();
+        foreach (var f in findings)
+        {
+            table.AddRow(
+                Text(f.Points.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                Text(f.Rule),
+                Text(ShortName(f.Resource)),
+                Text(ChangeText(f)),
+                Text(f.Reason));
+        }
+
+        console.Write(table);
     }
 
     public static string CountsLine(IReadOnlyDictionary<string, int> counts) =>

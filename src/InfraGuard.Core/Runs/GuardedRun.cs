@@ -187,13 +187,17 @@ public sealed class GuardedRun(IEngine engine, IRunAuthority authority, IChangeS
             request = await store.GetAsync(request.Id, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Change request {request.Id} disappeared from the store.");
             var now = time.GetUtcNow();
+            if (request.State is RequestState.Approved or RequestState.Rejected or RequestState.Cancelled)
+            {
+                await notifier.RequestDecidedAsync(request, await store.GetDecisionsAsync(request.Id, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            }
+
             switch (request.State)
             {
                 case RequestState.Approved:
                     return (null, request);
                 case RequestState.Rejected:
                 case RequestState.Cancelled:
-                    await notifier.RequestClosedAsync(request, cancellationToken).ConfigureAwait(false);
                     return (new(RunOutcome.Rejected, $"Change request {request.Id} was {request.State.ToString().ToLowerInvariant()}; nothing was applied.", request.Assessment, request), request);
                 case RequestState.Expired:
                     return (new(RunOutcome.Expired, $"Change request {request.Id} expired; nothing was applied. Re-run to ask again.", request.Assessment, request), request);

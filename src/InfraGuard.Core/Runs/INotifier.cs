@@ -17,8 +17,8 @@ public interface INotifier
     /// <summary>Still waiting (a heartbeat).</summary>
     Task WaitingAsync(ChangeRequest request, TimeSpan elapsed, CancellationToken cancellationToken);
 
-    /// <summary>The request was rejected or cancelled.</summary>
-    Task RequestClosedAsync(ChangeRequest request, CancellationToken cancellationToken);
+    /// <summary>The request left pending: approved (told before the apply starts), rejected or cancelled; with every decision and its reason.</summary>
+    Task RequestDecidedAsync(ChangeRequest request, IReadOnlyList<RequestDecision> decisions, CancellationToken cancellationToken);
 
     /// <summary>The apply finished.</summary>
     Task ApplyFinishedAsync(ChangeRequest request, ApplyOutcome outcome, CancellationToken cancellationToken);

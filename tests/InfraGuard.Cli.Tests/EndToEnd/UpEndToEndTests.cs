@@ -45,6 +45,32 @@ public class UpEndToEndTests
     }
 
     [Fact]
+    public async Task Up_WaitingRun_ShowsTheAskThenTheDecisionWithReasonBeforeApplying()
+    {
+        using var box = Sandbox.For("synthetic-prod-db-delete");
+        var waiting = box.Start(Up());
+        var id = await RequestIdAsync(waiting);
+        await waiting.WaitForErrorLineAsync("Details: infraguard requests show");
+
+        var approve = await box.RunAsync(["approve", id, "--reason", "restored from snapshot, safe to drop"], Alice);
+        var run = await waiting.WaitAsync();
+
+        Assert.True(approve.ExitCode == ExitCodes.Ok, approve.Error);
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
+        var lines = run.Error.Split('\n');
+        int At(string text) => Array.FindIndex(lines, l => l.Contains(text, StringComparison.Ordinal));
+        Assert.True(At("wants to delete production database") > At("Approval required"), run.Error);
+        Assert.True(At("Findings") > At("wants to delete"), run.Error);
+        Assert.True(At("stateful-delete") > At("Findings"), run.Error);
+        var decided = At($"Change request {id} was approved; applying exactly the approved plan");
+        var reason = At("Approved by alice (slack:U0EXAMPLEA, cli)");
+        Assert.True(decided > At("Needs 1 approval"), run.Error);
+        Assert.True(reason == decided + 1, run.Error);
+        Assert.EndsWith("\"restored from snapshot, safe to drop\"", lines[reason].TrimEnd(), StringComparison.Ordinal);
+        Assert.True(At($"Applied {id}") > reason, run.Error);
+    }
+
+    [Fact]
     public async Task Up_ProdDeleteApprovedByIndependentLead_AppliesThePlanAndAuditsIt()
     {
         using var box = Sandbox.For("synthetic-prod-db-delete");
