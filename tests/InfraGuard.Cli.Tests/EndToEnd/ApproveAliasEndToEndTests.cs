@@ -41,7 +41,8 @@ public class ApproveAliasEndToEndTests
             var approve = await box.RunAsync(["approve", id, "--policy", policy, "--reason", "self approval attempt here"], alias);
 
             Assert.True(approve.ExitCode == ExitCodes.Refused, $"'{alias}' exited {approve.ExitCode}: {approve.Error}");
-            Assert.Contains("refused: You requested this change", approve.Error, StringComparison.Ordinal);
+            Assert.Contains("Refused: You requested this change", approve.Error, StringComparison.Ordinal);
+            Assert.Contains("Your decision was not recorded.", approve.Error, StringComparison.Ordinal);
             Assert.Contains("'dave@corp.com'", approve.Error, StringComparison.Ordinal);
         }
 
