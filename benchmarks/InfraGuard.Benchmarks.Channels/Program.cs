@@ -11,10 +11,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using InfraGuard.Benchmarks;
 using InfraGuard.Core.Requests;
 using InfraGuard.Server.Api;
 using InfraGuard.Testing;
@@ -34,15 +33,15 @@ var work = Directory.CreateTempSubdirectory("ig-channel-bench-").FullName;
 var db = Path.Combine(work, "infraguard.db");
 var key = Path.Combine(work, "audit-key.pem");
 var policy = SampleRequests.PolicyWithoutAttestation(Path.Combine(work, "policy"));
-var baseUrl = $"http://127.0.0.1:{FreePort()}";
+var baseUrl = $"http://127.0.0.1:{ServeProcess.FreePort()}";
 
 await using var slack = await SlackStandIn.StartAsync();
-var runnerToken = Run(infraguard, [], "tokens", "create", "--identity", "ci:bench", "--scope", "runner", "--db", db, "--key", key).Trim();
-var approverToken = Run(infraguard, [], "tokens", "create", "--identity", "slack:U0EXAMPLEA", "--scope", "approver", "--db", db, "--key", key).Trim();
+var runnerToken = ServeProcess.Run(infraguard, new Dictionary<string, string>(), "tokens", "create", "--identity", "ci:bench", "--scope", "runner", "--db", db, "--key", key).Trim();
+var approverToken = ServeProcess.Run(infraguard, new Dictionary<string, string>(), "tokens", "create", "--identity", "slack:U0EXAMPLEA", "--scope", "approver", "--db", db, "--key", key).Trim();
 using var server = StartServer();
 using var runner = Client(runnerToken);
 using var approver = Client(approverToken);
-await WaitHealthyAsync(runner);
+await ServeProcess.WaitHealthyAsync(runner, Path.Combine(work, "server.log"));
 
 var total = count + burst + cliCount;
 var ids = new List<string>();
@@ -83,7 +82,7 @@ foreach (var (id, at) in decided)
 var cli = new List<double>();
 foreach (var id in ids.Skip(count + burst))
 {
-    Run(infraguard, new() { ["INFRAGUARD_IDENTITY"] = "slack:U0EXAMPLEB" }, "approve", id, "--reason", "approved from the terminal", "--db", db, "--key", key, "--policy", policy);
+    ServeProcess.Run(infraguard, new Dictionary<string, string> { ["INFRAGUARD_IDENTITY"] = "slack:U0EXAMPLEB" }, "approve", id, "--reason", "approved from the terminal", "--db", db, "--key", key, "--policy", policy);
     var exited = Stopwatch.GetTimestamp();
     cli.Add((await slack.UpdatedAsync(ts[id]) - exited) * 1000.0 / Stopwatch.Frequency);
 }
@@ -141,70 +140,19 @@ HttpClient Client(string token)
     return client;
 }
 
-Process StartServer()
-{
-    var start = new ProcessStartInfo(infraguard) { RedirectStandardError = true, RedirectStandardOutput = true };
-    foreach (var a in new[] { "serve", "--urls", baseUrl, "--db", db, "--key", key, "--policy", policy })
+Process StartServer() => ServeProcess.Start(
+    infraguard,
+    ["serve", "--urls", baseUrl, "--db", db, "--key", key, "--policy", policy],
+    new Dictionary<string, string>
     {
-        start.ArgumentList.Add(a);
-    }
-
-    start.Environment["INFRAGUARD_SERVER__SLACK__ENABLED"] = "true";
-    start.Environment["INFRAGUARD_SERVER__SLACK__SIGNINGSECRET"] = "bench-signing-secret-0123456789abcdef";
-    start.Environment["INFRAGUARD_SERVER__SLACK__BOTTOKEN"] = "xoxb-bench-0000";
-    start.Environment["INFRAGUARD_SERVER__SLACK__CHANNEL"] = "C0BENCH01";
-    start.Environment["INFRAGUARD_SERVER__SLACK__APIBASEURL"] = slack.ApiBase;
-    start.Environment["INFRAGUARD_SERVER__SLACK__PERCHANNELINTERVALMILLISECONDS"] = "0";
-    var process = Process.Start(start)!;
-    var log = new StreamWriter(Path.Combine(work, "server.log")) { AutoFlush = true };
-    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-    process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-    process.BeginErrorReadLine();
-    process.BeginOutputReadLine();
-    return process;
-}
-
-async Task WaitHealthyAsync(HttpClient client)
-{
-    for (var i = 0; i < 100; i++)
-    {
-        try
-        {
-            using var r = await client.GetAsync("/healthz");
-            if (r.IsSuccessStatusCode)
-            {
-                return;
-            }
-        }
-        catch (HttpRequestException)
-        {
-        }
-
-        await Task.Delay(100);
-    }
-
-    throw new InvalidOperationException($"the server did not become healthy; see {work}/server.log");
-}
-
-static string Run(string file, Dictionary<string, string> environment, params string[] arguments)
-{
-    var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var a in arguments)
-    {
-        start.ArgumentList.Add(a);
-    }
-
-    foreach (var (k, v) in environment)
-    {
-        start.Environment[k] = v;
-    }
-
-    using var p = Process.Start(start)!;
-    var stdout = p.StandardOutput.ReadToEnd();
-    var stderr = p.StandardError.ReadToEnd();
-    p.WaitForExit();
-    return p.ExitCode == 0 ? stdout : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({p.ExitCode}): {stderr}");
-}
+        ["INFRAGUARD_SERVER__SLACK__ENABLED"] = "true",
+        ["INFRAGUARD_SERVER__SLACK__SIGNINGSECRET"] = "bench-signing-secret-0123456789abcdef",
+        ["INFRAGUARD_SERVER__SLACK__BOTTOKEN"] = "xoxb-bench-0000",
+        ["INFRAGUARD_SERVER__SLACK__CHANNEL"] = "C0BENCH01",
+        ["INFRAGUARD_SERVER__SLACK__APIBASEURL"] = slack.ApiBase,
+        ["INFRAGUARD_SERVER__SLACK__PERCHANNELINTERVALMILLISECONDS"] = "0",
+    },
+    Path.Combine(work, "server.log"));
 
 static double P99(List<double> values) => Percentile(values, 0.99);
 
@@ -216,13 +164,6 @@ static double Percentile(List<double> values, double p)
 
 static string Stats(List<double> ms) =>
     string.Create(CultureInfo.InvariantCulture, $"n {ms.Count}, p50 {Percentile(ms, 0.5):F1} ms, p90 {Percentile(ms, 0.9):F1} ms, p99 {P99(ms):F1} ms, max {ms.Max():F1} ms");
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
 
 /// <summary>Slack's Web API on loopback: answers every method <c>ok</c> and timestamps each chat.update by the message it updates.</summary>
 internal sealed class SlackStandIn : IAsyncDisposable
