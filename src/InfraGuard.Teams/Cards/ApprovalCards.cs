@@ -31,7 +31,7 @@ public sealed class ApprovalCards(Uri webBaseUrl)
     public const int MaxFindings = 12;
 
     /// <summary>The request's web page.</summary>
-    public Uri PageUrl(string requestId) => new(webBaseUrl, $"requests/{Uri.EscapeDataString(requestId)}");
+    public Uri PageUrl(string requestId) => new(new Uri(webBaseUrl.AbsoluteUri.TrimEnd('/') + "/"), "requests/" + Uri.EscapeDataString(requestId));
 
     /// <summary>The card while decisions are pending; <paramref name="refusal"/> shows why the viewer's decision was refused.</summary>
     public JsonObject Pending(ChangeRequest request, IReadOnlyList<RequestDecision> decisions, string? refusal = null)
