@@ -7,6 +7,7 @@ using InfraGuard.Server.Api;
 using InfraGuard.Server.Auth;
 using InfraGuard.Server.Hosting;
 using InfraGuard.Server.Slack;
+using InfraGuard.Server.Teams;
 using InfraGuard.Server.Web;
 using InfraGuard.Store;
 using Microsoft.AspNetCore.Authentication;
@@ -102,6 +103,7 @@ public sealed class ServerApp
         services.AddSingleton<Authorities>();
         services.AddHostedService<StoreStartup>();
         SlackSetup.AddSlack(services);
+        TeamsSetup.AddTeams(services);
 
         services.ConfigureHttpJsonOptions(o => ServerJson.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Instance ??= c.HttpContext.Request.Path);
@@ -138,6 +140,7 @@ public sealed class ServerApp
         AuditEndpoints.Map(api);
         TokenEndpoints.Map(api);
         SlackSetup.MapSlack(app);
+        TeamsSetup.MapTeams(app);
         WebUi.Map(app);
     }
 
