@@ -177,7 +177,7 @@ public sealed class ApprovalCards(Uri webBaseUrl)
         var body = new JsonArray
         {
             new JsonObject { ["type"] = "TextBlock", ["id"] = "title", ["text"] = $"InfraGuard: {Escape(request.Stack)} ({Escape(request.Tier)}) {state}", ["weight"] = "Bolder", ["size"] = "Medium", ["color"] = color, ["wrap"] = true },
-            Text(Sentence(request), wrap: true, id: "summary"),
+            Text(Escape(RequestSummary.Sentence(request)), wrap: true, id: "summary"),
             new JsonObject
             {
                 ["type"] = "FactSet",
@@ -204,18 +204,6 @@ public sealed class ApprovalCards(Uri webBaseUrl)
     }
 
     /// <summary>One sentence: who (and for whom), what, where, and why it needs review.</summary>
-    private static string Sentence(ChangeRequest request)
-    {
-        var who = request.ActorKind switch
-        {
-            Core.Risk.ActorKind.Agent => $"An AI agent{(request.OnBehalfOf is { Length: > 0 } p ? " acting for " + Escape(p) : "")} ({Escape(request.Requester.PersonId)})",
-            Core.Risk.ActorKind.Pipeline => $"A pipeline ({Escape(request.Requester.PersonId)})",
-            _ => Escape(request.Requester.PersonId),
-        };
-        var count = request.Assessment.Findings.Select(f => f.Address).Distinct(StringComparer.Ordinal).Count();
-        return string.Create(CultureInfo.InvariantCulture, $"{who} wants to change {count} resource(s) in {Escape(request.Stack)} ({Escape(request.Tier)}); risk score {request.Score} needs review.");
-    }
-
     private static string Requester(ChangeRequest request) =>
         request.OnBehalfOf is { Length: > 0 } principal
             ? $"{request.Requester.PersonId} ({request.ActorKind.ToString().ToLowerInvariant()} acting for {principal})"

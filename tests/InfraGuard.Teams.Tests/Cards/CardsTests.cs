@@ -79,7 +79,7 @@ public sealed class CardsTests
         Assert.Equal("https://infraguard.example.com/requests/cr_test0000001", Assert.Single(All(card, "Action.OpenUrl"))["url"]!.GetValue<string>());
         Assert.Contains("2026\\-11\\-25 06:00 UTC", text, StringComparison.Ordinal);       // expiry
         Assert.Contains("db\\-scale\\-down", text, StringComparison.Ordinal);               // the finding
-        Assert.Contains("An AI agent acting for carol", text, StringComparison.Ordinal);   // the summary sentence
+        Assert.Contains(ApprovalCards.Escape(RequestSummary.Sentence(Request())), text, StringComparison.Ordinal); // the summary sentence leads
     }
 
     [Fact]
