@@ -87,12 +87,21 @@ internal static class AuditCommand
         var root = Path.GetFullPath(context.Resolve(outDir));
         Directory.CreateDirectory(root);
         var paths = ReportFiles.Select(f => Path.Combine(root, f)).ToArray();
-        var json = ReportJson.Serialize(report);
-        await File.WriteAllBytesAsync(paths[1], json, cancellationToken).ConfigureAwait(false);
+        await using (var json = File.Create(paths[1]))
+        {
+            await ReportJson.WriteAsync(report, json, cancellationToken).ConfigureAwait(false);
+        }
+
+        string jsonHash;
+        await using (var json = File.OpenRead(paths[1]))
+        {
+            jsonHash = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(json, cancellationToken).ConfigureAwait(false));
+        }
+
         await File.WriteAllTextAsync(paths[2], generated.CheckpointsText(), cancellationToken).ConfigureAwait(false);
         await using (var html = new StreamWriter(paths[0], append: false, new UTF8Encoding(false), bufferSize: 1 << 16))
         {
-            ReportHtml.Write(report, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(json)), html);
+            ReportHtml.Write(report, jsonHash, html);
         }
 
         foreach (var path in paths)

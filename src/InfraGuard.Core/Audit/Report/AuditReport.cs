@@ -258,6 +258,12 @@ public sealed record ReportVerification
     /// <summary>Entries verified (the whole log, from seq 1: a checkpoint's head can only be recomputed from genesis).</summary>
     public long EntriesVerified { get; init; }
 
+    /// <summary>
+    /// Entries (from seq 1) whose own signature was not checked because a validly signed checkpoint vouches for them
+    /// through the hash chain; every later entry's signature was checked.
+    /// </summary>
+    public long EntriesVouchedByCheckpoint { get; init; }
+
     /// <summary>Checkpoints verified.</summary>
     public long CheckpointsVerified { get; init; }
 

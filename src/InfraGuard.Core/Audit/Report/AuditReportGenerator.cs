@@ -60,7 +60,7 @@ public static class AuditReportGenerator
         var checkpoints = await log.ListCheckpointsAsync(cancellationToken).ConfigureAwait(false);
         var recorded = await log.ListKeysAsync(cancellationToken).ConfigureAwait(false);
         var trusted = request.TrustedKeys ?? recorded;
-        var verifier = new AuditVerifier(trusted, checkpoints);
+        var verifier = new AuditVerifier(trusted, checkpoints, null, checkpointVouches: true);
         var builder = new AuditReportBuilder(request.Period, request.Tier);
 
         // The next page is read while this one is checked: the store and the signature checks overlap.
@@ -97,8 +97,9 @@ public static class AuditReportGenerator
         ReportCheckpoint? covering = null;
         if (builder.FirstSeq is { } first && builder.LastSeq is { } last)
         {
-            before = View(parsed.Where(c => c.Body!.Size < first).MaxBy(c => c.Checkpoint.Number));
-            covering = View(parsed.Where(c => c.Body!.Size >= last).MinBy(c => c.Checkpoint.Number));
+            // MaxBy/MinBy throw on an empty sequence of tuples; a period at the log's start has no checkpoint before it.
+            before = View(parsed.Where(c => c.Body!.Size < first).OrderByDescending(c => c.Checkpoint.Number).Select(c => ((AuditCheckpoint, CheckpointBody?)?)c).FirstOrDefault());
+            covering = View(parsed.Where(c => c.Body!.Size >= last).OrderBy(c => c.Checkpoint.Number).Select(c => ((AuditCheckpoint, CheckpointBody?)?)c).FirstOrDefault());
         }
 
         var keys = trusted.Where(k => k.PublicKey.Length == AuditKeys.PublicKeyLength)
@@ -114,6 +115,7 @@ public static class AuditReportGenerator
             UnableReason = verification.UnableReason,
             TrustedKeys = request.TrustedKeys is null ? "database" : "given",
             EntriesVerified = verification.Entries,
+            EntriesVouchedByCheckpoint = Math.Min(verifier.VouchedUpTo, verification.Entries),
             CheckpointsVerified = verification.Checkpoints,
             CheckpointBefore = before,
             CheckpointCovering = covering,

@@ -378,7 +378,10 @@ public static class ReportHtml
         w.Raw("<section id=\"verification\">\n<h2>Verification</h2>\n<table id=\"verification-facts\"><tbody>\n");
         void Fact(string name, string value) => w.Raw("<tr><th scope=\"row\">").Text(name).Raw("</th><td>").Text(value).Raw("</td></tr>\n");
         Fact("Result at generation", v.Status + (v.UnableReason is { } why ? $": {why}" : ""));
-        Fact("Entries verified", string.Create(CultureInfo.InvariantCulture, $"{v.EntriesVerified} (the whole log from seq 1: hash chain, canonical payloads, Ed25519 signature of every entry)"));
+        Fact("Entries verified", string.Create(CultureInfo.InvariantCulture, $"{v.EntriesVerified}: the whole log from seq 1 (hash chain and canonical payload of every entry)"));
+        Fact("Entry signatures", v.EntriesVouchedByCheckpoint >= v.EntriesVerified
+            ? string.Create(CultureInfo.InvariantCulture, $"every entry is bound by the hash chain to a signed checkpoint head (size {v.EntriesVouchedByCheckpoint}); bash verify.sh also checks each entry's own Ed25519 signature")
+            : string.Create(CultureInfo.InvariantCulture, $"Ed25519 signature checked for seq {v.EntriesVouchedByCheckpoint + 1} to {v.EntriesVerified}; entries up to {v.EntriesVouchedByCheckpoint} are bound by the hash chain to a signed checkpoint head"));
         Fact("Checkpoints verified", string.Create(CultureInfo.InvariantCulture, $"{v.CheckpointsVerified} (signature, and head equal to the head recomputed from seq 1)"));
         Fact("Period's entries", v.PeriodFirstSeq is { } f ? string.Create(CultureInfo.InvariantCulture, $"seq {f} to {v.PeriodLastSeq} ({v.PeriodEntries} entries)") : "none: the log holds no entry dated in this period");
         Fact("Checkpoint before the period", v.CheckpointBefore is { } b ? Cite(b) : "none (the period starts at the log's beginning, or no checkpoint was signed before it)");

@@ -23,6 +23,15 @@ public static class ReportJson
         return buffer.ToArray();
     }
 
+    /// <summary>Writes the UTF-8 JSON of <paramref name="report"/> and a newline to <paramref name="output"/> (no copy in memory).</summary>
+    public static async Task WriteAsync(AuditReport report, Stream output, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(output);
+        await JsonSerializer.SerializeAsync(output, report, TypeInfo, cancellationToken).ConfigureAwait(false);
+        output.WriteByte((byte)'\n');
+    }
+
     /// <summary>Reads a report back (for tools and tests).</summary>
     public static AuditReport? Deserialize(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize(json, TypeInfo);
 }
