@@ -106,7 +106,7 @@ public static class ReportHtml
         w.Raw("</section>\n");
     }
 
-    private static void Counts(Html w, string id, string caption, string column, IReadOnlyList<NamedCount> counts)
+    private static void Counts(Html w, string id, string caption, string column, IReadOnlyList<NamedCount> counts, string what = "Changes")
     {
         w.Raw("<h3>").Text(caption).Raw("</h3>\n");
         if (counts.Count == 0)
@@ -115,7 +115,7 @@ public static class ReportHtml
             return;
         }
 
-        w.Raw("<table id=\"").Text(id).Raw("\"><thead><tr><th scope=\"col\">").Text(column).Raw("</th><th scope=\"col\">Changes</th></tr></thead><tbody>\n");
+        w.Raw("<table id=\"").Text(id).Raw("\"><thead><tr><th scope=\"col\">").Text(column).Raw("</th><th scope=\"col\">").Text(what).Raw("</th></tr></thead><tbody>\n");
         foreach (var c in counts)
         {
             w.Raw("<tr><td>").Text(c.Name).Raw("</td><td class=\"num\">").Number(c.Count).Raw("</td></tr>\n");
@@ -361,7 +361,7 @@ public static class ReportHtml
             return;
         }
 
-        Counts(w, "refusals-by-rule", "By rule", "Rule", r.Refusals.ByRule);
+        Counts(w, "refusals-by-rule", "By rule", "Rule", r.Refusals.ByRule, "Refused decisions");
         w.Raw("<table id=\"refusal-table\"><thead><tr><th scope=\"col\">Seq</th><th scope=\"col\">At</th><th scope=\"col\">Who tried</th><th scope=\"col\">Request</th><th scope=\"col\">Rule</th><th scope=\"col\">Refusal</th></tr></thead><tbody>\n");
         foreach (var x in r.Refusals.Items)
         {
