@@ -244,7 +244,13 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
     {
         ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(rule);
-        return WriteAsync(async (c, tx) =>
+        return DecideAndRecordRefusalAsync(id, decision, rule, cancellationToken);
+    }
+
+    private async Task<RequestOutcome> DecideAndRecordRefusalAsync(string id, DecisionInput decision, DecisionRule rule, CancellationToken cancellationToken)
+    {
+        (ChangeRequest Request, RequestDecision Attempt)? refused = null;
+        var outcome = await WriteAsync(async (c, tx) =>
         {
             var request = await LockedGetAsync(c, tx, id, cancellationToken).ConfigureAwait(false);
             if (request is null)
@@ -268,6 +274,7 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             var ruling = rule(request, existing, incoming);
             if (!ruling.Accepted)
             {
+                refused = (request, incoming);
                 return RequestOutcome.Fail(new DecisionRefused(id, ruling.RefusalReason ?? "refused by the approval rules"));
             }
 
@@ -293,7 +300,15 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
 
             await CheckpointInTransactionAsync(c, tx, cancellationToken).ConfigureAwait(false);
             return RequestOutcome.Ok(updated);
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+
+        // The attempt is evidence (self-approval, ineligible approver): audited, though nothing changed.
+        if (refused is { } r && outcome.Error is DecisionRefused why)
+        {
+            await RecordRefusalAsync(r.Request, r.Attempt, why.Reason, cancellationToken).ConfigureAwait(false);
+        }
+
+        return outcome;
     }
 
     /// <inheritdoc />

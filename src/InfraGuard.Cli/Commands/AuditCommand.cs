@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Text;
 using InfraGuard.Core.Audit;
+using InfraGuard.Core.Audit.Report;
 using Spectre.Console;
 
 namespace InfraGuard.Cli.Commands;
 
-/// <summary><c>infraguard audit list|show|verify|export</c>.</summary>
+/// <summary><c>infraguard audit list|show|verify|export|report</c>.</summary>
 internal static class AuditCommand
 {
     public static Command Build(CliContext context)
@@ -36,7 +37,89 @@ internal static class AuditCommand
         var export = new Command("export", "Write the auditor bundle (records, entries, checkpoints, keys, verify.sh, SHA256SUMS).") { outDir, db, key };
         export.SetAction((parse, ct) => ExportAsync(context, parse.GetValue(outDir)!, parse.GetValue(db), parse.GetValue(key), ct));
 
-        return new Command("audit", "Read, verify and export the signed audit log.") { list, show, verify, export };
+        var periodFrom = new Option<string>("--from") { Description = "First day of the period (UTC)", Required = true, HelpName = "YYYY-MM-DD" };
+        var periodTo = new Option<string>("--to") { Description = "Last day of the period (UTC, inclusive)", Required = true, HelpName = "YYYY-MM-DD" };
+        var tier = new Option<string>("--tier") { Description = "Only changes of this tier, e.g. production", HelpName = "TIER" };
+        var reportOut = new Option<string>("--out") { Description = "Folder to write report.html, report.json and checkpoints.txt to", Required = true, HelpName = "DIR" };
+        var report = new Command("report", "Write a period's change-management evidence: report.html (prints to PDF), its data report.json and the signed checkpoints covering it. The log is verified first: exit 0 valid, 1 tampering found, 2 unable to verify.")
+        {
+            periodFrom, periodTo, tier, reportOut, trusted, db, key,
+        };
+        report.SetAction((parse, ct) => ReportAsync(context, parse.GetValue(periodFrom)!, parse.GetValue(periodTo)!, parse.GetValue(tier), parse.GetValue(reportOut)!, parse.GetValue(trusted) ?? [], parse.GetValue(db), parse.GetValue(key), ct));
+
+        return new Command("audit", "Read, verify and export the signed audit log, and report on a period.") { list, show, verify, export, report };
+    }
+
+    /// <summary>The files <c>audit report</c> writes, in this order.</summary>
+    public static readonly string[] ReportFiles = ["report.html", "report.json", "checkpoints.txt"];
+
+    private static async Task<int> ReportAsync(CliContext context, string from, string to, string? tier, string outDir, string[] trustedPems, string? db, string? key, CancellationToken cancellationToken)
+    {
+        ReportPeriod period;
+        try
+        {
+            period = ReportPeriod.Parse(from, to);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        List<AuditPublicKey>? keys = null;
+        try
+        {
+            keys = trustedPems.Length == 0 ? null : [.. trustedPems.Select(p => AuditPublicKey.FromRaw(AuditKeys.ParsePublicKeyPem(File.ReadAllText(context.Resolve(p)))))];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            context.Error.WriteLine($"Error: --trusted-key: {e.Message} Give a public key PEM (-----BEGIN PUBLIC KEY-----), e.g. keys/ed25519-….pem from an export. Nothing was written.");
+            return ExitCodes.BadInput;
+        }
+
+        if (keys is null)
+        {
+            context.Error.WriteLine("Note: trusting the public keys recorded in the database; pass --trusted-key PEM (obtained out of band) for an auditor-grade check. The report says which.");
+        }
+
+        using var store = StoreAccess.Open(context, db, key);
+        var generated = await store.ReportAsync(new ReportRequest(period, tier, keys), cancellationToken).ConfigureAwait(false);
+        var report = generated.Report;
+        var root = Path.GetFullPath(context.Resolve(outDir));
+        Directory.CreateDirectory(root);
+        var paths = ReportFiles.Select(f => Path.Combine(root, f)).ToArray();
+        await using (var json = File.Create(paths[1]))
+        {
+            await ReportJson.WriteAsync(report, json, cancellationToken).ConfigureAwait(false);
+        }
+
+        string jsonHash;
+        await using (var json = File.OpenRead(paths[1]))
+        {
+            jsonHash = Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(json, cancellationToken).ConfigureAwait(false));
+        }
+
+        await File.WriteAllTextAsync(paths[2], generated.CheckpointsText(), cancellationToken).ConfigureAwait(false);
+        await using (var html = new StreamWriter(paths[0], append: false, new UTF8Encoding(false), bufferSize: 1 << 16))
+        {
+            ReportHtml.Write(report, jsonHash, html);
+        }
+
+        foreach (var path in paths)
+        {
+            context.Out.WriteLine(path);
+        }
+
+        var s = report.Summary;
+        var v = report.Verification;
+        context.Error.WriteLine($"Report for {period}{(tier is null ? "" : $", tier {tier}")}: {s.Changes} changes ({s.Applied} applied, {s.Reviewed} reviewed, {s.Rejected} rejected, {s.Blocked} blocked, {s.Expired} expired, {s.BreakGlass} break-glass), {report.Refusals.Total} refused decisions.");
+        context.Error.WriteLine(v.Status switch
+        {
+            "valid" => $"Verified: {v.EntriesVerified} entries and {v.CheckpointsVerified} checkpoints valid" + (v.PeriodCoveredByCheckpoint ? "; a signed checkpoint covers the period." : "; no signed checkpoint covers the end of the period yet."),
+            "tampered" => $"TAMPERING FOUND: {v.Findings.Count} findings, {v.Findings.Count(f => f.InPeriod)} inside the period (see the Verification section). Check the log with 'infraguard audit verify'.",
+            _ => $"UNABLE TO VERIFY: {v.UnableReason}",
+        });
+        context.Error.WriteLine($"Open {paths[0]} in a browser (print it to PDF for the auditor); an auditor re-verifies offline with the commands in its Verification section.");
+        return v.ExitCode;
     }
 
     private static async Task<int> ListAsync(CliContext context, AuditQuery query, string? db, string? key, CancellationToken cancellationToken)

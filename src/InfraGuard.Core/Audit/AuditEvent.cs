@@ -52,6 +52,9 @@ public static class AuditEventTypes
     /// <summary>An approver rejected (carries plan and policy-pack hashes).</summary>
     public const string ApprovalDenied = "approval.denied";
 
+    /// <summary>A decision the approval rules refused (self-approval, ineligible, …); nothing changed but the attempt is evidence.</summary>
+    public const string ApprovalRefused = "approval.refused";
+
     /// <summary>A request changed state (expired, superseded, cancelled, …).</summary>
     public const string RequestStateChanged = "request.state-changed";
 

@@ -19,6 +19,7 @@ public static class WebAuth
     public const string OidcScheme = "oidc";
     public const string Policy = "web";
     public const string ApproverPolicy = "web-approver";
+    public const string AuditorPolicy = "web-auditor";
     public const string CookieName = "__Host-infraguard";
 
     internal static void Add(IServiceCollection services, WebOptions options)
@@ -78,7 +79,8 @@ public static class WebAuth
         services.AddAuthorizationBuilder()
             .AddPolicy(Policy, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser()
                 .RequireClaim(ApiClaims.Scope, ApiScopes.Approver, ApiScopes.Auditor, ApiScopes.Admin))
-            .AddPolicy(ApproverPolicy, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser().RequireClaim(ApiClaims.Scope, ApiScopes.Approver));
+            .AddPolicy(ApproverPolicy, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser().RequireClaim(ApiClaims.Scope, ApiScopes.Approver))
+            .AddPolicy(AuditorPolicy, p => p.AddAuthenticationSchemes(CookieScheme).RequireAuthenticatedUser().RequireClaim(ApiClaims.Scope, ApiScopes.Auditor, ApiScopes.Admin));
     }
 
     /// <summary>The cookie principal for an API token: its identity and scopes.</summary>
