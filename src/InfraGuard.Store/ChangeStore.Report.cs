@@ -30,7 +30,6 @@ public sealed partial class ChangeStore
         AuditReportGenerator.GenerateAsync(this, request, (period, ct) => StreamRequestsCreatedAsync(period.Start, period.End, ct), Now(), cancellationToken);
 
     // A refused decision changes nothing, so its record is a transaction of its own after the refusal's rollback.
-    private async Task RecordRefusalAsync(ChangeRequest request, RequestDecision attempt, string reason, CancellationToken cancellationToken) =>
-        await WriteAsync((c, tx) => AppendInTransactionAsync(c, tx, Refusals.Event(request, attempt, reason), cancellationToken), cancellationToken).ConfigureAwait(false);
-
+    private async Task RecordRefusalAsync(ChangeRequest request, RequestDecision attempt, DecisionRefused refusal, CancellationToken cancellationToken) =>
+        await WriteAsync((c, tx) => AppendInTransactionAsync(c, tx, Refusals.Event(request, attempt, refusal), cancellationToken), cancellationToken).ConfigureAwait(false);
 }

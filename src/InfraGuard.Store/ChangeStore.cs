@@ -275,7 +275,7 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             if (!ruling.Accepted)
             {
                 refused = (request, incoming);
-                return RequestOutcome.Fail(new DecisionRefused(id, ruling.RefusalReason ?? "refused by the approval rules"));
+                return RequestOutcome.Fail(new DecisionRefused(id, ruling.RefusalReason ?? "refused by the approval rules", ruling.RefusalRule ?? "other"));
             }
 
             if (ruling.TransitionTo is { } to && RequestTransitions.Check(id, request.State, to) is { } illegal)
@@ -305,7 +305,7 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
         // The attempt is evidence (self-approval, ineligible approver): audited, though nothing changed.
         if (refused is { } r && outcome.Error is DecisionRefused why)
         {
-            await RecordRefusalAsync(r.Request, r.Attempt, why.Reason, cancellationToken).ConfigureAwait(false);
+            await RecordRefusalAsync(r.Request, r.Attempt, why, cancellationToken).ConfigureAwait(false);
         }
 
         return outcome;

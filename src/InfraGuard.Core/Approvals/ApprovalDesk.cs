@@ -124,12 +124,12 @@ public sealed class ApprovalDesk(IChangeStore store, TimeProvider time, IRequest
             request.Requester.RawIdentity);
         if (request.State != RequestState.Pending)
         {
-            return DecisionRuling.Refuse($"Change request {request.Id} is {request.State.ToString().ToLowerInvariant()}; only pending requests can be decided.");
+            return DecisionRuling.Refuse($"Change request {request.Id} is {request.State.ToString().ToLowerInvariant()}; only pending requests can be decided.", "not-pending");
         }
 
         var outcome = ApprovalRules.Evaluate(subject, approver, incoming.Verdict, incoming.Reason, planHash ?? request.PlanHash, now);
         return !outcome.Accepted
-            ? DecisionRuling.Refuse(outcome.Reason!)
+            ? DecisionRuling.Refuse(outcome.Reason!, outcome.Rule ?? "other")
             : DecisionRuling.Accept(outcome.Standing switch
             {
                 ApprovalStanding.Approved => RequestState.Approved,

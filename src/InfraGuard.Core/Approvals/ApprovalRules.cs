@@ -67,7 +67,10 @@ public enum ApprovalStanding
 /// <param name="Approvals">Distinct approvals counted, including this one.</param>
 public sealed record ApprovalOutcome(bool Accepted, string? Reason, ApprovalStanding Standing, int Approvals)
 {
-    internal static ApprovalOutcome Refuse(string reason) => new(false, reason, ApprovalStanding.Pending, 0);
+    internal static ApprovalOutcome Refuse(string rule, string reason) => new(false, reason, ApprovalStanding.Pending, 0) { Rule = rule };
+
+    /// <summary>For a refusal: which rule refused it (<c>self-approval</c>, <c>ineligible-approver</c>, …), for the audit log and reports.</summary>
+    public string? Rule { get; init; }
 }
 
 /// <summary>
@@ -90,58 +93,58 @@ public static class ApprovalRules
 
         if (string.IsNullOrWhiteSpace(reason) || reason.Trim().Length < MinimumReasonLength)
         {
-            return ApprovalOutcome.Refuse($"A reason of at least {MinimumReasonLength} characters is required: say why this change is safe (or not).");
+            return ApprovalOutcome.Refuse("reason-too-short", $"A reason of at least {MinimumReasonLength} characters is required: say why this change is safe (or not).");
         }
 
         if (now >= subject.ExpiresAt)
         {
-            return ApprovalOutcome.Refuse($"This request expired at {subject.ExpiresAt:yyyy-MM-dd HH:mm}Z; the pipeline must be re-run to ask again.");
+            return ApprovalOutcome.Refuse("expired", $"This request expired at {subject.ExpiresAt:yyyy-MM-dd HH:mm}Z; the pipeline must be re-run to ask again.");
         }
 
         if (!string.Equals(planHash, subject.PlanHash, StringComparison.Ordinal))
         {
-            return ApprovalOutcome.Refuse($"This decision is for plan {Short(planHash)}, but the request is for plan {Short(subject.PlanHash)}; review the current plan.");
+            return ApprovalOutcome.Refuse("plan-mismatch", $"This decision is for plan {Short(planHash)}, but the request is for plan {Short(subject.PlanHash)}; review the current plan.");
         }
 
         if (identities.Canonical(approver.PersonId).Length == 0)
         {
-            return ApprovalOutcome.Refuse("Your identity is empty once whitespace and invisible characters are removed, so InfraGuard cannot tell who you are: decide with a real identity.");
+            return ApprovalOutcome.Refuse("no-identity", "Your identity is empty once whitespace and invisible characters are removed, so InfraGuard cannot tell who you are: decide with a real identity.");
         }
 
         if (approver.IsBot)
         {
-            return ApprovalOutcome.Refuse("Bots, apps and service accounts cannot approve or reject changes; a person must.");
+            return ApprovalOutcome.Refuse("bot-or-service-account", "Bots, apps and service accounts cannot approve or reject changes; a person must.");
         }
 
         if (approver.IsGuest)
         {
-            return ApprovalOutcome.Refuse("Guest and restricted accounts cannot approve or reject changes.");
+            return ApprovalOutcome.Refuse("guest-account", "Guest and restricted accounts cannot approve or reject changes.");
         }
 
         var requester = new[] { subject.RequesterPersonId, subject.RequesterRawIdentity };
         if (Match(identities, approver, requester) is { } asRequester)
         {
-            return ApprovalOutcome.Refuse(Refusal(asRequester, "You requested this change", "requester", ", so you cannot decide on it: ask an independent engineer."));
+            return ApprovalOutcome.Refuse("self-approval", Refusal(asRequester, "You requested this change", "requester", ", so you cannot decide on it: ask an independent engineer."));
         }
 
         if (Match(identities, approver, [subject.OnBehalfOfPersonId]) is { } asPrincipal)
         {
-            return ApprovalOutcome.Refuse(Refusal(asPrincipal, "The agent that requested this change acts on your behalf", "agent's principal", ", so you cannot decide on it: ask an independent engineer."));
+            return ApprovalOutcome.Refuse("agent-principal", Refusal(asPrincipal, "The agent that requested this change acts on your behalf", "agent's principal", ", so you cannot decide on it: ask an independent engineer."));
         }
 
         if (Match(identities, approver, subject.CommitAuthorPersonIds) is { } asAuthor)
         {
-            return ApprovalOutcome.Refuse(Refusal(asAuthor, "You authored a commit in this change", "commit author", ", so you cannot decide on it: ask an independent engineer."));
+            return ApprovalOutcome.Refuse("commit-author", Refusal(asAuthor, "You authored a commit in this change", "commit author", ", so you cannot decide on it: ask an independent engineer."));
         }
 
         if (!IsEligible(approver, subject.Requirement.From))
         {
-            return ApprovalOutcome.Refuse($"You are not eligible to decide for this tier; eligible: {string.Join(", ", subject.Requirement.From)}.");
+            return ApprovalOutcome.Refuse("ineligible-approver", $"You are not eligible to decide for this tier; eligible: {string.Join(", ", subject.Requirement.From)}.");
         }
 
         if (Match(identities, approver, [.. subject.Decisions.SelectMany(d => new[] { d.PersonId, d.RawIdentity })]) is { } asPrior)
         {
-            return ApprovalOutcome.Refuse(Refusal(asPrior, "You have already decided on this request", "earlier decider", "; each person counts once."));
+            return ApprovalOutcome.Refuse("already-decided", Refusal(asPrior, "You have already decided on this request", "earlier decider", "; each person counts once."));
         }
 
         if (verdict == Verdict.Reject)

@@ -224,13 +224,14 @@ public sealed record RequestDecision(string RequestId, PersonRef Approver, Decis
 /// <param name="Accepted">Record the decision.</param>
 /// <param name="TransitionTo">The state to move to (quorum reached, or rejected), or null to just record it.</param>
 /// <param name="RefusalReason">Why it was refused, when not accepted.</param>
-public sealed record DecisionRuling(bool Accepted, RequestState? TransitionTo, string? RefusalReason)
+/// <param name="RefusalRule">Which rule refused it (<c>self-approval</c>, <c>ineligible-approver</c>, …), when not accepted.</param>
+public sealed record DecisionRuling(bool Accepted, RequestState? TransitionTo, string? RefusalReason, string? RefusalRule = null)
 {
     /// <summary>Record and optionally transition.</summary>
     public static DecisionRuling Accept(RequestState? transitionTo) => new(true, transitionTo, null);
 
     /// <summary>Refuse with a reason shown to the person who clicked.</summary>
-    public static DecisionRuling Refuse(string reason) => new(false, null, reason);
+    public static DecisionRuling Refuse(string reason, string rule = "other") => new(false, null, reason, rule);
 }
 
 /// <summary>

@@ -13,7 +13,10 @@ public sealed record IllegalTransition(string RequestId, RequestState From, Requ
         + (RequestTransitions.IsTerminal(From) ? " It is final; start a new run to make a new request." : string.Empty));
 
 /// <summary>The decision rule refused the decision (ineligible, not independent, …).</summary>
-public sealed record DecisionRefused(string RequestId, string Reason)
+/// <param name="RequestId">The request.</param>
+/// <param name="Reason">The sentence for the person who tried.</param>
+/// <param name="Rule">Which rule refused it (<c>self-approval</c>, <c>ineligible-approver</c>, …; <c>other</c> when not a named rule).</param>
+public sealed record DecisionRefused(string RequestId, string Reason, string Rule = "other")
     : RequestError($"Decision on {RequestId} refused: {Reason}");
 
 /// <summary>This person already decided on this request (approvals are single-use).</summary>

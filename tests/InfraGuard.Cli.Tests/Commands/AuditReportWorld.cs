@@ -102,11 +102,8 @@ internal sealed class AuditReportWorld : IDisposable
         return await new GuardedRun(engine, authority, Store, new SilentNotifier(), Time).RunAsync(run, TestContext.Current.CancellationToken);
     }
 
-    public async Task<RequestOutcome> DecideAsync(string id, string identity, Verdict verdict, string reason)
-    {
-        var approver = ApprovalDesk.ApproverFor(_pack.Identities, identity);
-        return await Store.DecideAsync(id, new DecisionInput(new PersonRef(approver.PersonId, identity), DecisionChannel.Cli, verdict, reason), ApprovalDesk.Rule(approver, Time.GetUtcNow()));
-    }
+    public async Task<DeskOutcome> DecideAsync(string id, string identity, Verdict verdict, string reason) =>
+        await new ApprovalDesk(Store, Time).DecideAsync(new DecisionAttempt(id, ApprovalDesk.ApproverFor(_pack.Identities, identity), DecisionChannel.Cli, verdict, reason));
 
     /// <summary>
     /// Four weeks of changes (and one before, one after the period): two applied, one rejected, one blocked, one
@@ -186,9 +183,9 @@ internal sealed class AuditReportWorld : IDisposable
         return result;
     }
 
-    private static void Ok(RequestOutcome outcome) => Assert.True(outcome.Succeeded, outcome.Error?.Message);
+    private static void Ok(DeskOutcome outcome) => Assert.True(outcome.Recorded, outcome.Refusal);
 
-    private static void Refused(RequestOutcome outcome) => Assert.IsType<DecisionRefused>(outcome.Error);
+    private static void Refused(DeskOutcome outcome) => Assert.IsType<DecisionRefused>(outcome.Error);
 
     public void Dispose()
     {
@@ -212,7 +209,7 @@ internal sealed class AuditReportWorld : IDisposable
 
         public Task WaitingAsync(ChangeRequest request, TimeSpan elapsed, CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task RequestClosedAsync(ChangeRequest request, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task RequestDecidedAsync(ChangeRequest request, IReadOnlyList<RequestDecision> decisions, CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task ApplyFinishedAsync(ChangeRequest request, ApplyOutcome outcome, CancellationToken cancellationToken) => Task.CompletedTask;
     }
