@@ -48,7 +48,7 @@ internal static class PulumiCommandLine
     private static IReadOnlyList<string> Extra(EngineTarget target)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var check = EngineArguments.Check(target.ExtraArgs);
+        var check = PulumiArguments.Check(target.ExtraArgs);
         return check.IsAllowed ? target.ExtraArgs : throw new EngineException(check.Reason!);
     }
 }

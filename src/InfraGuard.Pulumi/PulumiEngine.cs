@@ -4,7 +4,7 @@ using CliWrap;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Engine;
 using InfraGuard.Core.Readers;
-using InfraGuard.Core.Readers.Pulumi;
+using InfraGuard.Pulumi.Readers;
 
 namespace InfraGuard.Pulumi;
 

@@ -64,7 +64,7 @@ internal static class UpCommand
 
     private static async Task<int> RunAsync(CliContext context, UpArguments args, CancellationToken cancellationToken)
     {
-        var check = EngineArguments.Check(args.EngineArgs);
+        var check = PulumiArguments.Check(args.EngineArgs);
         if (!check.IsAllowed)
         {
             throw new UsageException(check.Reason!);
@@ -133,7 +133,7 @@ internal static class UpCommand
             context.Error.WriteLine($"Error: {e.Message}");
             return ExitCodes.BadInput;
         }
-        catch (BadInputException e)
+        catch (Exception e) when (e is BadInputException or EngineProjectException)
         {
             context.Error.WriteLine($"Error: {e.Message}");
             return ExitCodes.BadInput;

@@ -5,7 +5,7 @@ namespace InfraGuard.Core.Engine;
 /// <summary>Where the engine runs: the stack and the project directory.</summary>
 /// <param name="Stack">Stack name as the engine knows it.</param>
 /// <param name="WorkingDirectory">Project directory.</param>
-/// <param name="ExtraArgs">Pass-through engine arguments already checked by <see cref="EngineArguments"/>.</param>
+/// <param name="ExtraArgs">Pass-through engine arguments already checked by the engine's argument table.</param>
 public sealed record EngineTarget(string Stack, string WorkingDirectory, IReadOnlyList<string> ExtraArgs);
 
 /// <summary>The engine CLI that was found.</summary>
@@ -99,3 +99,6 @@ public interface IEngine
 
 /// <summary>The engine cannot be used (missing CLI, not logged in, unknown stack). The message says what to do next.</summary>
 public sealed class EngineException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The engine's project files cannot be read (malformed YAML, say). The message names the file, line and column.</summary>
+public sealed class EngineProjectException(string message, Exception? inner = null) : Exception(message, inner);

@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Policy;
-using InfraGuard.Core.Readers.Pulumi;
-using InfraGuard.Core.Readers.Terraform;
+using InfraGuard.Pulumi.Readers;
+using InfraGuard.Terraform.Readers;
 using InfraGuard.Core.Risk;
 using InfraGuard.Testing;
 
