@@ -3,6 +3,7 @@ using System.Text.Json;
 using CliWrap;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Engine;
+using InfraGuard.Engines;
 using InfraGuard.Core.Readers;
 using InfraGuard.Pulumi.Readers;
 
@@ -66,7 +67,7 @@ public sealed class PulumiEngine : IEngine
         }
     }
 
-    private async Task<EngineInfo> CheckBothAsync(PulumiProcess process, Task<(ProcessOutcome Outcome, string Stdout)> whoamiTask, CancellationToken cancellationToken)
+    private async Task<EngineInfo> CheckBothAsync(EngineProcess process, Task<(ProcessOutcome Outcome, string Stdout)> whoamiTask, CancellationToken cancellationToken)
     {
         var version = await RunBufferedAsync(process, ["version"], Directory.GetCurrentDirectory(), null, cancellationToken).ConfigureAwait(false);
         if (version.Outcome.ExitCode != 0 || !PulumiVersion.TryParse(version.Stdout, out var parsed))
@@ -174,18 +175,18 @@ public sealed class PulumiEngine : IEngine
         return new ApplyResult(succeeded, outcome.ExitCode, monitor.Counts, diagnostics) { Stopped = outcome.Stopped };
     }
 
-    private PulumiProcess Process()
+    private EngineProcess Process()
     {
         var path = ExecutableLookup.Find(_options.Executable, _options.Environment.TryGetValue("PATH", out var p) ? p : System.Environment.GetEnvironmentVariable("PATH"));
         return path is null
             ? throw new EngineException(
                 $"The Pulumi CLI ('{_options.Executable}') was not found on PATH. Install Pulumi v{PulumiVersion.Minimum} or newer " +
                 "(https://www.pulumi.com/docs/install/) and make sure `pulumi` is on PATH.")
-            : new PulumiProcess(path, _options, _time);
+            : new EngineProcess(path, new ProcessLimits(_options.Timeout, _options.KillAfter, _options.StderrTailLines), _time);
     }
 
     private async Task<(ProcessOutcome Outcome, string Stdout)> RunBufferedAsync(
-        PulumiProcess process, IReadOnlyList<string> arguments, string workingDirectory, EngineRunOptions? options, CancellationToken cancellationToken)
+        EngineProcess process, IReadOnlyList<string> arguments, string workingDirectory, EngineRunOptions? options, CancellationToken cancellationToken)
     {
         using var stdout = new MemoryStream();
         var outcome = await process.RunAsync(arguments, workingDirectory, Environment(options ?? EngineRunOptions.None), PipeTarget.ToStream(stdout), CancellationToken.None, cancellationToken).ConfigureAwait(false);

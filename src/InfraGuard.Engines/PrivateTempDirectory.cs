@@ -1,7 +1,7 @@
-namespace InfraGuard.Pulumi;
+namespace InfraGuard.Engines;
 
 /// <summary>A temp folder only the current user can read (0700 on Unix), deleted with everything in it on dispose.</summary>
-internal sealed class PrivateTempDirectory : IDisposable
+public sealed class PrivateTempDirectory : IDisposable
 {
     private PrivateTempDirectory(string path) => Path = path;
 

@@ -2,20 +2,20 @@ using System.Diagnostics;
 using CliWrap;
 using InfraGuard.Core.Engine;
 
-namespace InfraGuard.Pulumi;
+namespace InfraGuard.Engines;
 
-/// <summary>How one <c>pulumi</c> process ended.</summary>
+/// <summary>How one engine process ended.</summary>
 /// <param name="ExitCode">Its exit code, or -1 when it could not be read (killed).</param>
 /// <param name="StderrTail">The last lines it wrote to stderr.</param>
 /// <param name="Stopped">Whether InfraGuard stopped it.</param>
-internal sealed record ProcessOutcome(int ExitCode, IReadOnlyList<string> StderrTail, EngineStop Stopped);
+public sealed record ProcessOutcome(int ExitCode, IReadOnlyList<string> StderrTail, EngineStop Stopped);
 
 /// <summary>
-/// Runs one <c>pulumi</c> command with CliWrap. Cancellation is two-step, like a terminal: the interrupt token (or the
-/// timeout) sends SIGINT so Pulumi cancels and unlocks the stack (CliWrap's graceful cancellation); if the process is
-/// still running <see cref="PulumiEngineOptions.KillAfter"/> later, or the kill token fires, it is killed.
+/// Runs one engine command with CliWrap. Cancellation is two-step, like a terminal: the interrupt token (or the
+/// timeout) sends SIGINT so the engine cancels and unlocks its state (CliWrap's graceful cancellation); if the process is
+/// still running <see cref="ProcessLimits.KillAfter"/> later, or the kill token fires, it is killed.
 /// </summary>
-internal sealed class PulumiProcess(string executable, PulumiEngineOptions options, TimeProvider time)
+public sealed class EngineProcess(string executable, ProcessLimits options, TimeProvider time)
 {
     public string Executable => executable;
 
@@ -140,3 +140,9 @@ internal sealed class PulumiProcess(string executable, PulumiEngineOptions optio
         }
     }
 }
+
+/// <summary>Limits for one engine command.</summary>
+/// <param name="Timeout">Overall time limit, or null for none; when it passes the engine is interrupted and the outcome says <c>TimedOut</c>.</param>
+/// <param name="KillAfter">After an interrupt, how long the engine may take to stop and unlock its state before it is killed.</param>
+/// <param name="StderrTailLines">How many trailing stderr lines are kept.</param>
+public sealed record ProcessLimits(TimeSpan? Timeout, TimeSpan KillAfter, int StderrTailLines);

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using InfraGuard.Core.Changes;
 
-namespace InfraGuard.Pulumi;
+namespace InfraGuard.Engines;
 
 /// <summary>
 /// Builds the text shown to the user when a run fails: the engine's error diagnostics, then the stderr tail, with
@@ -10,7 +10,7 @@ namespace InfraGuard.Pulumi;
 /// <c>key=value</c> / <c>key: value</c> pairs, Pulumi access tokens, AWS access key ids and any value InfraGuard
 /// itself passed to the engine in a secret-looking environment variable.
 /// </summary>
-internal static partial class DiagnosticText
+public static partial class DiagnosticText
 {
     public static string Build(string command, int exitCode, IEnumerable<string> errors, IReadOnlyCollection<string> stderrTail, IEnumerable<string> knownSecrets)
     {

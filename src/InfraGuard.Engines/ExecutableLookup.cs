@@ -1,7 +1,7 @@
-namespace InfraGuard.Pulumi;
+namespace InfraGuard.Engines;
 
 /// <summary>Finds an executable the way a shell does: a path is used as given, a bare name is searched on PATH.</summary>
-internal static class ExecutableLookup
+public static class ExecutableLookup
 {
     public static string? Find(string executable, string? pathVariable)
     {
