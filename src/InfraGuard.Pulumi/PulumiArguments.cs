@@ -1,16 +1,6 @@
+using InfraGuard.Core.Engine;
+
 namespace InfraGuard.Pulumi;
-
-/// <summary>The outcome of <see cref="PulumiArguments.Check"/>.</summary>
-/// <param name="Argument">The first refused argument as the user wrote it, or null when all are allowed.</param>
-/// <param name="Reason">Why it is refused and what to do instead, or null when all are allowed.</param>
-public sealed record PulumiArgumentsCheck(string? Argument, string? Reason)
-{
-    /// <summary>Every argument may be passed through.</summary>
-    public static PulumiArgumentsCheck Allowed { get; } = new(null, null);
-
-    /// <summary>True when nothing was refused.</summary>
-    public bool IsAllowed => Argument is null;
-}
 
 /// <summary>
 /// Decides which extra engine arguments (after <c>--</c> on the InfraGuard command line) may be passed through to
@@ -83,8 +73,8 @@ public static class PulumiArguments
 
     private static readonly HashSet<char> BooleanShort = ['d', 'e', 'f', 'y', 'j', 'r'];
 
-    /// <summary>Checks <paramref name="arguments"/> in order and returns the first refusal, or <see cref="PulumiArgumentsCheck.Allowed"/>.</summary>
-    public static PulumiArgumentsCheck Check(IReadOnlyList<string> arguments)
+    /// <summary>Checks <paramref name="arguments"/> in order and returns the first refusal, or <see cref="EngineArgumentsCheck.Allowed"/>.</summary>
+    public static EngineArgumentsCheck Check(IReadOnlyList<string> arguments)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var previousTakesValue = false;
@@ -109,10 +99,10 @@ public static class PulumiArguments
             }
         }
 
-        return PulumiArgumentsCheck.Allowed;
+        return EngineArgumentsCheck.Allowed;
     }
 
-    private static PulumiArgumentsCheck? CheckLong(string argument, out bool takesValue)
+    private static EngineArgumentsCheck? CheckLong(string argument, out bool takesValue)
     {
         var equals = argument.IndexOf('=', StringComparison.Ordinal);
         var name = equals < 0 ? argument : argument[..equals];
@@ -127,7 +117,7 @@ public static class PulumiArguments
         return RefusedLong.TryGetValue(name, out var reason) ? Refuse(argument, reason) : null;
     }
 
-    private static PulumiArgumentsCheck? CheckShortCluster(string argument, out bool takesValue)
+    private static EngineArgumentsCheck? CheckShortCluster(string argument, out bool takesValue)
     {
         // Cobra reads "-fy" as -f -y, and "-sdev" / "-s=dev" as -s dev: stop at the first flag that takes a value.
         takesValue = false;
@@ -154,6 +144,5 @@ public static class PulumiArguments
         return null;
     }
 
-    private static PulumiArgumentsCheck Refuse(string argument, string reason) =>
-        new(argument, $"Engine argument '{argument}' is not allowed: {reason}.");
+    private static EngineArgumentsCheck Refuse(string argument, string reason) => EngineArgumentsCheck.Refuse(argument, reason);
 }

@@ -41,6 +41,12 @@ public sealed class PulumiEngine : IEngine
     }
 
     /// <inheritdoc/>
+    public EngineKind Kind => EngineKind.Pulumi;
+
+    /// <inheritdoc/>
+    public EngineArgumentsCheck CheckArguments(IReadOnlyList<string> arguments) => PulumiArguments.Check(arguments);
+
+    /// <inheritdoc/>
     /// <remarks>The check runs once per engine instance; later calls return the same result (the CLI does not change mid-run).</remarks>
     public Task<EngineInfo> CheckAsync(CancellationToken cancellationToken)
     {
@@ -125,7 +131,7 @@ public sealed class PulumiEngine : IEngine
         using var temp = PrivateTempDirectory.Create(_options.TempRoot);
         var eventLog = Path.Combine(temp.Path, "events.jsonl");
         var planFile = Path.Combine(temp.Path, "plan.json");
-        var arguments = PulumiCommandLine.Preview(target, options, eventLog, planFile);
+        var arguments = PulumiCommandLine.Preview(target, _options, eventLog, planFile);
 
         var outcome = await process.RunAsync(arguments, target.WorkingDirectory, Environment(options), PipeTarget.Null, cancellationToken, options.Kill).ConfigureAwait(false);
         ThrowIfStackMissing(outcome, target);
@@ -162,7 +168,7 @@ public sealed class PulumiEngine : IEngine
         using var temp = PrivateTempDirectory.Create(_options.TempRoot);
         var planFile = Path.Combine(temp.Path, "plan.json");
         await File.WriteAllBytesAsync(planFile, plan, CancellationToken.None).ConfigureAwait(false);
-        var arguments = PulumiCommandLine.Up(target, options, planFile);
+        var arguments = PulumiCommandLine.Up(target, _options, planFile);
 
         var monitor = new ApplyMonitor(progress);
         var outcome = await process.RunAsync(arguments, target.WorkingDirectory, Environment(options), PipeTarget.ToDelegate(monitor.OnLine), cancellationToken, options.Kill).ConfigureAwait(false);

@@ -1,3 +1,5 @@
+using InfraGuard.Core.Engine;
+
 
 namespace InfraGuard.Pulumi.Tests;
 
@@ -79,7 +81,7 @@ public class PulumiArgumentsTests
         var check = PulumiArguments.Check(arguments);
 
         Assert.True(check.IsAllowed, check.Reason);
-        Assert.Same(PulumiArgumentsCheck.Allowed, check);
+        Assert.Same(EngineArgumentsCheck.Allowed, check);
     }
 
     [Fact]

@@ -14,6 +14,9 @@ internal static class TerraformActions
         ["no-op"] => (ChangeOp.Same, null),
         ["create"] => (ChangeOp.Create, null),
         ["read"] => (ChangeOp.Read, null),
+
+        // OpenTofu >= 1.11: an ephemeral resource is opened (read for this run only, never stored). Nothing changes.
+        ["open"] => (ChangeOp.Read, null),
         ["update"] => (ChangeOp.Update, null),
         ["delete"] => (ChangeOp.Delete, null),
         ["forget"] => (ChangeOp.Forget, null),

@@ -165,6 +165,13 @@ public static class TerraformPlanReader
             }
 
             var first = head.TrimStart(" \t\r\n"u8);
+            if (first.StartsWith("[command]"u8))
+            {
+                throw new PlanReadException(_source, 1, head.Length - first.Length,
+                    "this is output captured through the hashicorp/setup-terraform wrapper (it starts with its `[command]` line), not plan JSON",
+                    "Set `terraform_wrapper: false` on the setup-terraform step (or `tofu_wrapper: false` on setup-opentofu), then run `terraform show -json PLANFILE > plan.json` again");
+            }
+
             if (first.Length > 0 && first[0] is not ((byte)'{' or (byte)'[' or (byte)'"' or (byte)'-' or (>= (byte)'0' and <= (byte)'9') or (byte)'t' or (byte)'f' or (byte)'n'))
             {
                 throw new PlanReadException(_source, 1, head.Length - first.Length,
