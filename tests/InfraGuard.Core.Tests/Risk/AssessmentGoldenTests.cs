@@ -121,7 +121,7 @@ public sealed class AssessmentGoldenTests
     {
         var text = File.ReadAllText(GoldenPath);
 
-        foreach (var rule in new[] { "every-leaf", "sizes-down", "flags-up", "tags-version", "nested-paths", "cost-job-deletes", "tagged-team", "mass", "stateful", "size", "protection", "retention", "exposure", "secrets", "iam", "unknown-op", "failed-step", "engine-violation", "stateful-delete", "public-exposure", "secret-material" })
+        foreach (var rule in new[] { "every-leaf", "sizes-down", "flags-up", "tags-version", "nested-paths", "cost-job-deletes", "tagged-team", "mass", "stateful", "size", "protection", "retention", "exposure", "secrets", "iam", "unknown-op", "failed-step", "engine-violation", "stateful-delete", "public-exposure", "secret-material", "availability-reduction" })
         {
             Assert.Contains($" rule={rule} ", text, StringComparison.Ordinal);
         }
