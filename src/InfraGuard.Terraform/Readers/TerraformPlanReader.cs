@@ -165,7 +165,7 @@ public static class TerraformPlanReader
             }
 
             var first = head.TrimStart(" \t\r\n"u8);
-            if (first.StartsWith("[command]"u8))
+            if (first.StartsWith("[command"u8))
             {
                 throw new PlanReadException(_source, 1, head.Length - first.Length,
                     "this is output captured through the hashicorp/setup-terraform wrapper (it starts with its `[command]` line), not plan JSON",

@@ -133,3 +133,21 @@ public class AvailabilityReductionDetectorTests
         Assert.Contains(assessment.Findings, f => f.RuleId == "availability-reduction" && f.Points > 0);
     }
 }
+
+/// <summary>A data source that is only read grants nothing (issue 19): iam-privilege must not fire on it.</summary>
+public class IamPrivilegeReadTests
+{
+    [Fact]
+    public void IamPrivilege_PolicyDocumentDataSourceRead_DoesNotFireButTheSameUpdateDoes()
+    {
+        var document = new JsonObject { ["json"] = """{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}""" };
+        var read = Some.Resource("aws_iam_policy_document", ChangeOp.Read, "admin", after: document);
+        var update = Some.Resource("aws_iam_policy", ChangeOp.Update, "admin", before: new JsonObject { ["policy"] = """{"Statement":[]}""" }, after: new JsonObject { ["policy"] = document["json"]!.DeepClone() });
+        var set = Some.Set(read, update);
+
+        var hits = BuiltInDetectors.Find("iam-privilege")!.Detect(new DetectorInput(set, set.Changes, StatefulCatalogue.Default, new Dictionary<string, decimal>())).ToList();
+
+        Assert.NotEmpty(hits);
+        Assert.All(hits, h => Assert.Equal("aws_iam_policy", h.Type));
+    }
+}

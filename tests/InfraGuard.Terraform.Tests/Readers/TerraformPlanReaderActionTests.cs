@@ -17,7 +17,7 @@ public class TerraformPlanReaderActionTests
     [InlineData("""["create","forget"]""", ChangeOp.Replace, ReplaceOrder.CreateBeforeDelete)]
     [InlineData("""["forget","create"]""", ChangeOp.Replace, ReplaceOrder.DeleteBeforeCreate)]
     [InlineData("""["update","delete"]""", ChangeOp.Unknown, null)]
-    [InlineData("""["open"]""", ChangeOp.Unknown, null)]
+    [InlineData("""["open"]""", ChangeOp.Read, null)]
     [InlineData("""["Create"]""", ChangeOp.Unknown, null)]
     [InlineData("""[]""", ChangeOp.Unknown, null)]
     [InlineData("""[1]""", ChangeOp.Unknown, null)]
@@ -80,10 +80,11 @@ public class TerraformPlanReaderActionTests
     {
         var set = TfPlans.TestData("synthetic-actions.plan.json");
 
-        Assert.Equal(2, set.Counts[ChangeOp.Unknown]);
+        Assert.Equal(1, set.Counts[ChangeOp.Unknown]);
         Assert.Equal("update,delete", set.Change("aws_kms_key.main").EngineOp);
         Assert.Equal(ChangeOp.Unknown, set.Change("aws_kms_key.main").Op);
         Assert.Equal("open", set.Change("ephemeral_thing.session").EngineOp);
+        Assert.Equal(ChangeOp.Read, set.Change("ephemeral_thing.session").Op);
     }
 
     [Fact]
