@@ -5,8 +5,8 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using InfraGuard.Benchmarks;
 using InfraGuard.Core.Policy;
-using InfraGuard.Core.Readers.Pulumi;
-using InfraGuard.Core.Readers.Terraform;
+using InfraGuard.Pulumi.Readers;
+using InfraGuard.Terraform.Readers;
 using InfraGuard.Core.Risk;
 
 // The GC as the infraguard CLI runs it (src/InfraGuard.Cli/Program.cs), for every mode below.

@@ -3,8 +3,8 @@ using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Policy;
-using InfraGuard.Core.Readers.Pulumi;
-using InfraGuard.Core.Readers.Terraform;
+using InfraGuard.Pulumi.Readers;
+using InfraGuard.Terraform.Readers;
 using InfraGuard.Core.Risk;
 
 namespace InfraGuard.Benchmarks;

@@ -1,8 +1,8 @@
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Readers;
-using InfraGuard.Core.Readers.Pulumi;
-using InfraGuard.Core.Readers.Terraform;
+using InfraGuard.Pulumi.Readers;
+using InfraGuard.Terraform.Readers;
 
 namespace InfraGuard.Cli;
 

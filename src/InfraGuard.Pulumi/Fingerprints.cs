@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using InfraGuard.Core.Audit;
 
 namespace InfraGuard.Pulumi;
 
@@ -35,7 +35,7 @@ public static class StateFingerprint
             }
         }
 
-        return JsonFingerprint.Hash(root);
+        return CanonicalJson.Fingerprint(root);
     }
 }
 
@@ -57,53 +57,6 @@ public static class PlanFingerprint
             (plan as JsonObject)?.Remove("seed");
         }
 
-        return JsonFingerprint.Hash(root);
-    }
-}
-
-/// <summary>Hashes a JSON tree in a canonical form: keys sorted ordinally, no whitespace, array order kept.</summary>
-internal static class JsonFingerprint
-{
-    public static string Hash(JsonNode root)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            WriteCanonical(writer, root);
-        }
-
-        return Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()));
-    }
-
-    private static void WriteCanonical(Utf8JsonWriter writer, JsonNode? node)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                writer.WriteStartObject();
-                foreach (var (key, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
-                {
-                    writer.WritePropertyName(key);
-                    WriteCanonical(writer, value);
-                }
-
-                writer.WriteEndObject();
-                break;
-            case JsonArray array:
-                writer.WriteStartArray();
-                foreach (var item in array)
-                {
-                    WriteCanonical(writer, item);
-                }
-
-                writer.WriteEndArray();
-                break;
-            case null:
-                writer.WriteNullValue();
-                break;
-            default:
-                node.WriteTo(writer);
-                break;
-        }
+        return CanonicalJson.Fingerprint(root);
     }
 }

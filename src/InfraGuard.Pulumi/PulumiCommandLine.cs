@@ -6,7 +6,7 @@ namespace InfraGuard.Pulumi;
 internal static class PulumiCommandLine
 {
     /// <summary><c>pulumi preview --non-interactive --stack S --color=never --event-log F --save-plan P [--policy-pack DIR [--policy-pack-config FILE]]... [extra]</c>.</summary>
-    public static IReadOnlyList<string> Preview(EngineTarget target, EngineRunOptions options, string eventLog, string planFile) =>
+    public static IReadOnlyList<string> Preview(EngineTarget target, PulumiEngineOptions options, string eventLog, string planFile) =>
     [
         "preview", "--non-interactive", "--stack", target.Stack, "--color=never", "--event-log", eventLog, "--save-plan", planFile,
         .. PolicyPacks(options), .. Extra(target),
@@ -16,13 +16,13 @@ internal static class PulumiCommandLine
     /// <c>pulumi up --non-interactive --yes --stack S --color=never --plan P --json [policy packs] [extra]</c>. No
     /// <c>--skip-preview</c>: up's own preview checks the plan first, so a violation aborts before any change.
     /// </summary>
-    public static IReadOnlyList<string> Up(EngineTarget target, EngineRunOptions options, string planFile) =>
+    public static IReadOnlyList<string> Up(EngineTarget target, PulumiEngineOptions options, string planFile) =>
     [
         "up", "--non-interactive", "--yes", "--stack", target.Stack, "--color=never", "--plan", planFile, "--json",
         .. PolicyPacks(options), .. Extra(target),
     ];
 
-    private static IEnumerable<string> PolicyPacks(EngineRunOptions options)
+    private static IEnumerable<string> PolicyPacks(PulumiEngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.PolicyPackConfig is not null && options.PolicyPacks.Count != 1)
@@ -48,7 +48,7 @@ internal static class PulumiCommandLine
     private static IReadOnlyList<string> Extra(EngineTarget target)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var check = EngineArguments.Check(target.ExtraArgs);
+        var check = PulumiArguments.Check(target.ExtraArgs);
         return check.IsAllowed ? target.ExtraArgs : throw new EngineException(check.Reason!);
     }
 }

@@ -3,8 +3,9 @@ using System.Text.Json;
 using CliWrap;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Engine;
+using InfraGuard.Engines;
 using InfraGuard.Core.Readers;
-using InfraGuard.Core.Readers.Pulumi;
+using InfraGuard.Pulumi.Readers;
 
 namespace InfraGuard.Pulumi;
 
@@ -40,6 +41,12 @@ public sealed class PulumiEngine : IEngine
     }
 
     /// <inheritdoc/>
+    public EngineKind Kind => EngineKind.Pulumi;
+
+    /// <inheritdoc/>
+    public EngineArgumentsCheck CheckArguments(IReadOnlyList<string> arguments) => PulumiArguments.Check(arguments);
+
+    /// <inheritdoc/>
     /// <remarks>The check runs once per engine instance; later calls return the same result (the CLI does not change mid-run).</remarks>
     public Task<EngineInfo> CheckAsync(CancellationToken cancellationToken)
     {
@@ -66,7 +73,7 @@ public sealed class PulumiEngine : IEngine
         }
     }
 
-    private async Task<EngineInfo> CheckBothAsync(PulumiProcess process, Task<(ProcessOutcome Outcome, string Stdout)> whoamiTask, CancellationToken cancellationToken)
+    private async Task<EngineInfo> CheckBothAsync(EngineProcess process, Task<(ProcessOutcome Outcome, string Stdout)> whoamiTask, CancellationToken cancellationToken)
     {
         var version = await RunBufferedAsync(process, ["version"], Directory.GetCurrentDirectory(), null, cancellationToken).ConfigureAwait(false);
         if (version.Outcome.ExitCode != 0 || !PulumiVersion.TryParse(version.Stdout, out var parsed))
@@ -124,7 +131,7 @@ public sealed class PulumiEngine : IEngine
         using var temp = PrivateTempDirectory.Create(_options.TempRoot);
         var eventLog = Path.Combine(temp.Path, "events.jsonl");
         var planFile = Path.Combine(temp.Path, "plan.json");
-        var arguments = PulumiCommandLine.Preview(target, options, eventLog, planFile);
+        var arguments = PulumiCommandLine.Preview(target, _options, eventLog, planFile);
 
         var outcome = await process.RunAsync(arguments, target.WorkingDirectory, Environment(options), PipeTarget.Null, cancellationToken, options.Kill).ConfigureAwait(false);
         ThrowIfStackMissing(outcome, target);
@@ -161,7 +168,7 @@ public sealed class PulumiEngine : IEngine
         using var temp = PrivateTempDirectory.Create(_options.TempRoot);
         var planFile = Path.Combine(temp.Path, "plan.json");
         await File.WriteAllBytesAsync(planFile, plan, CancellationToken.None).ConfigureAwait(false);
-        var arguments = PulumiCommandLine.Up(target, options, planFile);
+        var arguments = PulumiCommandLine.Up(target, _options, planFile);
 
         var monitor = new ApplyMonitor(progress);
         var outcome = await process.RunAsync(arguments, target.WorkingDirectory, Environment(options), PipeTarget.ToDelegate(monitor.OnLine), cancellationToken, options.Kill).ConfigureAwait(false);
@@ -174,18 +181,18 @@ public sealed class PulumiEngine : IEngine
         return new ApplyResult(succeeded, outcome.ExitCode, monitor.Counts, diagnostics) { Stopped = outcome.Stopped };
     }
 
-    private PulumiProcess Process()
+    private EngineProcess Process()
     {
         var path = ExecutableLookup.Find(_options.Executable, _options.Environment.TryGetValue("PATH", out var p) ? p : System.Environment.GetEnvironmentVariable("PATH"));
         return path is null
             ? throw new EngineException(
                 $"The Pulumi CLI ('{_options.Executable}') was not found on PATH. Install Pulumi v{PulumiVersion.Minimum} or newer " +
                 "(https://www.pulumi.com/docs/install/) and make sure `pulumi` is on PATH.")
-            : new PulumiProcess(path, _options, _time);
+            : new EngineProcess(path, new ProcessLimits(_options.Timeout, _options.KillAfter, _options.StderrTailLines), _time);
     }
 
     private async Task<(ProcessOutcome Outcome, string Stdout)> RunBufferedAsync(
-        PulumiProcess process, IReadOnlyList<string> arguments, string workingDirectory, EngineRunOptions? options, CancellationToken cancellationToken)
+        EngineProcess process, IReadOnlyList<string> arguments, string workingDirectory, EngineRunOptions? options, CancellationToken cancellationToken)
     {
         using var stdout = new MemoryStream();
         var outcome = await process.RunAsync(arguments, workingDirectory, Environment(options ?? EngineRunOptions.None), PipeTarget.ToStream(stdout), CancellationToken.None, cancellationToken).ConfigureAwait(false);

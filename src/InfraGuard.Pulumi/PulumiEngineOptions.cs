@@ -26,6 +26,12 @@ public sealed record PulumiEngineOptions
     /// <summary>How many trailing stderr lines are kept for <c>Diagnostics</c>.</summary>
     public int StderrTailLines { get; init; } = 30;
 
+    /// <summary>CrossGuard pack directories to pass with <c>--policy-pack</c> to preview and up.</summary>
+    public IReadOnlyList<string> PolicyPacks { get; init; } = [];
+
+    /// <summary>JSON config file for the pack, or null. Only allowed with exactly one pack (Pulumi pairs them one to one).</summary>
+    public string? PolicyPackConfig { get; init; }
+
     /// <summary>Parent folder for the private per-run temp folders (event log, plan); null for the system temp folder.</summary>
     public string? TempRoot { get; init; }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Readers;
-using InfraGuard.Core.Readers.Pulumi;
+using InfraGuard.Pulumi.Readers;
 using InfraGuard.Core.Runs;
 
 namespace InfraGuard.Pulumi;

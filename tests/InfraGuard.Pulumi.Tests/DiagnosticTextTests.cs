@@ -1,3 +1,5 @@
+using InfraGuard.Engines;
+
 namespace InfraGuard.Pulumi.Tests;
 
 public class DiagnosticTextTests

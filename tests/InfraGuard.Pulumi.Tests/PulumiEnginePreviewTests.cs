@@ -68,8 +68,8 @@ public class PulumiEnginePreviewTests
     public async Task PreviewAsync_PolicyPacksAndExtraArgs_AppendedInOrder()
     {
         using var session = new StandInSession();
-        var engine = new PulumiEngine(session.Options(), TimeProvider.System, new CapturingReader().Read);
-        var options = new EngineRunOptions(["/packs/infraguard"], "/packs/config.json", new Dictionary<string, string> { ["INFRAGUARD_APPROVAL_TOKEN"] = "tok-123" });
+        var engine = new PulumiEngine(session.Options() with { PolicyPacks = ["/packs/infraguard"], PolicyPackConfig = "/packs/config.json" }, TimeProvider.System, new CapturingReader().Read);
+        var options = new EngineRunOptions(new Dictionary<string, string> { ["INFRAGUARD_APPROVAL_TOKEN"] = "tok-123" });
 
         await engine.PreviewAsync(session.Target("--target", "urn:x", "--parallel=4"), options, TestContext.Current.CancellationToken);
 

@@ -6,16 +6,21 @@ using InfraGuard.Core.Engine;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Runs;
 using InfraGuard.Pulumi;
+using InfraGuard.Terraform;
 
 namespace InfraGuard.Cli.Commands;
 
-/// <summary><c>infraguard up</c>: the guarded <c>pulumi up</c>.</summary>
+/// <summary><c>infraguard up</c>: the guarded <c>pulumi up</c> / <c>terraform apply</c> / <c>tofu apply</c>.</summary>
 internal static class UpCommand
 {
     public static Command Build(CliContext context)
     {
-        var stack = new Option<string>("--stack", "-s") { Description = "Stack to update (default: $PULUMI_STACK)", HelpName = "NAME" };
-        var cwd = new Option<string>("--cwd", "-C") { Description = "Pulumi project folder (default: the current folder)", HelpName = "DIR" };
+        var engineName = new Option<string>("--engine") { Description = "Engine: pulumi, terraform or tofu (default: detected from the project folder, Pulumi.yaml or *.tf)" };
+        engineName.AcceptOnlyFromAmong(EngineChoice.Names);
+        var stack = new Option<string>("--stack", "-s") { Description = "Stack to update; for Terraform/OpenTofu the name the policy's tiers match (default: $PULUMI_STACK, or the workspace)", HelpName = "NAME" };
+        var cwd = new Option<string>("--cwd", "-C") { Description = "Project folder (default: the current folder)", HelpName = "DIR" };
+        var workspace = new Option<string>("--workspace") { Description = "Terraform/OpenTofu workspace (default: $TF_WORKSPACE, else the current one)", HelpName = "NAME" };
+        var init = new Option<bool>("--init") { Description = "Terraform/OpenTofu: run init -input=false before the plan" };
         var policy = Options.Policy();
         var db = StoreAccess.DbOption();
         var key = StoreAccess.KeyOption();
@@ -31,15 +36,19 @@ internal static class UpCommand
         var server = new Option<string>("--server") { Description = $"Submit to the approval server at URL, which scores the change and holds every key (credential: the CI's OIDC token, else ${Remote.RemoteConnection.TokenVariable})", HelpName = "URL" };
         var format = new Option<string>("--format") { Description = "Result format on stdout", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
-        var engineArgs = new Argument<string[]>("ENGINE-ARGS") { Description = "Extra pulumi arguments after --; flags that would bypass the guard are refused", Arity = ArgumentArity.ZeroOrMore };
+        var engineArgs = new Argument<string[]>("ENGINE-ARGS") { Description = "Extra engine arguments after -- (pulumi preview/up; terraform plan); flags that would bypass the guard are refused", Arity = ArgumentArity.ZeroOrMore };
 
         var command = new Command("up", "Preview, assess, wait for an independent approval when policy requires it, then apply exactly that plan.")
         {
-            stack, cwd, policy, db, key, server, wait, actor, requester, onBehalfOf, jobType, policyPacks, policyPackConfig, timeout, format, engineArgs,
+            engineName, stack, cwd, workspace, init, policy, db, key, server, wait, actor, requester, onBehalfOf, jobType, policyPacks, policyPackConfig, timeout, format, engineArgs,
         };
         command.SetAction((parse, ct) => RunAsync(context, new UpArguments(
-            parse.GetValue(stack) ?? context.GetEnvironment("PULUMI_STACK") ?? throw new UsageException("--stack is required (or set PULUMI_STACK)."),
+            parse.GetValue(engineName),
+            parse.GetValue(stack) ?? context.GetEnvironment("PULUMI_STACK") ?? parse.GetValue(workspace) ?? context.GetEnvironment("TF_WORKSPACE")
+                ?? throw new UsageException("--stack is required (or set PULUMI_STACK; for Terraform/OpenTofu --workspace or TF_WORKSPACE)."),
             context.Resolve(parse.GetValue(cwd) ?? "."),
+            parse.GetValue(workspace),
+            parse.GetValue(init),
             parse.GetValue(policy),
             parse.GetValue(db),
             parse.GetValue(key),
@@ -58,13 +67,17 @@ internal static class UpCommand
     }
 
     private sealed record UpArguments(
-        string Stack, string Directory, string? Policy, string? Db, string? Key, TimeSpan? Wait, Core.Risk.ActorKind? ActorKind,
+        string? Engine, string Stack, string Directory, string? Workspace, bool Init, string? Policy, string? Db, string? Key, TimeSpan? Wait, Core.Risk.ActorKind? ActorKind,
         string? Requester, string? OnBehalfOf, string? JobType, string[] PolicyPacks, string? PolicyPackConfig, TimeSpan? Timeout, bool Json,
         string[] EngineArgs, Uri? Server);
 
     private static async Task<int> RunAsync(CliContext context, UpArguments args, CancellationToken cancellationToken)
     {
-        var check = EngineArguments.Check(args.EngineArgs);
+        var chosen = EngineChoice.Open(
+            new EngineRequest(args.Engine, args.Directory, args.Stack, args.Timeout, [.. args.PolicyPacks.Select(context.Resolve)], args.PolicyPackConfig is null ? null : context.Resolve(args.PolicyPackConfig), args.Workspace, args.Init),
+            context.GetEnvironment,
+            context.Time);
+        var check = chosen.Engine.CheckArguments(args.EngineArgs);
         if (!check.IsAllowed)
         {
             throw new UsageException(check.Reason!);
@@ -79,13 +92,12 @@ internal static class UpCommand
         {
             // Start the engine check (child processes) first and do InfraGuard's own start-up work meanwhile:
             // the guard's overhead hides behind the engine's.
-            var engine = new PulumiEngine(new PulumiEngineOptions { Timeout = args.Timeout }, context.Time);
+            var engine = chosen.Engine;
             var engineCheck = engine.CheckAsync(cancellationToken);
             var authorsTask = Git.AuthorsAsync(args.Directory, cancellationToken);
-            var project = PulumiProject.Read(args.Directory);
-            var forcedTier = project.ForcedTier(args.Directory, args.Stack);
+            var forcedTier = chosen.ForcedTier;
             var run = RunContextDetector.Detect(context.GetEnvironment, new RunContextOverrides(args.Requester, args.ActorKind, args.OnBehalfOf));
-            var grants = args.PolicyPacks.Length > 0;
+            var grants = chosen.Grants;
 
             // Server mode: the server holds the policy and every key; this process reads none of them.
             // Local mode: this machine is the authority, which the policy allows only for tiers that do not require a server.
@@ -95,7 +107,7 @@ internal static class UpCommand
             using var tokenKey = local is not null && grants ? StoreAccess.TokenSigner(context, args.Key) : null;
             Core.Requests.IChangeStore store = remote is null ? local!.Store : remote.Store;
             IRunAuthority authority = remote is null
-                ? new ChangeAuthority(local!.Pack, local.Store, local.Store, [new PulumiEvidence()], context.Time, tokenKey, new Submitter(run.Requester, run.Requester, Attested: false, ActorKind: run.ActorKind))
+                ? new ChangeAuthority(local!.Pack, local.Store, local.Store, [new PulumiEvidence(), new TerraformEvidence()], context.Time, tokenKey, new Submitter(run.Requester, run.Requester, Attested: false, ActorKind: run.ActorKind))
                 : remote.Store;
             var authors = await authorsTask.ConfigureAwait(false);
             await engineCheck.ConfigureAwait(false);
@@ -108,9 +120,8 @@ internal static class UpCommand
 
             var request = new GuardedRunRequest(
                 new EngineTarget(args.Stack, args.Directory, args.EngineArgs),
-                new EngineRunOptions(args.PolicyPacks.Select(context.Resolve).ToList(), args.PolicyPackConfig is null ? null : context.Resolve(args.PolicyPackConfig), new Dictionary<string, string>()) { Kill = kill.Token },
-                Core.Changes.EngineKind.Pulumi,
-                project.Name,
+                new EngineRunOptions(new Dictionary<string, string>()) { Kill = kill.Token },
+                chosen.Project,
                 run.ActorKind,
                 args.JobType,
                 forcedTier,
@@ -133,7 +144,7 @@ internal static class UpCommand
             context.Error.WriteLine($"Error: {e.Message}");
             return ExitCodes.BadInput;
         }
-        catch (BadInputException e)
+        catch (Exception e) when (e is BadInputException or EngineProjectException)
         {
             context.Error.WriteLine($"Error: {e.Message}");
             return ExitCodes.BadInput;

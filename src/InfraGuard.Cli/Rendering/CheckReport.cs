@@ -87,7 +87,7 @@ internal sealed record CheckReport(
             changes.Engine == EngineKind.Pulumi ? "pulumi" : "terraform",
             assessment.ActorKind.ToString().ToLowerInvariant(),
             changes.Complete,
-            ChangeOps.All.Where(op => changes.Counts.ContainsKey(op))
+            ChangeOps.All.Where(op => changes.Counts.GetValueOrDefault(op) > 0)
                 .ToDictionary(ChangeOps.Name, op => changes.Counts[op], StringComparer.Ordinal),
             assessment.Approvals is { } a ? new ApprovalsJson(a.Count, a.From, (long)a.ExpiresAfter.TotalMinutes) : null,
             FindingsOf(assessment),

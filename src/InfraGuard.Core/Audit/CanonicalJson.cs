@@ -79,6 +79,55 @@ public static class CanonicalJson
         return Canonicalize(buffer.WrittenSpan);
     }
 
+    /// <summary>
+    /// Lower-case hex SHA-256 of any JSON tree (an engine's state or plan, never an audit payload) in sorted form: keys
+    /// sorted ordinally, no whitespace, array order kept, numbers as written (floats allowed, unlike
+    /// <see cref="Serialize"/>). The engines' state and plan fingerprints hash this.
+    /// </summary>
+    public static string Fingerprint(JsonNode root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteSorted(writer, root);
+        }
+
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(buffer.WrittenSpan));
+    }
+
+    private static void WriteSorted(Utf8JsonWriter writer, JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                writer.WriteStartObject();
+                foreach (var (key, value) in obj.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(key);
+                    WriteSorted(writer, value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonArray array:
+                writer.WriteStartArray();
+                foreach (var item in array)
+                {
+                    WriteSorted(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case null:
+                writer.WriteNullValue();
+                break;
+            default:
+                node.WriteTo(writer);
+                break;
+        }
+    }
+
     /// <summary>True when <paramref name="utf8Json"/> is already exactly in canonical form.</summary>
     public static bool IsCanonical(ReadOnlySpan<byte> utf8Json)
     {

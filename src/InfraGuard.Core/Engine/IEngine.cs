@@ -5,7 +5,7 @@ namespace InfraGuard.Core.Engine;
 /// <summary>Where the engine runs: the stack and the project directory.</summary>
 /// <param name="Stack">Stack name as the engine knows it.</param>
 /// <param name="WorkingDirectory">Project directory.</param>
-/// <param name="ExtraArgs">Pass-through engine arguments already checked by <see cref="EngineArguments"/>.</param>
+/// <param name="ExtraArgs">Pass-through engine arguments already checked by the engine's argument table.</param>
 public sealed record EngineTarget(string Stack, string WorkingDirectory, IReadOnlyList<string> ExtraArgs);
 
 /// <summary>The engine CLI that was found.</summary>
@@ -54,36 +54,58 @@ public sealed record ApplyResult(bool Succeeded, int ExitCode, IReadOnlyDictiona
 {
     /// <summary>Why the run ended early, if it did. Resources may have changed before an interrupt.</summary>
     public EngineStop Stopped { get; init; }
+
+    /// <summary>The engine refused the saved plan because state moved since it was made (Terraform's "Saved plan is stale"); nothing was applied.</summary>
+    public bool StalePlan { get; init; }
 }
 
 /// <summary>Per-run options for preview and apply.</summary>
-/// <param name="PolicyPacks">CrossGuard pack directories to pass with <c>--policy-pack</c>.</param>
-/// <param name="PolicyPackConfig">JSON config file for the pack, or null. Only allowed with exactly one pack (Pulumi pairs them one to one).</param>
-/// <param name="Environment">Extra environment variables for the engine process.</param>
+/// <param name="Environment">Extra environment variables for the engine process (approval tokens the authority issued).</param>
 /// <remarks>
 /// Cancellation: the token passed to <see cref="IEngine.PreviewAsync"/> / <see cref="IEngine.ApplyAsync"/> asks the
-/// engine to stop gracefully (an interrupt, so Pulumi cancels and unlocks the stack; the first Ctrl-C). <see cref="Kill"/>
-/// kills it at once (the second Ctrl-C). Once the process has started, stopping does not throw: the result's
-/// <c>Stopped</c> says what happened.
+/// engine to stop gracefully (an interrupt, so the engine cancels and releases its state lock; the first Ctrl-C).
+/// <see cref="Kill"/> kills it at once (the second Ctrl-C). Once the process has started, stopping does not throw: the
+/// result's <c>Stopped</c> says what happened.
 /// </remarks>
-public sealed record EngineRunOptions(
-    IReadOnlyList<string> PolicyPacks,
-    string? PolicyPackConfig,
-    IReadOnlyDictionary<string, string> Environment)
+public sealed record EngineRunOptions(IReadOnlyDictionary<string, string> Environment)
 {
-    /// <summary>No policy packs, no extra environment.</summary>
-    public static EngineRunOptions None { get; } = new([], null, new Dictionary<string, string>());
+    /// <summary>No extra environment.</summary>
+    public static EngineRunOptions None { get; } = new(new Dictionary<string, string>());
 
     /// <summary>Cancelling this kills the engine process immediately (a second Ctrl-C). State may stay locked.</summary>
     public CancellationToken Kill { get; init; }
 }
 
+/// <summary>The outcome of <see cref="IEngine.CheckArguments"/>.</summary>
+/// <param name="Argument">The first refused argument as the user wrote it, or null when all are allowed.</param>
+/// <param name="Reason">Why it is refused and what to do instead, or null when all are allowed.</param>
+public sealed record EngineArgumentsCheck(string? Argument, string? Reason)
+{
+    /// <summary>Every argument may be passed through.</summary>
+    public static EngineArgumentsCheck Allowed { get; } = new(null, null);
+
+    /// <summary>True when nothing was refused.</summary>
+    public bool IsAllowed => Argument is null;
+
+    /// <summary>A refusal of <paramref name="argument"/>, with the reason in words.</summary>
+    public static EngineArgumentsCheck Refuse(string argument, string reason) =>
+        new(argument, $"Engine argument '{argument}' is not allowed: {reason}.");
+}
+
 /// <summary>
-/// The port the guarded run drives. One implementation per engine (Pulumi CLI now). Implementations never apply
+/// The port the guarded run drives: a target, a preview that yields a change set, a saved plan and (through
+/// <see cref="FingerprintStateAsync"/>) the state it was made on, the apply of exactly a saved plan, and the engine's
+/// own checks. One implementation per engine project (Pulumi, Terraform/OpenTofu). Implementations never apply
 /// anything but the plan they are given.
 /// </summary>
 public interface IEngine
 {
+    /// <summary>Which engine's evidence <see cref="PreviewAsync"/> produces.</summary>
+    EngineKind Kind { get; }
+
+    /// <summary>Checks pass-through arguments (after <c>--</c>) and returns the first refusal, with the reason.</summary>
+    EngineArgumentsCheck CheckArguments(IReadOnlyList<string> arguments);
+
     /// <summary>Finds the engine CLI and checks its version; throws <see cref="EngineException"/> with the next step when unusable.</summary>
     Task<EngineInfo> CheckAsync(CancellationToken cancellationToken);
 
@@ -97,5 +119,8 @@ public interface IEngine
     Task<ApplyResult> ApplyAsync(EngineTarget target, byte[] plan, EngineRunOptions options, IProgress<string> progress, CancellationToken cancellationToken);
 }
 
-/// <summary>The engine cannot be used (missing CLI, not logged in, unknown stack). The message says what to do next.</summary>
+/// <summary>The engine cannot be used (missing CLI, not logged in, unknown stack or workspace). The message says what to do next.</summary>
 public sealed class EngineException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The engine's project files cannot be read (malformed YAML, say). The message names the file, line and column.</summary>
+public sealed class EngineProjectException(string message, Exception? inner = null) : Exception(message, inner);

@@ -10,8 +10,9 @@ namespace InfraGuard.Core.Readers;
 /// instead of once per resource or event. Holds at most <c>maxEntries</c> strings (default <see cref="MaxEntries"/>);
 /// past that, and for texts longer than 512 characters (rarely repeated), texts are returned, just not kept.
 /// </summary>
-internal sealed class StringPool
+public sealed class StringPool
 {
+    /// <summary>The default limit on kept strings.</summary>
     public const int MaxEntries = 16_384;
 
     private const int MaxStackChars = 512;
@@ -20,12 +21,14 @@ internal sealed class StringPool
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _byChars;
     private readonly int _maxEntries;
 
+    /// <summary>A pool keeping at most <paramref name="maxEntries"/> strings.</summary>
     public StringPool(int maxEntries = MaxEntries)
     {
         _maxEntries = maxEntries;
         _byChars = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
+    /// <summary>Strings kept so far.</summary>
     public int Count => _strings.Count;
 
     /// <summary>The string with these characters.</summary>

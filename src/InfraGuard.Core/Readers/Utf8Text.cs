@@ -10,7 +10,7 @@ namespace InfraGuard.Core.Readers;
 /// invalid UTF-8 would otherwise reach the model, or an error far from its cause. The fast path is one vectorised
 /// <see cref="Utf8.IsValid"/> pass; the exact offset is looked for only once something is wrong.
 /// </summary>
-internal static class Utf8Text
+public static class Utf8Text
 {
     /// <summary>What the readers say about such input, after "holds".</summary>
     public const string Invalid = "text that is not valid UTF-8";

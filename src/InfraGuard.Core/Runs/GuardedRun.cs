@@ -1,4 +1,3 @@
-using InfraGuard.Core.Changes;
 using InfraGuard.Core.Engine;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;
@@ -38,8 +37,7 @@ public enum RunOutcome
 
 /// <summary>Everything one guarded run needs to know. Nothing here is a verdict: the authority scores the evidence.</summary>
 /// <param name="Target">Stack, project directory and checked pass-through args.</param>
-/// <param name="EngineOptions">Policy packs and extra environment for the engine.</param>
-/// <param name="Engine">Which engine's evidence the preview produces.</param>
+/// <param name="EngineOptions">Extra environment for the engine and the kill token.</param>
 /// <param name="Project">Project label for the request.</param>
 /// <param name="ActorKind">What the runner says it is (the authority may only make it stricter).</param>
 /// <param name="JobType">Job label rules can match.</param>
@@ -51,11 +49,10 @@ public enum RunOutcome
 /// <param name="Wait">How long to wait for a decision at most; null waits until the request expires.</param>
 /// <param name="PollInterval">How often to look for a decision.</param>
 /// <param name="HeartbeatInterval">How often to tell the notifier the run is still waiting.</param>
-/// <param name="EngineGrants">Ask the authority for approval tokens for the engine's preview and apply (CrossGuard).</param>
+/// <param name="EngineGrants">Ask the authority for approval tokens for the engine's preview and apply (Pulumi CrossGuard packs check them).</param>
 public sealed record GuardedRunRequest(
     EngineTarget Target,
     EngineRunOptions EngineOptions,
-    EngineKind Engine,
     string Project,
     ActorKind ActorKind,
     string? JobType,
@@ -158,8 +155,8 @@ public sealed class GuardedRun(IEngine engine, IRunAuthority authority, IChangeS
         }
     }
 
-    private static RunEvidence Evidence(GuardedRunRequest run, PreviewResult preview, string fingerprint) => new(
-        run.Engine,
+    private RunEvidence Evidence(GuardedRunRequest run, PreviewResult preview, string fingerprint) => new(
+        engine.Kind,
         run.Target.Stack,
         run.Project,
         preview.EngineOutput,
@@ -284,6 +281,11 @@ public sealed class GuardedRun(IEngine engine, IRunAuthority authority, IChangeS
         if (result.Stopped != EngineStop.None && cancellationToken.IsCancellationRequested)
         {
             return await CancelledAsync(run, request, "apply").ConfigureAwait(false);
+        }
+
+        if (result.StalePlan)
+        {
+            return new(RunOutcome.PlanChanged, $"Nothing was applied: the engine refused the approved plan of {request.Id} because the state changed since it was made. Re-run to request approval for the new plan.", assessment, request, result.Diagnostics);
         }
 
         return outcome.Succeeded

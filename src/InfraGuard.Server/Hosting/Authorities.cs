@@ -6,6 +6,7 @@ using InfraGuard.Core.Runs;
 using InfraGuard.Pulumi;
 using InfraGuard.Server.Auth;
 using InfraGuard.Store;
+using InfraGuard.Terraform;
 
 namespace InfraGuard.Server.Hosting;
 
@@ -21,7 +22,7 @@ internal sealed record ApprovalTokenKey(Ed25519AuditSigner? Signer) : IDisposabl
 /// </summary>
 internal sealed class Authorities(PolicyPack pack, ChangeStore store, TimeProvider time, ApprovalTokenKey tokenKey)
 {
-    private static readonly IEvidenceReader[] Readers = [new PulumiEvidence()];
+    private static readonly IEvidenceReader[] Readers = [new PulumiEvidence(), new TerraformEvidence()];
 
     public ChangeAuthority For(ClaimsPrincipal user) => new(pack, store, store, Readers, time, tokenKey.Signer, SubmitterOf(user));
 

@@ -1,6 +1,5 @@
 using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Audit;
-using InfraGuard.Core.Changes;
 using InfraGuard.Core.Engine;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
@@ -86,8 +85,7 @@ internal sealed class AuditReportWorld : IDisposable
         var authority = new ChangeAuthority(_pack, Store, Store, [new PulumiEvidence()], Time, null, new Submitter(requester, requester, Attested: false, ActorKind: actor));
         var run = new GuardedRunRequest(
             new EngineTarget(stack, folder, []),
-            new EngineRunOptions([], null, new Dictionary<string, string>()),
-            EngineKind.Pulumi,
+            EngineRunOptions.None,
             "shop",
             actor,
             null,

@@ -43,6 +43,18 @@ internal sealed class Sandbox : IDisposable
 
     public static Sandbox For(string scenario) => new(scenario);
 
+    /// <summary>A Terraform project folder (<c>main.tf</c>) with the stand-in <c>terraform</c>/<c>tofu</c> first on PATH, replaying a fixture plan.</summary>
+    public static Sandbox ForTerraform(string fixture)
+    {
+        var box = new Sandbox("synthetic-dev-scale-down");
+        File.Delete(Path.Combine(box.Project, "Pulumi.yaml"));
+        File.WriteAllText(Path.Combine(box.Project, "main.tf"), "# replayed by the stand-in terraform\n");
+        box.Environment["PATH"] = StandInTerraform.BinFolder(box.Root) + Path.PathSeparator + System.Environment.GetEnvironmentVariable("PATH");
+        box.Environment["STANDIN_TF_PLAN"] = Repo.Fixture("terraform", fixture + ".plan.json");
+        box.Environment.Remove("STANDIN_SCENARIO");
+        return box;
+    }
+
     /// <summary>
     /// The default pack with production's require-server and require-attested-requester off: these tests drive local
     /// mode end to end (the store and key on this machine). Production through the server is tested in the server tests.

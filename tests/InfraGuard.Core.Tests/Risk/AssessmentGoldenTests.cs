@@ -3,8 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Policy;
-using InfraGuard.Core.Readers.Pulumi;
-using InfraGuard.Core.Readers.Terraform;
+using InfraGuard.Pulumi.Readers;
+using InfraGuard.Terraform.Readers;
 using InfraGuard.Core.Risk;
 using InfraGuard.Testing;
 
@@ -121,7 +121,7 @@ public sealed class AssessmentGoldenTests
     {
         var text = File.ReadAllText(GoldenPath);
 
-        foreach (var rule in new[] { "every-leaf", "sizes-down", "flags-up", "tags-version", "nested-paths", "cost-job-deletes", "tagged-team", "mass", "stateful", "size", "protection", "retention", "exposure", "secrets", "iam", "unknown-op", "failed-step", "engine-violation", "stateful-delete", "public-exposure", "secret-material" })
+        foreach (var rule in new[] { "every-leaf", "sizes-down", "flags-up", "tags-version", "nested-paths", "cost-job-deletes", "tagged-team", "mass", "stateful", "size", "protection", "retention", "exposure", "secrets", "iam", "unknown-op", "failed-step", "engine-violation", "stateful-delete", "public-exposure", "secret-material", "availability-reduction" })
         {
             Assert.Contains($" rule={rule} ", text, StringComparison.Ordinal);
         }

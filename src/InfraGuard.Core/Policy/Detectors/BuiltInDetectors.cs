@@ -11,6 +11,7 @@ public static class BuiltInDetectors
     [
         new SizeDowngradeDetector(),
         new CapacityDecreaseDetector(),
+        new AvailabilityReductionDetector(),
         new ProtectionRemovedDetector(),
         new RetentionCutDetector(),
         new PublicExposureDetector(),

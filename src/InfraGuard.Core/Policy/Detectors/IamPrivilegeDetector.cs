@@ -61,6 +61,12 @@ internal sealed class IamPrivilegeDetector : IDetector
         for (var v = 0; v < views.Length; v++)
         {
             var r = views[v].Resource;
+            if (r.Op == ChangeOp.Read)
+            {
+                // A data source that is only read (data.aws_iam_policy_document) grants nothing: no privilege changes.
+                continue;
+            }
+
             HashSet<string>? seen = null;
             var leaves = views[v].Leaves;
             for (var i = 0; i < leaves.Length; i++)
