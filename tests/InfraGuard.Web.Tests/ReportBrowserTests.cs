@@ -15,7 +15,7 @@ public class ReportBrowserTests
         var rejected = await world.CreateRequestAsync("billing-db", "run-2");
         var alice = new PersonRef("alice", WebWorld.Alice);
         Assert.True((await world.Store.DecideAsync(approved, new DecisionInput(alice, DecisionChannel.Web, Verdict.Approve, "restored from snapshot, safe to drop"), DecisionRules.Quorum)).Succeeded);
-        Assert.IsType<DecisionRefused>((await world.Store.DecideAsync(rejected, new DecisionInput(new PersonRef("carol", WebWorld.Carol), DecisionChannel.Web, Verdict.Approve, "mine, approve"), (_, _, _) => DecisionRuling.Refuse("You requested this change (requester: 'carol'), so you cannot decide on it."))).Error);
+        Assert.IsType<DecisionRefused>((await world.Store.DecideAsync(rejected, new DecisionInput(new PersonRef("carol", WebWorld.Carol), DecisionChannel.Web, Verdict.Approve, "mine, approve"), (_, _, _) => DecisionRuling.Refuse("You requested this change (requester: 'carol'), so you cannot decide on it.", "self-approval"))).Error);
         Assert.True((await world.Store.DecideAsync(rejected, new DecisionInput(alice, DecisionChannel.Web, Verdict.Reject, "peak week, not now"), DecisionRules.Quorum)).Succeeded);
         return DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
     }

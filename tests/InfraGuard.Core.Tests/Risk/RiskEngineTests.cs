@@ -142,7 +142,8 @@ public class RiskEngineTests
     [Fact]
     public void Assess_ActorWeight_TurnsTheSameChangeFromAllowIntoReview()
     {
-        var set = Some.Set(Some.Update("aws:ecs/service:Service", "desiredCount", 6, 3, name: "api"));
+        // Memory halved: capacity only (a replica count cut would also be an availability reduction).
+        var set = Some.Set(Some.Update("aws:ecs/taskDefinition:TaskDefinition", "memory", 2048, 1024, name: "api"));
 
         var human = Assess(set, actor: ActorKind.Human);
         var agent = Assess(set, actor: ActorKind.Agent);
@@ -155,7 +156,7 @@ public class RiskEngineTests
     public void Assess_JobWeight_MultipliesAndRoundsHalfUp()
     {
         // capacity-decrease 20 x pipeline 1.0 x cost-optimisation 1.5 = 30; stateful forget 100 x 0.1 x 1.5 = 15.
-        var set = Some.Set(Some.Update("aws:ecs/service:Service", "desiredCount", 6, 3, name: "api"), Some.Resource("aws:s3/bucket:Bucket", ChangeOp.Forget, "old"));
+        var set = Some.Set(Some.Update("aws:ecs/taskDefinition:TaskDefinition", "memory", 2048, 1024, name: "api"), Some.Resource("aws:s3/bucket:Bucket", ChangeOp.Forget, "old"));
 
         var a = Assess(set, actor: ActorKind.Pipeline, job: "cost-optimisation");
 

@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 
 namespace InfraGuard.Core.Audit.Report;
 
@@ -433,7 +433,7 @@ public static class ReportHtml
 
         public Html Text(string text)
         {
-            output.Write(WebUtility.HtmlEncode(text));
+            HtmlEncoder.Default.Encode(output, text);
             return this;
         }
 
