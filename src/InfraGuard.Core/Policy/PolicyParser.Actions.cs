@@ -233,7 +233,7 @@ internal sealed partial class PolicyParser
                     // Non-backtracking: matching time is linear in the argument, whatever the pattern.
                     regexes.Add(new Regex(text, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, ActionMatch.RegexTimeout));
                 }
-                catch (ArgumentException e)
+                catch (Exception e) when (e is ArgumentException or NotSupportedException)
                 {
                     y.Error(itemNode, $"bad regular expression '{text}' in 'args-regex' of {where}: {e.Message} (the non-backtracking engine has no look-arounds, backreferences or atomic groups; use globs in 'args' for simple cases)");
                 }
