@@ -25,8 +25,9 @@ internal sealed class ConsoleNotifier(CliContext context) : INotifier
     {
         var a = request.RequiredApprovals;
         var from = a.From.Count == 0 ? "any independent person" : string.Join(", ", a.From);
+        var where = request.Action is { } action ? $"action {action.Kind} on {action.Target ?? action.Program}" : $"stack {request.Stack}";
         Line(created
-            ? $"Approval required: change request {request.Id} (stack {request.Stack}, tier {request.Tier}, score {request.Score})."
+            ? $"Approval required: change request {request.Id} ({where}, tier {request.Tier}, score {request.Score})."
             : $"Found change request {request.Id} from an earlier run of this plan; waiting on it.");
         Line("  " + RequestSummary.Sentence(request));
         CheckText.WriteFindings(Consoles.Create(context.Error, context.ErrorIsTerminal, context.ErrorColor), CheckReport.FindingsOf(request.Assessment));
@@ -55,8 +56,8 @@ internal sealed class ConsoleNotifier(CliContext context) : INotifier
     public Task RequestDecidedAsync(ChangeRequest request, IReadOnlyList<RequestDecision> decisions, CancellationToken cancellationToken)
     {
         Line(request.State == RequestState.Approved
-            ? $"Change request {request.Id} was approved; applying exactly the approved plan {request.PlanHash[..12]}."
-            : $"Change request {request.Id} was {request.State.ToString().ToLowerInvariant()}; nothing will be applied.");
+            ? $"Change request {request.Id} was approved; {(request.Action is null ? "applying exactly the approved plan" : "running exactly the approved command")} {request.PlanHash[..12]}."
+            : $"Change request {request.Id} was {request.State.ToString().ToLowerInvariant()}; nothing will be {(request.Action is null ? "applied" : "run")}.");
         foreach (var d in decisions)
         {
             var verb = d.Verdict == Verdict.Approve ? "Approved" : "Rejected";

@@ -101,6 +101,8 @@ public sealed class ServerApp
         services.AddHostedService<ChannelWorkers>();
         services.AddSingleton(sp => Authorities.ResolveTokenKey(sp.GetRequiredService<IOptions<ServerOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger("InfraGuard.Server")));
         services.AddSingleton<Authorities>();
+        services.AddOptions<Oidc.OidcOptions>().BindConfiguration(Oidc.OidcOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Oidc.OidcIssuer>();
         services.AddHostedService<StoreStartup>();
         SlackSetup.AddSlack(services);
         TeamsSetup.AddTeams(services);
@@ -137,6 +139,7 @@ public sealed class ServerApp
 
         var api = app.MapGroup("/api/v1");
         RequestEndpoints.Map(api);
+        ActionEndpoints.Map(app, api);
         AuditEndpoints.Map(api);
         TokenEndpoints.Map(api);
         SlackSetup.MapSlack(app);

@@ -157,6 +157,8 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
                 SubmittedBy = request.SubmittedBy ?? request.Requester.RawIdentity,
                 Attested = request.Attested,
                 Commit = request.Commit,
+                Kind = request.Kind,
+                Action = request.Action,
             };
             await c.ExecuteAsync(new CommandDefinition(RequestRow.Insert, RequestRow.From(created), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             foreach (var (kind, content) in request.Artifacts)
@@ -681,11 +683,11 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             INSERT INTO change_request (id, stack, project, tier, requester_person, requester_identity, actor_kind, on_behalf_of,
               commit_authors, ci_run_id, ci_run_url, plan_hash, state_fingerprint, policy_pack_hash, score, decision,
               approvals_count, approvals_from, approvals_expire_ms, created_at, expires_at, state, state_changed_at, assessment,
-              submitted_by, attested, commit_sha)
+              submitted_by, attested, commit_sha, kind, action)
             VALUES (@Id, @Stack, @Project, @Tier, @RequesterPerson, @RequesterIdentity, @ActorKind, @OnBehalfOf,
               @CommitAuthors, @CiRunId, @CiRunUrl, @PlanHash, @StateFingerprint, @PolicyPackHash, @Score, @Decision,
               @ApprovalsCount, @ApprovalsFrom, @ApprovalsExpireMs, @CreatedAt, @ExpiresAt, @State, @StateChangedAt, @Assessment,
-              @SubmittedBy, @Attested, @CommitSha)
+              @SubmittedBy, @Attested, @CommitSha, @Kind, @Action)
             """;
 
         public string Id { get; set; } = "";
@@ -715,6 +717,8 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
         public string SubmittedBy { get; set; } = "";
         public long Attested { get; set; }
         public string? CommitSha { get; set; }
+        public string Kind { get; set; } = Core.Actions.ProposedAction.InfraApply;
+        public string? Action { get; set; }
 
         public static RequestRow From(ChangeRequest r) => new()
         {
@@ -745,6 +749,8 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             SubmittedBy = r.SubmittedBy,
             Attested = r.Attested ? 1 : 0,
             CommitSha = r.Commit,
+            Kind = r.Kind,
+            Action = r.Action is null ? null : JsonSerializer.Serialize(r.Action, StoreJson.Default.ActionRecord),
         };
 
         public ChangeRequest ToModel() => new()
@@ -773,6 +779,8 @@ public sealed partial class ChangeStore : IChangeStore, IAuditLog, IDisposable
             SubmittedBy = SubmittedBy,
             Attested = Attested != 0,
             Commit = CommitSha,
+            Kind = Kind,
+            Action = Action is null ? null : JsonSerializer.Deserialize(Action, StoreJson.Default.ActionRecord),
         };
     }
 

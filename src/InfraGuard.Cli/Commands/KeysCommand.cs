@@ -22,14 +22,21 @@ internal static class KeysCommand
 
         var db = StoreAccess.DbOption();
         var reason = new Option<string>("--reason") { Description = "Why the key is rotated (stored in the audit log)", Required = true, HelpName = "TEXT" };
-        var which = new Option<string>("--which") { Description = "Which key to rotate: audit or token", DefaultValueFactory = _ => "audit" };
-        which.AcceptOnlyFromAmong("audit", "token");
-        var rotate = new Command("rotate", "Replace a key. Audit: the rotation is an audit entry signed by the old key. Token: the old key stays listed as previous until the next rotation.") { reason, which, key, db };
-        rotate.SetAction((parse, ct) => parse.GetValue(which) == "token"
-            ? RotateTokenKeyAsync(context, parse.GetValue(reason)!, parse.GetValue(key), parse.GetValue(db), ct)
-            : RotateAsync(context, parse.GetValue(reason)!, parse.GetValue(key), parse.GetValue(db), ct));
+        var which = new Option<string>("--which") { Description = "Which key to rotate: audit, token or oidc", DefaultValueFactory = _ => "audit" };
+        which.AcceptOnlyFromAmong("audit", "token", "oidc");
+        var rotate = new Command("rotate", "Replace a key. Audit: the rotation is an audit entry signed by the old key. Token: the old key stays listed as previous until the next rotation. OIDC: the old key stays published until 'keys drop-retired'.") { reason, which, key, db };
+        rotate.SetAction((parse, ct) => parse.GetValue(which) switch
+        {
+            "token" => RotateTokenKeyAsync(context, parse.GetValue(reason)!, parse.GetValue(key), parse.GetValue(db), ct),
+            "oidc" => OidcKeysAsync(context, parse.GetValue(reason)!, parse.GetValue(key), parse.GetValue(db), drop: false, ct),
+            _ => RotateAsync(context, parse.GetValue(reason)!, parse.GetValue(key), parse.GetValue(db), ct),
+        });
 
-        return new Command("keys", "Manage the audit key and the approval-token key.") { init, show, rotate };
+        var dropReason = new Option<string>("--reason") { Description = "Why the retired keys are dropped (stored in the audit log)", Required = true, HelpName = "TEXT" };
+        var drop = new Command("drop-retired", "Stop publishing the OIDC issuer's retired keys: ID tokens they signed are refused from then on.") { dropReason, key, db };
+        drop.SetAction((parse, ct) => OidcKeysAsync(context, parse.GetValue(dropReason)!, parse.GetValue(key), parse.GetValue(db), drop: true, ct));
+
+        return new Command("keys", "Manage the audit key, the approval-token key and the OIDC issuer's keys.") { init, show, rotate, drop };
     }
 
     private static int Init(CliContext context, string? key)
@@ -101,6 +108,37 @@ internal static class KeysCommand
         await store.AppendAsync(RequestAuditEvents.TokenKeyRotated(old.KeyId, next, actor, reason, context.Time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         context.Out.WriteLine(next.KeyId);
         context.Error.WriteLine($"Rotated the approval-token key to {next.KeyId}; {old.KeyId} stays trusted as the previous key. Update the CrossGuard pack's publicKeys ('infraguard keys show') and restart the server.");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The OIDC issuer's key ring (<c>$INFRAGUARD_SERVER__OIDC__KEYFILE</c>, else <c>oidc-keys.json</c> beside the audit
+    /// key): a new signing key with the old one still published, or the retired keys dropped. The server reads the file
+    /// again on its next token; the change is recorded in the audit log.
+    /// </summary>
+    private static async Task<int> OidcKeysAsync(CliContext context, string reason, string? key, string? db, bool drop, CancellationToken cancellationToken)
+    {
+        var path = context.Resolve(context.GetEnvironment("INFRAGUARD_SERVER__OIDC__KEYFILE") ?? Path.Combine(Path.GetDirectoryName(StoreAccess.KeyPath(context, key))!, "oidc-keys.json"));
+        using var store = StoreAccess.Open(context, db, key);
+        var before = File.Exists(path) ? Server.Oidc.OidcKeyRing.Load(path).Keys.Select(k => k.KeyId).ToList() : [];
+        IReadOnlyList<string> changed = drop ? Server.Oidc.OidcKeyRing.DropRetired(path) : [Server.Oidc.OidcKeyRing.Rotate(path, context.Time.GetUtcNow())];
+        var actor = new PersonRef(context.GetEnvironment("USER") ?? "unknown", "local:" + (context.GetEnvironment("USER") ?? "unknown"));
+        await store.AppendAsync(new AuditEvent(AuditEventTypes.OidcKeyChanged, context.Time.GetUtcNow(), null, new Dictionary<string, System.Text.Json.Nodes.JsonNode?>
+        {
+            ["change"] = drop ? "dropped-retired" : "rotated",
+            ["key_ids"] = new System.Text.Json.Nodes.JsonArray([.. changed.Select(k => (System.Text.Json.Nodes.JsonNode?)k)]),
+            ["previous_key_ids"] = new System.Text.Json.Nodes.JsonArray([.. before.Select(k => (System.Text.Json.Nodes.JsonNode?)k)]),
+            ["actor"] = new System.Text.Json.Nodes.JsonObject { ["person"] = actor.PersonId, ["identity"] = actor.RawIdentity },
+            ["reason"] = reason,
+        }), cancellationToken).ConfigureAwait(false);
+        foreach (var id in changed)
+        {
+            context.Out.WriteLine(id);
+        }
+
+        context.Error.WriteLine(drop
+            ? $"Dropped {changed.Count} retired OIDC key(s) from {path}: tokens they signed are refused once relying parties refresh the JWKS."
+            : $"Rotated the OIDC signing key to {changed[0]} in {path}; the previous key stays published until 'infraguard keys drop-retired'.");
         return ExitCodes.Ok;
     }
 

@@ -12,9 +12,9 @@ internal static class PolicyCommand
         var validate = new Command("validate", "Check a policy pack and report every error with file:line:column.") { dir };
         validate.SetAction(parse => Validate(context, parse.GetValue(dir)));
 
-        var rule = new Argument<string>("RULE") { Description = "Rule or detector id, e.g. stateful-delete" };
+        var rule = new Argument<string>("RULE") { Description = "Rule, detector or action kind, e.g. stateful-delete or data.export" };
         var policy = Options.Policy();
-        var explain = new Command("explain", "Explain what a rule matches and how it scores per tier.") { rule, policy };
+        var explain = new Command("explain", "Explain what a rule or action kind matches and how it scores per tier.") { rule, policy };
         explain.SetAction(parse => Explain(context, parse.GetValue(rule)!, parse.GetValue(policy)));
 
         return new Command("policy", "Validate and explain policy packs.") { validate, explain };
@@ -25,7 +25,8 @@ internal static class PolicyCommand
         try
         {
             var pack = Inputs.ReadPolicy(context, directory);
-            context.Out.WriteLine($"valid: {pack.Tiers.Count} tiers, {pack.Rules.Count} rules, hash {pack.Hash}");
+            var actions = pack.Actions.Kinds.Count == 0 ? string.Empty : $", {pack.Actions.Kinds.Count} action kinds, {pack.Actions.Rules.Count} action rules";
+            context.Out.WriteLine($"valid: {pack.Tiers.Count} tiers, {pack.Rules.Count} rules{actions}, hash {pack.Hash}");
             return ExitCodes.Ok;
         }
         catch (BadInputException e)
@@ -44,7 +45,9 @@ internal static class PolicyCommand
             if (pack.Explain(ruleId) is not { } text)
             {
                 var known = pack.Rules.Select(r => r.Id).Concat(BuiltInDetectors.All.Select(d => d.Id)).Distinct(StringComparer.Ordinal);
-                context.Error.WriteLine($"Error: no rule or detector '{ruleId}'. Known rules: {string.Join(", ", known)}.");
+                var actions = pack.Actions.Kinds.Select(k => k.Name).Concat(pack.Actions.Rules.Select(r => r.Id)).ToList();
+                context.Error.WriteLine($"Error: no rule, detector or action kind '{ruleId}'. Known rules: {string.Join(", ", known)}."
+                    + (actions.Count == 0 ? string.Empty : $" Action kinds and rules: {string.Join(", ", actions)}."));
                 return ExitCodes.Usage;
             }
 

@@ -72,7 +72,17 @@ internal static class RequestsCommand
 
         var w = context.Out;
         w.WriteLine($"{r.Id}  {r.State.ToString().ToLowerInvariant()}");
-        w.WriteLine($"stack      {r.Stack} ({r.Project}), tier {r.Tier}, score {r.Score}, decision {CheckReport.DecisionName(r.Decision)}");
+        if (r.Action is { } action)
+        {
+            w.WriteLine($"action     {action.Kind} on {action.Target ?? action.Program}{(action.DataClass is null ? "" : $" ({action.DataClass} data)")}, tier {r.Tier}, score {r.Score}, decision {CheckReport.DecisionName(r.Decision)}");
+            w.WriteLine($"command    {action.Display()}");
+            w.WriteLine($"summary    {RequestSummary.Sentence(r)}");
+        }
+        else
+        {
+            w.WriteLine($"stack      {r.Stack} ({r.Project}), tier {r.Tier}, score {r.Score}, decision {CheckReport.DecisionName(r.Decision)}");
+        }
+
         w.WriteLine($"requester  {r.Requester.RawIdentity} ({r.Requester.PersonId}), actor {r.ActorKind.ToString().ToLowerInvariant()}{(r.OnBehalfOf is null ? "" : $", on behalf of {r.OnBehalfOf}")}");
         w.WriteLine($"authors    {(r.CommitAuthors.Count == 0 ? "(none known)" : string.Join(", ", r.CommitAuthors))}");
         w.WriteLine($"plan       {r.PlanHash}");

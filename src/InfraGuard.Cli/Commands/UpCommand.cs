@@ -98,6 +98,11 @@ internal static class UpCommand
             var forcedTier = chosen.ForcedTier;
             var run = RunContextDetector.Detect(context.GetEnvironment, new RunContextOverrides(args.Requester, args.ActorKind, args.OnBehalfOf));
             var grants = chosen.Grants;
+            using var clouds = Remote.CloudCredentials.FromEnvironment(context.GetEnvironment);
+            if (clouds is not null && args.Server is null)
+            {
+                throw new UsageException($"{Remote.CloudCredentials.CloudsVariable} asks for cloud credentials, which only an approval server issues: add --server URL.");
+            }
 
             // Server mode: the server holds the policy and every key; this process reads none of them.
             // Local mode: this machine is the authority, which the policy allows only for tiers that do not require a server.
@@ -132,7 +137,8 @@ internal static class UpCommand
                 args.Wait,
                 PollInterval: TimeSpan.FromSeconds(1),
                 HeartbeatInterval: context.ErrorIsTerminal ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(30),
-                EngineGrants: grants);
+                EngineGrants: grants,
+                ApplyCredentials: clouds is null ? null : (r, ct) => clouds.IssueAsync(remote!.Store, r, ct));
 
             var result = await new GuardedRun(engine, authority, store, new ConsoleNotifier(context), context.Time)
                 .RunAsync(request, linked.Token).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using InfraGuard.Core.Actions;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Runs;
@@ -17,7 +18,7 @@ namespace InfraGuard.Cli.Remote;
 /// retried by the HttpClient's resilience pipeline; reads of the request being waited on keep trying through a server
 /// restart (up to <see cref="OutageTolerance"/>), and the durable store on the other side finds the request again.
 /// </summary>
-internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<string> notice) : IChangeStore, IRunAuthority
+internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<string> notice) : IChangeStore, IRunAuthority, IActionAuthority
 {
     /// <summary>How long reads keep trying while the server cannot be reached.</summary>
     public static readonly TimeSpan OutageTolerance = TimeSpan.FromMinutes(15);
@@ -33,6 +34,33 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
         using var response = await http.PostAsJsonAsync("api/v1/requests", SubmitBody.From(evidence), ServerJson.Options, cancellationToken).ConfigureAwait(false);
         await ThrowIfEvidenceRefusedAsync(response, cancellationToken).ConfigureAwait(false);
         return await ReadAsync<Submission>(response, "score the change", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The server scores the action with its own pack and stores its request (POST /api/v1/actions).</summary>
+    public async Task<ActionSubmission> SubmitActionAsync(ActionProposal proposal, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync("api/v1/actions", ActionBody.From(proposal), ServerJson.Options, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.UnprocessableEntity)
+        {
+            var problem = await ProblemAsync(response, cancellationToken).ConfigureAwait(false);
+            throw new ActionRefusedException(Code(problem) ?? "bad-action", $"The InfraGuard server refused the action: {problem?.Detail ?? response.ReasonPhrase}");
+        }
+
+        return await ReadAsync<ActionSubmission>(response, "score the action", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The ID tokens of an approved request for <paramref name="clouds"/>; refused (409/403) before approval or for another runner.</summary>
+    /// <exception cref="GrantRefusedException">The server refused: not approved, lapsed, not the submitter, or not configured for a cloud.</exception>
+    public async Task<CredentialsView> CredentialsAsync(string requestId, IReadOnlyList<string> clouds, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync($"api/v1/requests/{Uri.EscapeDataString(requestId)}/credentials", new CredentialsBody(clouds), ServerJson.Options, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Forbidden or HttpStatusCode.UnprocessableEntity)
+        {
+            var problem = await ProblemAsync(response, cancellationToken).ConfigureAwait(false);
+            throw new GrantRefusedException(Code(problem) ?? "refused", $"the server refused the cloud credentials of {requestId}: {problem?.Detail ?? response.ReasonPhrase}");
+        }
+
+        return await ReadAsync<CredentialsView>(response, $"issue the cloud credentials of {requestId}", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

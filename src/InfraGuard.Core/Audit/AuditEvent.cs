@@ -76,6 +76,9 @@ public static class AuditEventTypes
     /// <summary>The approval-token key was rotated (not the audit key: the log's signatures are unaffected).</summary>
     public const string TokenKeyRotated = "token-key.rotated";
 
+    /// <summary>The OIDC issuer's key ring changed: a new signing key (the old one still published), or retired keys dropped from the JWKS.</summary>
+    public const string OidcKeyChanged = "oidc-key.changed";
+
     /// <summary>The signing key was rotated; signed by the old key, names the new one.</summary>
     public const string KeyRotated = "key.rotated";
 }

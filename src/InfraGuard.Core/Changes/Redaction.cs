@@ -75,6 +75,117 @@ public static partial class Redaction
         _ => false,
     };
 
+    /// <summary>
+    /// A command line as it may be shown and stored: the value of every flag whose name looks secret
+    /// (<c>--password=…</c>, <c>--token …</c>, <c>PGPASSWORD=…</c>) becomes <see cref="SecretMarker"/>, and so do the
+    /// secrets inside any argument (<see cref="RedactText"/>). The program (first element) is kept as written.
+    /// </summary>
+    public static IReadOnlyList<string> RedactArgv(IReadOnlyList<string> argv)
+    {
+        ArgumentNullException.ThrowIfNull(argv);
+        var result = new List<string>(argv.Count);
+        var nextIsSecret = false;
+        for (var i = 0; i < argv.Count; i++)
+        {
+            var arg = argv[i];
+            if (nextIsSecret)
+            {
+                result.Add(SecretMarker);
+                nextIsSecret = false;
+                continue;
+            }
+
+            var name = arg.TrimStart('-');
+            var equals = name.IndexOf('=', StringComparison.Ordinal);
+            if (i > 0 && equals > 0 && IsSecretFlag(name[..equals]))
+            {
+                result.Add(arg[..(arg.Length - name.Length + equals + 1)] + SecretMarker);
+                continue;
+            }
+
+            // "--password VALUE": a secret-looking flag without a value of its own takes the next argument.
+            nextIsSecret = i > 0 && equals < 0 && arg.StartsWith('-') && IsSecretFlag(name);
+            result.Add(i == 0 ? arg : RedactText(arg));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Secrets inside free text: the password of a URL (<c>postgres://app:[secret]@db/orders</c>), the value of
+    /// <c>password=</c>, <c>pwd=</c>, <c>token=</c>, <c>AccountKey=</c> … in a connection string, and the credentials
+    /// of an <c>Authorization:</c> header.
+    /// </summary>
+    public static string RedactText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var redacted = UrlPassword().Replace(text, "$1" + SecretMarker + "@");
+        redacted = KeyValueSecret().Replace(redacted, m => m.Groups[1].Value + SecretMarker);
+        return AuthorizationHeader().Replace(redacted, "$1" + SecretMarker);
+    }
+
+    /// <summary>A tool call's arguments as they may be shown and stored: secret-looking names and secrets inside strings redacted (a copy).</summary>
+    public static JsonObject RedactArguments(JsonObject arguments)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var copy = (JsonObject)RedactSecretLookingNames(arguments.DeepClone())!;
+        RedactStrings(copy);
+        return copy;
+    }
+
+    private static void RedactStrings(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var key in obj.Select(p => p.Key).ToList())
+                {
+                    if (obj[key] is JsonValue v && v.TryGetValue<string>(out var s))
+                    {
+                        obj[key] = RedactText(s);
+                    }
+                    else
+                    {
+                        RedactStrings(obj[key]);
+                    }
+                }
+
+                break;
+            case JsonArray arr:
+                for (var i = 0; i < arr.Count; i++)
+                {
+                    if (arr[i] is JsonValue v && v.TryGetValue<string>(out var s))
+                    {
+                        arr[i] = RedactText(s);
+                    }
+                    else
+                    {
+                        RedactStrings(arr[i]);
+                    }
+                }
+
+                break;
+        }
+    }
+
+    // A flag that names a secret rather than holding one (--secret-id, --password-file, --token-name) is shown as written.
+    private static bool IsSecretFlag(string name) =>
+        name.Length > 0
+        && (IsSecretLookingName(name) || name.Equals("pw", StringComparison.OrdinalIgnoreCase) || name.Equals("pwd", StringComparison.OrdinalIgnoreCase))
+        && !NamesASecret().IsMatch(name);
+
+    [GeneratedRegex(@"[-_.]?(id|ids|name|arn|file|path|ref|version|stage|type)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex NamesASecret();
+
+    [GeneratedRegex(@"(://[^/\s:@]*:)[^@/\s]+@", RegexOptions.CultureInvariant)]
+    private static partial Regex UrlPassword();
+
+    [GeneratedRegex(@"((?:passw(?:or)?d|pwd|secret|token|api_?key|access_?key|account_?key|shared_?access_?key|client_?secret)\s*[=:]\s*)(?!\[secret\])[^;&\s,]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex KeyValueSecret();
+
+    [GeneratedRegex(@"(\bauthorization\s*:\s*(?:\w+\s+)?)\S+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AuthorizationHeader();
+
     // Whole-word-ish match on the last segment: "password", "db_password", "masterUserPassword", "secret_key",
     // "private_key", "api_token", "client_secret", "connection_string", "sas", "credentials".
     [GeneratedRegex(@"(passw(or)?d|secret|token(?!s\b)|private_?key|api_?key|access_?key|credential|connection_?string|sas_?key|passphrase|auth_?key|certificate_?key|\bkey_?material)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

@@ -35,6 +35,9 @@ public sealed record PolicyPack
     /// <summary>Stateful resource types: the built-in catalogue plus the pack's <c>stateful-types:</c>.</summary>
     public StatefulCatalogue StatefulTypes { get; init; } = StatefulCatalogue.Default;
 
+    /// <summary>The <c>actions:</c> section: kinds, data classes and rules for privileged actions.</summary>
+    public ActionPolicy Actions { get; init; } = ActionPolicy.Empty;
+
     /// <summary>The catch-all tier.</summary>
     public TierPolicy DefaultTier => Tiers.First(t => t.IsDefault);
 
@@ -54,6 +57,15 @@ public sealed record PolicyPack
         return Tiers.FirstOrDefault(t => t.Stacks.Any(g => g.IsMatch(stack)))?.Name ?? DefaultTier.Name;
     }
 
+    /// <summary>
+    /// The tier for an action: the first tier in file order whose <c>targets</c> match <paramref name="target"/>, else
+    /// <c>actions.default-tier</c>, else the default tier.
+    /// </summary>
+    public TierPolicy ResolveActionTier(string? target) =>
+        (target is null ? null : Tiers.FirstOrDefault(t => t.Targets.Any(g => g.IsMatch(target))))
+        ?? (Actions.DefaultTier is { } name ? FindTier(name) : null)
+        ?? DefaultTier;
+
     /// <summary>The tier with this name (case-insensitive), or null.</summary>
     public TierPolicy? FindTier(string name) =>
         Tiers.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -71,6 +83,16 @@ public sealed record PolicyPack
         if (FindRule(id) is { } rule)
         {
             return rule.Describe();
+        }
+
+        if (Actions.FindRule(id) is { } actionRule)
+        {
+            return actionRule.Describe();
+        }
+
+        if (Actions.FindKind(id) is { } kind)
+        {
+            return kind.Describe();
         }
 
         return BuiltInDetectors.Find(id) is { } detector ? BuiltInDetectors.Describe(detector) : null;

@@ -9,8 +9,8 @@ namespace InfraGuard.Core.Policy;
 /// <summary>Turns the YAML tree of a pack into a <see cref="PolicyPack"/>, collecting every error.</summary>
 internal sealed partial class PolicyParser(string source, YamlWalker y)
 {
-    private static readonly string[] TopFields = ["apiVersion", "name", "description", "tiers", "rules", "identities", "invariants", "stateful-types"];
-    private static readonly string[] TierFields = ["stacks", "default", "review-at", "block-at", "approvals", "actor-weights", "job-weights", "description", "require-server", "require-attested-requester"];
+    private static readonly string[] TopFields = ["apiVersion", "name", "description", "tiers", "rules", "identities", "invariants", "stateful-types", "actions"];
+    private static readonly string[] TierFields = ["stacks", "default", "review-at", "block-at", "approvals", "actor-weights", "job-weights", "description", "require-server", "require-attested-requester", "targets"];
     private static readonly string[] ApprovalFields = ["count", "from", "expires-after"];
     private static readonly string[] RuleFields = ["id", "summary", "description", "detector", "with", "match", "score", "block"];
     private static readonly string[] MatchFields = ["ops", "types", "providers", "change", "tags", "actors", "jobs", "tiers"];
@@ -52,6 +52,7 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
         var extraTypes = f.TryGetValue("stateful-types", out var st) ? y.Globs(st.Value, "'stateful-types'").Select(g => g.Pattern).ToList() : [];
         var rules = f.TryGetValue("rules", out var r) ? Rules(r.Value, tierNames) : [];
         var invariants = f.TryGetValue("invariants", out var inv) ? Invariants(inv.Value, tierNames) : new Dictionary<string, TierInvariants>();
+        var actions = f.TryGetValue("actions", out var ac) ? Actions(ac.Value, tierNames, rules) : ActionPolicy.Empty;
 
         if (y.Errors.Count > 0)
         {
@@ -68,6 +69,7 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
             Identities = identities,
             Invariants = invariants,
             StatefulTypes = StatefulCatalogue.Default.With(extraTypes),
+            Actions = actions,
         };
     }
 
@@ -132,6 +134,7 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
         var f = y.Fields(map, where, TierFields);
         y.Required(map, f, "review-at", where);
         var stacks = f.TryGetValue("stacks", out var s) ? y.Globs(s.Value, $"'stacks' of {where}") : [];
+        var targets = f.TryGetValue("targets", out var tg) ? y.Globs(tg.Value, $"'targets' of {where}") : [];
         var isDefault = f.TryGetValue("default", out var d) && y.Bool(d.Value, $"'default' in {where}") == true;
         var requireServer = f.TryGetValue("require-server", out var rs) && y.Bool(rs.Value, $"'require-server' in {where}") == true;
         var requireAttested = f.TryGetValue("require-attested-requester", out var rq) && y.Bool(rq.Value, $"'require-attested-requester' in {where}") == true;
@@ -190,6 +193,7 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
             JobWeights = jobWeights,
             RequireServer = requireServer,
             RequireAttestedRequester = requireAttested,
+            Targets = targets,
         };
     }
 

@@ -17,6 +17,9 @@ public sealed record TierPolicy
     /// <summary>Stack name patterns, tried in order; the first tier in file order with a match wins.</summary>
     public required IReadOnlyList<Glob> Stacks { get; init; }
 
+    /// <summary>Action target patterns, tried in file order like <see cref="Stacks"/>: an action whose target matches falls in this tier.</summary>
+    public IReadOnlyList<Glob> Targets { get; init; } = [];
+
     /// <summary>This tier takes stacks no other tier matches.</summary>
     public bool IsDefault { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using InfraGuard.Core.Actions;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Risk;
 
@@ -136,6 +137,12 @@ public sealed record NewChangeRequest
 
     /// <summary>The commit a verified CI token names.</summary>
     public string? Commit { get; init; }
+
+    /// <summary>What is asked for: <c>infra.apply</c> (a guarded <c>up</c>) or an action kind such as <c>data.export</c>.</summary>
+    public string Kind { get; init; } = ProposedAction.InfraApply;
+
+    /// <summary>For an action request: the action, secrets redacted (its exact SHA-256 is <see cref="PlanHash"/>); null for infrastructure.</summary>
+    public ActionRecord? Action { get; init; }
 }
 
 /// <summary>A stored change request.</summary>
@@ -212,6 +219,12 @@ public sealed record ChangeRequest
 
     /// <summary>The commit a verified CI token names, when attested.</summary>
     public string? Commit { get; init; }
+
+    /// <summary>What is asked for: <c>infra.apply</c> (a guarded <c>up</c>) or an action kind such as <c>data.export</c>.</summary>
+    public string Kind { get; init; } = ProposedAction.InfraApply;
+
+    /// <summary>For an action request: the action, secrets redacted; <see cref="PlanHash"/> is the SHA-256 of the exact action. Null for infrastructure.</summary>
+    public ActionRecord? Action { get; init; }
 }
 
 /// <summary>A decision as given by an approver (time is taken by the store).</summary>

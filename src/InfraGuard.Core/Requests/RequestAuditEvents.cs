@@ -14,7 +14,7 @@ public static class RequestAuditEvents
     public static AuditEvent Submitted(ChangeRequest r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        return new(AuditEventTypes.PlanSubmitted, r.CreatedAt, r.Id, new Dictionary<string, JsonNode?>
+        return new(AuditEventTypes.PlanSubmitted, r.CreatedAt, r.Id, WithAction(r, new Dictionary<string, JsonNode?>
         {
             ["stack"] = r.Stack,
             ["project"] = r.Project,
@@ -35,7 +35,28 @@ public static class RequestAuditEvents
             ["submitted_by"] = r.SubmittedBy,
             ["attested"] = r.Attested,
             ["commit"] = r.Commit,
-        });
+        }));
+    }
+
+    /// <summary>An action request's entries also name its kind and the redacted action (the exact one's hash is <c>plan_hash</c>).</summary>
+    private static Dictionary<string, JsonNode?> WithAction(ChangeRequest r, Dictionary<string, JsonNode?> fields)
+    {
+        if (r.Action is { } a)
+        {
+            fields["kind"] = r.Kind;
+            fields["action"] = new JsonObject
+            {
+                ["kind"] = a.Kind,
+                ["target"] = a.Target,
+                ["program"] = a.Program,
+                ["argv"] = a.Argv is null ? null : new JsonArray([.. a.Argv.Select(x => (JsonNode?)x)]),
+                ["tool"] = a.Tool,
+                ["arguments"] = a.Arguments?.ToJsonString(), // as text: canonical JSON holds no floats
+                ["data_class"] = a.DataClass,
+            };
+        }
+
+        return fields;
     }
 
     /// <summary><c>approval.granted</c> or <c>approval.denied</c>, with the transition it caused, if any.</summary>
@@ -83,7 +104,7 @@ public static class RequestAuditEvents
             counts[op.ToString().ToLowerInvariant()] = n;
         }
 
-        return new(AuditEventTypes.DeployCompleted, at, r.Id, new Dictionary<string, JsonNode?>
+        var fields = new Dictionary<string, JsonNode?>
         {
             ["plan_hash"] = r.PlanHash,
             ["succeeded"] = outcome.Succeeded,
@@ -91,7 +112,13 @@ public static class RequestAuditEvents
             ["counts"] = counts,
             ["to_state"] = State(outcome.Succeeded ? RequestState.Applied : RequestState.Failed),
             ["submitted_by"] = r.SubmittedBy,
-        });
+        };
+        if (r.Action is not null)
+        {
+            fields["kind"] = r.Kind;
+        }
+
+        return new(AuditEventTypes.DeployCompleted, at, r.Id, fields);
     }
 
     /// <summary><c>key.rotated</c>: signed by the old key, names the new key id and raw public key (base64).</summary>

@@ -19,18 +19,40 @@ public static class RequestSummary
     {
         ArgumentNullException.ThrowIfNull(request);
         var a = request.Assessment;
+        if (request.Action is { } action)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{Who(request)} wants to {ActionPhrase(action)} ({action.Kind}, tier {request.Tier}) with `{Shorten(action.Display())}`; {Why(request)}.");
+        }
+
         var phrases = Phrases(request.Tier, a.Findings).ToList();
         var what = phrases.Count == 0
             ? "apply a change"
             : Join(phrases.Take(MaxPhrases).ToList()) + (phrases.Count > MaxPhrases ? $", and {phrases.Count - MaxPhrases} more" : string.Empty);
-        var why = request.Decision switch
+        return string.Create(CultureInfo.InvariantCulture, $"{Who(request)} wants to {what} in stack {request.Stack}; {Why(request)}.");
+    }
+
+    /// <summary>"export data from orders/customers", or "run data.export with pg_dump" when no target was named.</summary>
+    public static string ActionPhrase(Actions.ActionRecord action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var phrase = action.Phrase ?? $"run {action.Kind} on";
+        var target = action.Target ?? action.Program;
+        var data = action.DataClass is { } c ? $" ({c} data)" : string.Empty;
+        return $"{phrase} {target}{data}";
+    }
+
+    private static string Why(ChangeRequest request)
+    {
+        var a = request.Assessment;
+        return request.Decision switch
         {
             Decision.Block => $"it is blocked: score {a.Score}, block at {a.BlockAt}",
             Decision.Review => $"it needs review: score {a.Score}, review at {a.ReviewAt}",
             _ => $"policy allows it: score {a.Score}, review at {a.ReviewAt}",
         };
-        return string.Create(CultureInfo.InvariantCulture, $"{Who(request)} wants to {what} in stack {request.Stack}; {why}.");
     }
+
+    private static string Shorten(string text) => text.Length <= 300 ? text : text[..299] + "…";
 
     /// <summary>"An AI agent (bot) acting for alice", "A pipeline (ci:deploy)", or the person's id.</summary>
     public static string Who(ChangeRequest request)

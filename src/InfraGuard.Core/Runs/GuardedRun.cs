@@ -50,6 +50,10 @@ public enum RunOutcome
 /// <param name="PollInterval">How often to look for a decision.</param>
 /// <param name="HeartbeatInterval">How often to tell the notifier the run is still waiting.</param>
 /// <param name="EngineGrants">Ask the authority for approval tokens for the engine's preview and apply (Pulumi CrossGuard packs check them).</param>
+/// <param name="ApplyCredentials">
+/// Called once the request is approved, just before the apply: environment variables for the apply only (cloud
+/// credentials issued for this approved request). A <see cref="GrantRefusedException"/> stops the run (untrusted).
+/// </param>
 public sealed record GuardedRunRequest(
     EngineTarget Target,
     EngineRunOptions EngineOptions,
@@ -64,7 +68,8 @@ public sealed record GuardedRunRequest(
     TimeSpan? Wait,
     TimeSpan PollInterval,
     TimeSpan HeartbeatInterval,
-    bool EngineGrants = false);
+    bool EngineGrants = false,
+    Func<ChangeRequest, CancellationToken, Task<IReadOnlyDictionary<string, string>>>? ApplyCredentials = null);
 
 /// <summary>The result of a guarded run.</summary>
 /// <param name="Outcome">How it ended.</param>
@@ -175,62 +180,8 @@ public sealed class GuardedRun(IEngine engine, IRunAuthority authority, IChangeS
         await authority.RecordCancelledAsync(run.Target.Stack, request?.Id, phase, CancellationToken.None).ConfigureAwait(false);
         return new(RunOutcome.Cancelled, $"Interrupted during {phase}: the engine was asked to stop and the cancellation was recorded.", request?.Assessment, request);
     }
-    private async Task<(GuardedRunResult? Outcome, ChangeRequest Request)> WaitAsync(GuardedRunRequest run, ChangeRequest request, CancellationToken cancellationToken)
-    {
-        var started = time.GetUtcNow();
-        var lastHeartbeat = started;
-        while (true)
-        {
-            request = await store.GetAsync(request.Id, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"Change request {request.Id} disappeared from the store.");
-            var now = time.GetUtcNow();
-            if (request.State is RequestState.Approved or RequestState.Rejected or RequestState.Cancelled)
-            {
-                await notifier.RequestDecidedAsync(request, await store.GetDecisionsAsync(request.Id, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            }
-
-            switch (request.State)
-            {
-                case RequestState.Approved:
-                    return (null, request);
-                case RequestState.Rejected:
-                case RequestState.Cancelled:
-                    return (new(RunOutcome.Rejected, $"Change request {request.Id} was {request.State.ToString().ToLowerInvariant()}; nothing was applied.", request.Assessment, request), request);
-                case RequestState.Expired:
-                    return (new(RunOutcome.Expired, $"Change request {request.Id} expired; nothing was applied. Re-run to ask again.", request.Assessment, request), request);
-                case RequestState.Superseded:
-                    return (new(RunOutcome.PlanChanged, $"Change request {request.Id} was superseded; re-run to request approval for the new plan.", request.Assessment, request), request);
-                case RequestState.Applied:
-                    return (new(RunOutcome.Applied, $"Change request {request.Id} was already applied by an earlier run; nothing more to do.", request.Assessment, request), request);
-                case RequestState.Applying or RequestState.Failed:
-                    return (new(RunOutcome.Rejected, $"Change request {request.Id} is already {request.State.ToString().ToLowerInvariant()} by another run; nothing was applied by this one.", request.Assessment, request), request);
-            }
-
-            if (now >= request.ExpiresAt)
-            {
-                var expired = await store.TransitionAsync(request.Id, RequestState.Expired, System, "no decision before the request expired", cancellationToken).ConfigureAwait(false);
-                if (expired.Succeeded)
-                {
-                    return (new(RunOutcome.Expired, $"Change request {request.Id} expired with no decision; nothing was applied. Re-run to ask again.", request.Assessment, expired.Request), expired.Request!);
-                }
-
-                continue; // someone decided at the last moment: read it again
-            }
-
-            if (run.Wait is { } wait && now - started >= wait)
-            {
-                return (new(RunOutcome.Expired, $"Stopped waiting after {wait:g}; change request {request.Id} stays pending until {request.ExpiresAt:u}. Re-run to pick it up.", request.Assessment, request), request);
-            }
-
-            if (now - lastHeartbeat >= run.HeartbeatInterval)
-            {
-                lastHeartbeat = now;
-                await notifier.WaitingAsync(request, now - started, cancellationToken).ConfigureAwait(false);
-            }
-
-            await Task.Delay(run.PollInterval, time, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private Task<(GuardedRunResult? Outcome, ChangeRequest Request)> WaitAsync(GuardedRunRequest run, ChangeRequest request, CancellationToken cancellationToken) =>
+        new DecisionWait(run.Wait, run.PollInterval, run.HeartbeatInterval, "nothing was applied").WaitAsync(store, notifier, time, request, cancellationToken);
 
     private async Task<GuardedRunResult> ApplyApprovedAsync(GuardedRunRequest run, ChangeRequest request, Assessment assessment, CancellationToken cancellationToken)
     {
@@ -253,10 +204,12 @@ public sealed class GuardedRun(IEngine engine, IRunAuthority authority, IChangeS
 
         // The authority hands out the engine's token and starts the apply only when its signed log holds the approval.
         EngineGrant? grant = null;
+        IReadOnlyDictionary<string, string>? credentials = null;
         RequestOutcome started;
         try
         {
             grant = run.EngineGrants ? await authority.ApplyGrantAsync(request, cancellationToken).ConfigureAwait(false) : null;
+            credentials = run.ApplyCredentials is null ? null : await run.ApplyCredentials(request, cancellationToken).ConfigureAwait(false);
             started = await authority.BeginApplyAsync(request.Id, cancellationToken).ConfigureAwait(false);
         }
         catch (GrantRefusedException e)
@@ -271,6 +224,7 @@ public sealed class GuardedRun(IEngine engine, IRunAuthority authority, IChangeS
 
         request = Must(started);
         var options = grant is null ? run.EngineOptions : WithEnvironment(run.EngineOptions, grant.Environment);
+        options = credentials is null ? options : WithEnvironment(options, credentials);
         var progress = new Progress<string>(line => _ = notifier.ProgressAsync(line, CancellationToken.None));
         var result = await engine.ApplyAsync(run.Target, plan!.Content, options, progress, cancellationToken).ConfigureAwait(false);
 

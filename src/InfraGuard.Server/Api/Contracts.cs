@@ -62,6 +62,57 @@ public sealed record SubmitBody
             : null;
 }
 
+/// <summary>
+/// POST /api/v1/actions: the exact action (a command line, or a tool call) and the context the caller claims. The
+/// server scores it with its own pack, stores only the redacted form plus the SHA-256 of the exact action, and takes
+/// the requester from the credential (never from the body).
+/// </summary>
+public sealed record ActionBody
+{
+    public required string Kind { get; init; }
+    public string? Target { get; init; }
+    public IReadOnlyList<string>? Argv { get; init; }
+    public string? Tool { get; init; }
+    public JsonObject? Arguments { get; init; }
+    public ActorKind ActorKind { get; init; } = ActorKind.Pipeline;
+    public string? OnBehalfOf { get; init; }
+    public string? JobType { get; init; }
+    public string? Tier { get; init; }
+    public string? CiRunId { get; init; }
+    public string? CiRunUrl { get; init; }
+
+    public static ActionBody From(InfraGuard.Core.Actions.ActionProposal p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return new()
+        {
+            Kind = p.Action.Kind,
+            Target = p.Action.Target,
+            Argv = p.Action.Argv,
+            Tool = p.Action.Tool,
+            Arguments = p.Action.Arguments,
+            ActorKind = p.ActorKind,
+            OnBehalfOf = p.OnBehalfOf,
+            JobType = p.JobType,
+            Tier = p.DeclaredTier,
+            CiRunId = p.CiRunId,
+            CiRunUrl = p.CiRunUrl,
+        };
+    }
+
+    public InfraGuard.Core.Actions.ActionProposal ToProposal() =>
+        new(new InfraGuard.Core.Actions.ProposedAction(Kind ?? string.Empty, Target, Argv, Tool, Arguments), ActorKind, OnBehalfOf, JobType, Tier, CiRunId, CiRunUrl);
+}
+
+/// <summary>POST /api/v1/requests/{id}/credentials: which clouds' ID tokens the runner needs (<c>aws</c>, <c>gcp</c>, <c>azure</c>).</summary>
+public sealed record CredentialsBody(IReadOnlyList<string> Clouds);
+
+/// <summary>One cloud's ID token for an approved request. <see cref="Token"/> goes only into the approved command's or apply's credential file.</summary>
+public sealed record CredentialView(string Cloud, string Audience, string Token, string TokenId, DateTimeOffset ExpiresAt);
+
+/// <summary>The ID tokens issued for an approved request, with the <c>sub</c> and <c>iss</c> every one carries.</summary>
+public sealed record CredentialsView(string Issuer, string Subject, IReadOnlyList<CredentialView> Credentials);
+
 /// <summary>POST /api/v1/grants: a preview token for a stack on the state the runner fingerprinted.</summary>
 public sealed record PreviewGrantBody(string Stack, string StateFingerprint);
 

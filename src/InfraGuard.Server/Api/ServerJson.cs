@@ -40,4 +40,8 @@ public static class ServerJson
 [JsonSerializable(typeof(InfraGuard.Core.Requests.ApplyOutcome))]
 [JsonSerializable(typeof(AuditEventBody))]
 [JsonSerializable(typeof(AuditEntryList))]
+[JsonSerializable(typeof(ActionBody))]
+[JsonSerializable(typeof(InfraGuard.Core.Actions.ActionSubmission))]
+[JsonSerializable(typeof(CredentialsBody))]
+[JsonSerializable(typeof(CredentialsView))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using InfraGuard.Core.Actions;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Risk;
@@ -25,6 +26,12 @@ internal sealed class Authorities(PolicyPack pack, ChangeStore store, TimeProvid
     private static readonly IEvidenceReader[] Readers = [new PulumiEvidence(), new TerraformEvidence()];
 
     public ChangeAuthority For(ClaimsPrincipal user) => new(pack, store, store, Readers, time, tokenKey.Signer, SubmitterOf(user));
+
+    /// <summary>The action authority for one caller (<c>POST /api/v1/actions</c>, and a server-side gateway's tool calls).</summary>
+    public ActionAuthority ActionsFor(ClaimsPrincipal user) => ActionsFor(SubmitterOf(user));
+
+    /// <summary>The action authority for a submitter the server established itself (a gateway's authenticated agent).</summary>
+    public ActionAuthority ActionsFor(Submitter submitter) => new(pack, store, store, time, submitter);
 
     /// <summary>Who submits, from the credential: a CI token's verified claims, or a static token's own identity.</summary>
     public static Submitter SubmitterOf(ClaimsPrincipal user) => new(

@@ -70,4 +70,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(30, LogLevel.Information, "Audit verification requested by {Identity}: {Entries} entries, valid {Valid}")]
     public static partial void Verified(ILogger logger, string identity, long entries, bool valid);
+
+    [LoggerMessage(60, LogLevel.Information, "Action of kind {Kind} scored {Score}: {Decision} (tier {Tier}), submitted by {Identity}")]
+    public static partial void ActionScored(ILogger logger, string kind, int score, string decision, string tier, string identity);
+
+    [LoggerMessage(61, LogLevel.Warning, "Action refused ({Code}), submitted by {Identity}")]
+    public static partial void ActionRefused(ILogger logger, string code, string identity);
 }

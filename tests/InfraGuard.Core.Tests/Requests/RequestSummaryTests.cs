@@ -41,6 +41,26 @@ public class RequestSummaryTests
         Assert.DoesNotContain("acting for", sentence, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Sentence_AgentExportsRestrictedTable_SaysWhoWhatKindCommandAndWhy_WithoutTheSecret()
+    {
+        var action = Core.Actions.ProposedAction.Command("data.export", "prod/orders/customers", ["pg_dump", "--table=customers", "--password=hunter2", "orders"]);
+        var a = Core.Actions.ActionRisk.Assess(action, new Core.Actions.ActionContext(ActorKind.Agent, "alice"), Pack);
+        var request = Request(Some.Set(), ActorKind.Agent, onBehalfOf: "alice") with
+        {
+            Assessment = a,
+            Score = a.Score,
+            Decision = a.Decision,
+            Kind = "data.export",
+            Action = action.Redacted() with { Phrase = "export data from", DataClass = "restricted" },
+        };
+
+        Assert.Equal(
+            "An AI agent (cost-bot) acting for alice wants to export data from prod/orders/customers (restricted data) (data.export, tier production) " +
+            "with `pg_dump --table=customers --password=[secret] orders`; it needs review: score 220, review at 40.",
+            RequestSummary.Sentence(request));
+    }
+
     private static ChangeRequest Request(ChangeSet changes, ActorKind actor, string? onBehalfOf = null)
     {
         var a = RiskEngine.Assess(changes, Pack, new AssessmentContext("prod", actor, null));

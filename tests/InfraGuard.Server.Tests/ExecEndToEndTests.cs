@@ -1,0 +1,212 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using InfraGuard.Core.Requests;
+using InfraGuard.Server.Api;
+using InfraGuard.Slack.Messages;
+using InfraGuard.Store;
+using InfraGuard.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace InfraGuard.Server.Tests;
+
+/// <summary>
+/// The real <c>infraguard exec --server URL</c> process against a real Kestrel server on loopback, with stand-in
+/// programs (pg_dump, kubectl, aws) that record the argv and the environment they were started with. Approvals and
+/// attacks go through the REST API with each person's own token.
+/// </summary>
+public sealed class ExecEndToEndTests : IAsyncLifetime
+{
+    private const string Erin = "github:erin-example";
+    private const string RoleArn = "arn:aws:iam::123456789012:role/prod-data-export";
+    private readonly ApiWorld _world = new();
+    private WebApplication _server = null!;
+    private string _url = null!;
+    private string _bin = null!;
+    private string _calls = null!;
+    private string _runnerToken = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var port = OidcIssuerTests.FreePort();
+        _url = $"http://127.0.0.1:{port}";
+        _server = await StartServerAsync(_world, port, _url);
+        _bin = Directory.CreateDirectory(Path.Combine(_world.Root, "bin")).FullName;
+        _calls = Path.Combine(_world.Root, "calls.log");
+        foreach (var program in new[] { "pg_dump", "kubectl", "aws" })
+        {
+            // Records one line per run: its argv, and what the credential variables point at.
+            var script = Path.Combine(_bin, program);
+            await File.WriteAllTextAsync(script, $$"""
+                #!/bin/sh
+                token=""
+                if [ -n "$AWS_WEB_IDENTITY_TOKEN_FILE" ] && [ -f "$AWS_WEB_IDENTITY_TOKEN_FILE" ]; then token=$(cut -c1-3 "$AWS_WEB_IDENTITY_TOKEN_FILE"); fi
+                echo "{{program}} $* | token=$token role=$AWS_ROLE_ARN runner-token=${INFRAGUARD_TOKEN:-none}" >> "{{_calls}}"
+                echo "stdout of {{program}}"
+                if [ "$1" = "fail" ]; then exit 42; fi
+                exit 0
+                """, TestContext.Current.CancellationToken);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        var store = _server.Services.GetRequiredService<Store.ChangeStore>();
+        _runnerToken = (await store.CreateTokenAsync(ApiWorld.Alice, [ApiScopes.Runner], null, new PersonRef("admin", "local:admin"))).Token;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _world.Dispose();
+    }
+
+    [Fact]
+    public async Task Exec_AllowedAction_RunsAtOnce_PassingStdoutAndExitCodeThrough()
+    {
+        var run = await ExecAsync(["--action", "k8s.delete", "--target", "dev-sandbox", "--", "kubectl", "fail", "pod", "web-1"]);
+
+        Assert.True(run.ExitCode == 42, run.Error);
+        Assert.Equal("stdout of kubectl\n", run.Out);
+        var call = Assert.Single(Calls());
+        // Allowed by policy is approved by policy: the command gets the request's credentials, never the runner's token.
+        Assert.Equal($"kubectl fail pod web-1 | token=eyJ role={RoleArn} runner-token=none", call);
+    }
+
+    [Fact]
+    public async Task Exec_RestrictedExport_WaitsForAnIndependentApproval_RunsExactlyOnceWithCredentials_NeverLeaksTheSecret()
+    {
+        var argv = new[] { "pg_dump", "--table=customers", "--password=hunter2", "postgres://app:s3cr3t@db.internal/orders" };
+        var exec = Start(["--action", "data.export", "--target", "prod/orders/customers", "--actor-kind", "agent", "--on-behalf-of", "github:bob-example", "--", .. argv]);
+        var id = (await exec.WaitForErrorLineAsync("Approval required: change request ")).Split("change request ")[1].Split(' ')[0];
+        using var api = await ClientAsync(ApiWorld.Alice, ApiScopes.Runner, ApiScopes.Approver);
+
+        // The attacker's side: no credential before approval; the requester and the agent's principal cannot approve.
+        using (var early = await PostAsync(_runnerToken, $"/api/v1/requests/{id}/credentials", new CredentialsBody(["aws"])))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        }
+
+        foreach (var self in new[] { ApiWorld.Alice, "github:bob-example" })
+        {
+            using var selfApproval = await PostAsync(await TokenAsync(self, ApiScopes.Approver), $"/api/v1/requests/{id}/decisions", new DecideBody(Verdict.Approve, "looks fine to me"));
+            Assert.Equal(HttpStatusCode.Forbidden, selfApproval.StatusCode);
+        }
+
+        Assert.Empty(Calls());
+        using (var approved = await PostAsync(await TokenAsync(Erin, ApiScopes.Approver), $"/api/v1/requests/{id}/decisions", new DecideBody(Verdict.Approve, "data owner agreed, ticket DATA-7")))
+        {
+            Assert.True(approved.IsSuccessStatusCode, await approved.Content.ReadAsStringAsync());
+        }
+
+        await exec.WaitAsync(120);
+        Assert.True(exec.ExitCode == 0, exec.Error);
+        var call = Assert.Single(Calls());
+        Assert.Equal($"pg_dump {string.Join(' ', argv[1..])} | token=eyJ role={RoleArn} runner-token=none", call);
+
+        // A changed argument after approval is a new request; the approved one does not run a second time.
+        var changed = await ExecAsync(["--action", "data.export", "--target", "prod/orders/customers", "--wait", "1s", "--", "pg_dump", "--table=payments", "--password=hunter2"]);
+        Assert.Equal(5, changed.ExitCode);
+        Assert.DoesNotContain(id, changed.Error, StringComparison.Ordinal);
+        var again = await ExecAsync(["--action", "data.export", "--target", "prod/orders/customers", "--actor-kind", "agent", "--on-behalf-of", "github:bob-example", "--wait", "1s", "--", .. argv]);
+        Assert.Equal(5, again.ExitCode);
+        Assert.Single(Calls());
+
+        // The secret is in none of: the audit log, the API's view, the Slack message, the runner's output.
+        var view = await (await GetAsync(_runnerToken, $"/api/v1/requests/{id}")).Content.ReadAsStringAsync();
+        var audit = await (await GetAsync(await TokenAsync("auditor:x", ApiScopes.Auditor), "/api/v1/audit/entries?limit=1000")).Content.ReadAsStringAsync();
+        var request = (await (await GetAsync(_runnerToken, $"/api/v1/requests/{id}")).Content.ReadFromJsonAsync<RequestView>(ServerJson.Options))!.Request;
+        var slack = System.Text.Json.JsonSerializer.Serialize(new ApprovalMessages(new ApprovalMessageOptions { WebBaseUrl = new Uri(_url) }).Pending(request, null, []));
+        Assert.Equal(RequestState.Applied, request.State);
+        Assert.Contains("--password=[secret]", view, StringComparison.Ordinal);
+        Assert.Contains("data.export", audit, StringComparison.Ordinal);
+        Assert.Contains("oidc:aws", audit, StringComparison.Ordinal);
+        foreach (var text in new[] { view, audit, slack, exec.Error, exec.Out, changed.Error, again.Error })
+        {
+            Assert.DoesNotContain("hunter2", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("s3cr3t", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Exec_Rejected_NeverRunsAndExits4WithTheReviewersReason()
+    {
+        var exec = Start(["--action", "secrets.read", "--target", "prod/db", "--", "aws", "secretsmanager", "get-secret-value", "--secret-id", "prod/db"]);
+        var id = (await exec.WaitForErrorLineAsync("Approval required: change request ")).Split("change request ")[1].Split(' ')[0];
+
+        using (var rejected = await PostAsync(await TokenAsync(Erin, ApiScopes.Approver), $"/api/v1/requests/{id}/decisions", new DecideBody(Verdict.Reject, "use the read replica's masked view instead")))
+        {
+            Assert.True(rejected.IsSuccessStatusCode, await rejected.Content.ReadAsStringAsync());
+        }
+
+        await exec.WaitAsync(120);
+        Assert.Equal(4, exec.ExitCode);
+        Assert.Contains("use the read replica's masked view instead", exec.Error, StringComparison.Ordinal);
+        Assert.Empty(Calls());
+        using var late = await PostAsync(_runnerToken, $"/api/v1/requests/{id}/credentials", new CredentialsBody(["aws"]));
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+    }
+
+    internal static async Task<WebApplication> StartServerAsync(ApiWorld world, int port, string url)
+    {
+        // The default pack, plus a third SRE lead (erin) so that requester, principal and approver can all be distinct leads.
+        var policy = SampleRequests.Policy(Path.Combine(world.Root, "policy-actions"), ("    - id: deploy-bot", """
+                - id: erin
+                  name: Erin Example
+                  logins: ["github:erin-example"]
+                  groups: [sre-leads]
+                - id: deploy-bot
+            """));
+        var app = ServerApp.Build([$"--urls={url}"], new Dictionary<string, string?>
+        {
+            ["Server:Db"] = world.Db,
+            ["Server:KeyFile"] = world.KeyFile,
+            ["Server:PublicBaseUrl"] = url,
+            ["Server:PollMilliseconds"] = "100",
+            ["Server:PolicyDir"] = policy,
+        });
+        await app.StartAsync();
+        _ = port;
+        return app;
+    }
+
+    private string[] Calls() => File.Exists(_calls) ? File.ReadAllLines(_calls) : [];
+
+    private ProcessRun Start(string[] args) => ProcessRun.StartInfraGuard(["exec", "--server", _url, .. args], _world.Root, new Dictionary<string, string>
+    {
+        ["PATH"] = _bin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
+        ["HOME"] = _world.Root,
+        ["INFRAGUARD_TOKEN"] = _runnerToken,
+        ["INFRAGUARD_CLOUDS"] = "aws",
+        ["INFRAGUARD_AWS_ROLE_ARN"] = RoleArn,
+        ["NO_COLOR"] = "1",
+    });
+
+    private async Task<ProcessRun> ExecAsync(string[] args) => await Start(args).WaitAsync(120);
+
+    private async Task<string> TokenAsync(string identity, params string[] scopes) =>
+        (await _server.Services.GetRequiredService<Store.ChangeStore>().CreateTokenAsync(identity, scopes, null, new PersonRef("admin", "local:admin"))).Token;
+
+    private async Task<HttpClient> ClientAsync(string identity, params string[] scopes)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(_url) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(identity, scopes));
+        return client;
+    }
+
+    private async Task<HttpResponseMessage> PostAsync<T>(string token, string path, T body)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(_url) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await client.PostAsJsonAsync(path, body, ServerJson.Options);
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(string token, string path)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(_url) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await client.GetAsync(path);
+    }
+}
