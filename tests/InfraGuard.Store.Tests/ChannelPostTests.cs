@@ -60,7 +60,7 @@ public sealed class ChannelPostTests : IDisposable
             id = (await store.CreateAsync(Some.Request(approvals: 2))).Request.Id;
             await store.DecideAsync(id, Some.Approve("erin"), DecisionRules.Quorum);
 
-            // Back to schema v4 as an older server left it: a slack_message row and no channel_message table.
+            // Back to schema v4 as an older server left it: a slack_message row, no channel_message table (v5), no kinds (v6).
             await using var c = await store.OpenConnectionAsync();
             await c.ExecuteAsync(
                 """
@@ -68,7 +68,9 @@ public sealed class ChannelPostTests : IDisposable
                 CREATE TABLE slack_message (
                   request_id TEXT PRIMARY KEY REFERENCES change_request (id), channel TEXT NOT NULL, ts TEXT NOT NULL,
                   posted_state TEXT NOT NULL, outcome_posted INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL);
-                DELETE FROM schema_version WHERE version = 5;
+                ALTER TABLE change_request DROP COLUMN kind;
+                ALTER TABLE change_request DROP COLUMN action;
+                DELETE FROM schema_version WHERE version >= 5;
                 """);
             await c.ExecuteAsync(
                 "INSERT INTO slack_message (request_id, channel, ts, posted_state, outcome_posted, updated_at) VALUES (@id, 'C0PROD', '1700000000.000100', 'Pending', 0, '2026-11-25T02:00:00Z')",

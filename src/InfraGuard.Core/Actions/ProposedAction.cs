@@ -32,7 +32,7 @@ public sealed record ProposedAction(string Kind, string? Target, IReadOnlyList<s
     public static ProposedAction ToolCall(string kind, string? target, string tool, JsonObject? arguments) => new(kind, target, null, tool, arguments ?? []);
 
     /// <summary>The program's file name (<c>pg_dump</c> for <c>/usr/bin/pg_dump</c>), or the tool's name.</summary>
-    public string Program => Argv is { Count: > 0 } argv ? Path.GetFileName(argv[0].Replace('\\', '/')) : Tool ?? string.Empty;
+    public string Program => Argv is { Count: > 0 } argv ? argv[0][(argv[0].LastIndexOfAny(['/', '\\']) + 1)..] : Tool ?? string.Empty;
 
     /// <summary>
     /// What argument matchers look at, exact and unredacted (never stored): the command line's arguments after the

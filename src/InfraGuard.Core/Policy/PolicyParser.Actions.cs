@@ -55,6 +55,7 @@ internal sealed partial class PolicyParser
         }
 
         var kinds = new List<ActionKindPolicy>();
+        var declared = new List<string>(); // every well-named kind, even one with mistakes inside: rules may name it
         if (f.TryGetValue("kinds", out var kn) && y.Mapping(kn.Value, "'kinds' of actions") is { } kindMap)
         {
             foreach (var (k, v) in kindMap.Children)
@@ -68,9 +69,13 @@ internal sealed partial class PolicyParser
                 {
                     y.Error(k, $"action kind '{ProposedAction.InfraApply}' is built in: infrastructure changes are scored by 'rules:'; remove it from 'actions.kinds'");
                 }
-                else if (Kind(name, v, tiers) is { } kind)
+                else
                 {
-                    kinds.Add(kind);
+                    declared.Add(name);
+                    if (Kind(name, v, tiers) is { } kind)
+                    {
+                        kinds.Add(kind);
+                    }
                 }
             }
         }
@@ -87,7 +92,7 @@ internal sealed partial class PolicyParser
                 var ids = new HashSet<string>(infraRules.Select(x => x.Id), StringComparer.OrdinalIgnoreCase);
                 for (var i = 0; i < seq.Children.Count; i++)
                 {
-                    if (ActionRuleOf(seq.Children[i], i + 1, tiers, kinds, classes) is not { } rule)
+                    if (ActionRuleOf(seq.Children[i], i + 1, tiers, declared, classes) is not { } rule)
                     {
                         continue;
                     }
@@ -139,7 +144,7 @@ internal sealed partial class PolicyParser
             : new ActionKindPolicy { Name = name, Summary = summary, Phrase = phrase, Match = matches, Score = score, Line = (int)map.Start.Line };
     }
 
-    private ActionRule? ActionRuleOf(YamlNode node, int index, IReadOnlyList<string> tiers, IReadOnlyList<ActionKindPolicy> kinds, IReadOnlyList<DataClass> classes)
+    private ActionRule? ActionRuleOf(YamlNode node, int index, IReadOnlyList<string> tiers, IReadOnlyList<string> kinds, IReadOnlyList<DataClass> classes)
     {
         if (y.Mapping(node, $"action rule #{index}") is not { } map)
         {
@@ -159,7 +164,7 @@ internal sealed partial class PolicyParser
         }
 
         var match = f.TryGetValue("match", out var m)
-            ? ActionMatchOf(m.Value, where, ActionMatchFields, tiers, [.. kinds.Select(k => k.Name)], [.. classes.Select(c => c.Name)])
+            ? ActionMatchOf(m.Value, where, ActionMatchFields, tiers, kinds, [.. classes.Select(c => c.Name)])
             : new ActionMatch();
         var summary = f.TryGetValue("summary", out var su) ? y.Scalar(su.Value, $"'summary' of {where}") : null;
         var score = f.TryGetValue("score", out var s) ? Score(s.Value, where, tiers) : null;
