@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Issue 19's benchmark, measured as benchmarks/up-overhead.sh measures Pulumi (needs hyperfine): guard overhead of
 # `infraguard up --engine terraform` on an allowed dev change, minus the wall time of the same stand-in `terraform`
-# commands run directly (the engine's own time). Framework-dependent, plain JIT (as up-overhead.sh without --r2r).
-# Usage: bash benchmarks/up-overhead-terraform.sh
+# commands run directly (the engine's own time). Framework-dependent JIT by default; --r2r publishes infraguard as the
+# README installs it (self-contained, ReadyToRun composite), as up-overhead.sh --r2r does.
+# Usage: bash benchmarks/up-overhead-terraform.sh [--r2r]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-dotnet publish src/InfraGuard.Cli -c Release -o "$work/ig" --nologo -v q >&2
+r2r=()
+if [ "${1:-}" = "--r2r" ]; then
+  r2r=(-r linux-x64 --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true)
+  rm -rf src/*/obj/Release/net10.0/linux-x64   # stale R2R objects break a composite publish
+fi
+dotnet publish src/InfraGuard.Cli -c Release -o "$work/ig" "${r2r[@]}" --nologo -v q >&2
 dotnet build tests/StandIn.Terraform -c Release -o "$work/standin" --nologo -v q >&2
 
 mkdir -p "$work/project"

@@ -340,6 +340,12 @@ public sealed class ApprovalMessages
             Blocks.Header(prefix + "_head", $"{request.Stack} · {request.Tier} · {state} · score {request.Score.ToString(CultureInfo.InvariantCulture)}"),
             Blocks.Section(prefix + "_summary", Mrkdwn.Fit(Mrkdwn.Escape(RequestSummary.Sentence(request)), 3000)),
         };
+        if (request.Action is { } action)
+        {
+            var line = Mrkdwn.Escape(action.Display()).Replace("`", "'", StringComparison.Ordinal);
+            blocks.Add(Blocks.Section(prefix + "_action", Mrkdwn.Fit($"*Action* {Mrkdwn.Code(action.Kind)}{(action.Target is null ? "" : " on " + Mrkdwn.Escape(action.Target))}, exactly this (secrets redacted):\n```{line}```", 3000)));
+        }
+
 
         var who = $"*Requested by* {Who(request.Requester)} ({Actor(request.ActorKind)}{(request.OnBehalfOf is { } b ? " on behalf of " + Mrkdwn.Escape(b) : "")})";
         var ci = request.CiRunUrl is { } url && Uri.TryCreate(url, UriKind.Absolute, out var ciUri)

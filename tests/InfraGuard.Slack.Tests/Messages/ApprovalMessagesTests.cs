@@ -175,6 +175,23 @@ public sealed class ApprovalMessagesTests
     }
 
     [Fact]
+    public void Pending_ActionRequest_ShowsTheExactRedactedActionUnderTheSummary()
+    {
+        var request = Some.Request() with
+        {
+            Kind = "data.export",
+            Action = new Core.Actions.ActionRecord("data.export", "prod/orders/customers", "pg_dump", ["pg_dump", "--password=[redacted]", "-t", "customers"], null, null),
+        };
+
+        var blocks = Blocks(_messages.Pending(request, null, [])).ToList();
+
+        Assert.Equal("p_action", (string?)blocks[2]["block_id"]);
+        var text = (string)blocks[2]["text"]!["text"]!;
+        Assert.Contains("`data.export` on prod/orders/customers", text, StringComparison.Ordinal);
+        Assert.Contains("```pg_dump --password=[redacted] -t customers```", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Decided_Approved_ButtonsGoneApproverAndReasonShown()
     {
         var request = Some.Request();
