@@ -140,7 +140,7 @@ public sealed record ActionMatch
     public IReadOnlyList<Glob> Args { get; init; } = [];
 
     /// <summary>Each regular expression must match (somewhere in) at least one argument.</summary>
-    public IReadOnlyList<Regex> ArgsRegex { get; init; } = [];
+    public IReadOnlyList<ArgsPattern> ArgsRegex { get; init; } = [];
 
     /// <summary>Target patterns (rules only).</summary>
     public IReadOnlyList<Glob> Targets { get; init; } = [];
@@ -168,7 +168,7 @@ public sealed record ActionMatch
             && (Commands.Count == 0 || (facts.IsCommand && Commands.Any(g => g.IsMatch(facts.Program))))
             && (Tools.Count == 0 || (!facts.IsCommand && Tools.Any(g => g.IsMatch(facts.Program))))
             && Args.All(g => facts.Words.Any(g.IsMatch))
-            && ArgsRegex.All(r => facts.Words.Any(w => RegexMatches(r, w)))
+            && ArgsRegex.All(r => facts.Words.Any(r.IsMatch))
             && (Targets.Count == 0 || (facts.Target is { } t && Targets.Any(g => g.IsMatch(t))))
             && (DataClasses.Count == 0 || (facts.DataClass is { } c && DataClasses.Contains(c, StringComparer.OrdinalIgnoreCase)))
             && (Actors.Count == 0 || Actors.Contains(facts.ActorKind))
@@ -194,7 +194,7 @@ public sealed record ActionMatch
         Add("commands", Commands.Select(g => g.Pattern));
         Add("tools", Tools.Select(g => g.Pattern));
         Add("args", Args.Select(g => g.Pattern));
-        Add("args-regex", ArgsRegex.Select(r => r.ToString()));
+        Add("args-regex", ArgsRegex.Select(r => r.Pattern));
         Add("targets", Targets.Select(g => g.Pattern));
         Add("data-classes", DataClasses);
         Add("actors", Actors.Select(a => ActorKinds.Name(a)));
@@ -202,19 +202,6 @@ public sealed record ActionMatch
         Add("tiers", Tiers);
         Add("on-behalf-of", OnBehalfOf.Select(g => g.Pattern));
         return parts.Count == 0 ? "every action" : string.Join("; ", parts);
-    }
-
-    // A regular expression that runs out of time counts as a match: fail closed.
-    private static bool RegexMatches(Regex regex, string word)
-    {
-        try
-        {
-            return regex.IsMatch(word);
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            return true;
-        }
     }
 }
 
@@ -240,3 +227,76 @@ public sealed record ActionFacts(
     string? JobType,
     string Tier,
     string? OnBehalfOf);
+
+/// <summary>
+/// An <c>args-regex</c> pattern, run with .NET's non-backtracking engine (time linear in the argument) and a match
+/// timeout. The engine is built on first use: building it with case-insensitivity costs tens of milliseconds, which
+/// every <c>up</c> would otherwise pay for action rules it never runs. <see cref="Problem"/> checks a pattern at load.
+/// </summary>
+public sealed class ArgsPattern
+{
+    private const RegexOptions Options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase;
+
+    // Constructs the non-backtracking engine rejects, so a pack that uses one is refused at load, not at first use.
+    private static readonly string[] Unsupported = ["(?=", "(?!", "(?<=", "(?<!", "(?>", "(?(", "\\k<", "\\k'"];
+
+    private readonly Lazy<Regex?> _regex;
+
+    /// <summary>A pattern already checked with <see cref="Problem"/>.</summary>
+    public ArgsPattern(string pattern)
+    {
+        Pattern = pattern;
+        _regex = new(() =>
+        {
+            try
+            {
+                return new Regex(pattern, Options, ActionMatch.RegexTimeout);
+            }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException)
+            {
+                return null;
+            }
+        });
+    }
+
+    /// <summary>The pattern as written.</summary>
+    public string Pattern { get; }
+
+    /// <summary>Why <paramref name="pattern"/> cannot be used (syntax, or a construct without a linear-time match), or null.</summary>
+    public static string? Problem(string pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        var construct = Unsupported.FirstOrDefault(c => pattern.Contains(c, StringComparison.Ordinal))
+            ?? (Regex.IsMatch(pattern, @"\\[1-9]", RegexOptions.None, TimeSpan.FromSeconds(1)) ? "\\N" : null);
+        if (construct is not null)
+        {
+            return $"'{construct}' is a look-around, backreference, atomic group or conditional, which no linear-time engine runs";
+        }
+
+        try
+        {
+            _ = new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.IgnoreCase); // syntax only: cheap to build
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>True when the pattern matches somewhere in <paramref name="word"/>; running out of time, or an engine that cannot run it, counts as a match: fail closed.</summary>
+    public bool IsMatch(string word)
+    {
+        try
+        {
+            return _regex.Value?.IsMatch(word) ?? true;
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return true;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Pattern;
+}

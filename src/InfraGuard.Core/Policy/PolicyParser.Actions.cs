@@ -222,7 +222,7 @@ internal sealed partial class PolicyParser
             }
         }
 
-        var regexes = new List<Regex>();
+        var regexes = new List<ArgsPattern>();
         if (f.TryGetValue("args-regex", out var rx))
         {
             foreach (var (itemNode, text) in y.List(rx.Value, $"'args-regex' of {where}"))
@@ -230,17 +230,14 @@ internal sealed partial class PolicyParser
                 if (text.Length > MaxRegexLength)
                 {
                     y.Error(itemNode, $"regular expression in 'args-regex' of {where} is {text.Length} characters long; at most {MaxRegexLength} are allowed");
-                    continue;
                 }
-
-                try
+                else if (ArgsPattern.Problem(text) is { } problem)
                 {
-                    // Non-backtracking: matching time is linear in the argument, whatever the pattern.
-                    regexes.Add(new Regex(text, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, ActionMatch.RegexTimeout));
+                    y.Error(itemNode, $"bad regular expression '{text}' in 'args-regex' of {where}: {problem} (the non-backtracking engine has no look-arounds, backreferences or atomic groups; use globs in 'args' for simple cases)");
                 }
-                catch (Exception e) when (e is ArgumentException or NotSupportedException)
+                else
                 {
-                    y.Error(itemNode, $"bad regular expression '{text}' in 'args-regex' of {where}: {e.Message} (the non-backtracking engine has no look-arounds, backreferences or atomic groups; use globs in 'args' for simple cases)");
+                    regexes.Add(new ArgsPattern(text));
                 }
             }
         }

@@ -133,6 +133,27 @@ public class ActionPolicyTests
         Assert.Contains(a.Notes, n => n.Contains("no-break-glass-for-agents", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("(?<=a)b")]
+    [InlineData("(a)\\1")]
+    [InlineData("(?>ab)")]
+    [InlineData("[unclosed")]
+    public void ArgsPattern_WithoutALinearTimeMatch_RefusedAtLoadAndFailsClosedIfEverRun(string pattern)
+    {
+        Assert.NotNull(ArgsPattern.Problem(pattern));
+        Assert.True(new ArgsPattern(pattern).IsMatch("anything"));
+    }
+
+    [Fact]
+    public void ArgsPattern_Valid_MatchesCaseInsensitivelyAnywhere()
+    {
+        var pattern = new ArgsPattern("\\b(drop|truncate)\\b");
+
+        Assert.Null(ArgsPattern.Problem(pattern.Pattern));
+        Assert.True(pattern.IsMatch("select 1; DROP TABLE customers"));
+        Assert.False(pattern.IsMatch("select * from dropped_rows"));
+    }
+
     [Fact]
     public void Load_MistakesInActions_ReportEveryOneWithLineAndWhatIsValid()
     {
