@@ -7,6 +7,7 @@ using InfraGuard.Core.Actions;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Runs;
+using InfraGuard.Core;
 using InfraGuard.Server.Api;
 using Microsoft.AspNetCore.Mvc;
 
@@ -147,7 +148,7 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
         ArgumentNullException.ThrowIfNull(query);
         var url = $"api/v1/requests?limit={query.Limit}"
             + (query.Stack is null ? string.Empty : "&stack=" + Uri.EscapeDataString(query.Stack))
-            + (query.State is null ? string.Empty : "&state=" + Names.State(query.State.Value));
+            + (query.State is null ? string.Empty : "&state=" + Names.Of(query.State.Value));
         using var response = await http.GetAsync(url, cancellationToken).ConfigureAwait(false);
         return (await ReadAsync<RequestList>(response, "list change requests", cancellationToken).ConfigureAwait(false)).Requests;
     }
@@ -183,7 +184,7 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
     {
         // The server records the token's identity as the actor; a body field could not change it.
         using var response = await http.PostAsJsonAsync($"api/v1/requests/{Uri.EscapeDataString(id)}/transitions", new TransitionBody(to, reason), ServerJson.Options, cancellationToken).ConfigureAwait(false);
-        return await OutcomeAsync(id, to, response, $"move {id} to {Names.State(to)}", cancellationToken).ConfigureAwait(false);
+        return await OutcomeAsync(id, to, response, $"move {id} to {Names.Of(to)}", cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<RequestOutcome> CompleteApplyAsync(string id, ApplyOutcome outcome, CancellationToken cancellationToken = default)
@@ -215,7 +216,7 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
                 var view = await ReadAsync<RequestView>(response, $"read {id}", cancellationToken).ConfigureAwait(false);
                 if (outageStarted is not null)
                 {
-                    notice($"The server is reachable again; change request {id} is {Names.State(view.Request.State)}.");
+                    notice($"The server is reachable again; change request {id} is {Names.Of(view.Request.State)}.");
                 }
 
                 return view;

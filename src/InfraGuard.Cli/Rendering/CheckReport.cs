@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Risk;
+using InfraGuard.Core;
 
 namespace InfraGuard.Cli.Rendering;
 
@@ -101,13 +102,7 @@ internal sealed record CheckReport(
     public static List<FindingJson> FindingsOf(Assessment assessment) =>
         [.. assessment.Findings.Select(f => new FindingJson(f.RuleId, f.Address, f.Type, ChangeOps.Name(f.Op), f.Path, f.Before, f.After, f.Points, f.Reason))];
 
-    public static string DecisionName(Decision decision) => decision switch
-    {
-        Core.Risk.Decision.Allow => "allow",
-        Core.Risk.Decision.Review => "review",
-        Core.Risk.Decision.Block => "block",
-        _ => "block",
-    };
+    public static string DecisionName(Decision decision) => Names.Of(decision);
 
     // A resource on its own: unknown ops are always block (fail closed); otherwise by the tier's thresholds.
     private static Decision Classify(int points, ChangeOp op, Assessment assessment) =>

@@ -71,8 +71,8 @@ public static class RequestAuditEvents
             ["reason"] = d.Reason,
             ["plan_hash"] = r.PlanHash,
             ["policy_pack_hash"] = r.PolicyPackHash,
-            ["from_state"] = State(r.State),
-            ["to_state"] = transitionTo is { } to ? State(to) : null,
+            ["from_state"] = Names.Of(r.State),
+            ["to_state"] = transitionTo is { } to ? Names.Of(to) : null,
         });
     }
 
@@ -88,8 +88,8 @@ public static class RequestAuditEvents
             ["reason"] = reason,
             ["plan_hash"] = r.PlanHash,
             ["state_fingerprint"] = r.StateFingerprint,
-            ["from_state"] = State(r.State),
-            ["to_state"] = State(to),
+            ["from_state"] = Names.Of(r.State),
+            ["to_state"] = Names.Of(to),
         });
     }
 
@@ -110,7 +110,7 @@ public static class RequestAuditEvents
             ["succeeded"] = outcome.Succeeded,
             ["exit_code"] = outcome.ExitCode,
             ["counts"] = counts,
-            ["to_state"] = State(outcome.Succeeded ? RequestState.Applied : RequestState.Failed),
+            ["to_state"] = Names.Of(outcome.Succeeded ? RequestState.Applied : RequestState.Failed),
             ["submitted_by"] = r.SubmittedBy,
         };
         if (r.Action is not null)
@@ -157,5 +157,4 @@ public static class RequestAuditEvents
 
     private static JsonObject Person(PersonRef p) => new() { ["person"] = p.PersonId, ["identity"] = p.RawIdentity };
 
-    private static string State(RequestState s) => s.ToString().ToLowerInvariant();
 }

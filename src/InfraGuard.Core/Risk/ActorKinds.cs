@@ -7,13 +7,7 @@ public static class ActorKinds
     public static IReadOnlyList<ActorKind> All { get; } = [ActorKind.Human, ActorKind.Pipeline, ActorKind.Agent];
 
     /// <summary>The lower-case name: <c>human</c>, <c>pipeline</c> or <c>agent</c>.</summary>
-    public static string Name(ActorKind kind) => kind switch
-    {
-        ActorKind.Human => "human",
-        ActorKind.Pipeline => "pipeline",
-        ActorKind.Agent => "agent",
-        _ => "unknown",
-    };
+    public static string Name(ActorKind kind) => Names.Of(kind);
 
     /// <summary>Parses a name produced by <see cref="Name"/> (case-insensitive).</summary>
     public static bool TryParse(string name, out ActorKind kind)

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using InfraGuard.Core.Actions;
 using InfraGuard.Core.Requests;
+using InfraGuard.Core;
 using InfraGuard.Server.Auth;
 using InfraGuard.Server.Hosting;
 using InfraGuard.Server.Oidc;
@@ -115,7 +116,7 @@ internal static class ActionEndpoints
 
         if (request.State != RequestState.Approved)
         {
-            refusal = $"Change request {id} is {Names.State(request.State)}; credentials are issued only for an approved request, before it runs.";
+            refusal = $"Change request {id} is {Names.Of(request.State)}; credentials are issued only for an approved request, before it runs.";
         }
         else if (time.GetUtcNow() >= request.ExpiresAt)
         {

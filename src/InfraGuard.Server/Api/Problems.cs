@@ -1,5 +1,6 @@
 using InfraGuard.Core.Requests;
 using Microsoft.AspNetCore.Mvc;
+using InfraGuard.Core;
 
 namespace InfraGuard.Server.Api;
 
@@ -30,8 +31,8 @@ public static class Problems
         IllegalTransition e => Result(StatusCodes.Status409Conflict, "illegal-transition", "State does not allow this", e.Message, new Dictionary<string, object?>
         {
             ["requestId"] = e.RequestId,
-            ["from"] = Names.State(e.From),
-            ["to"] = Names.State(e.To),
+            ["from"] = Names.Of(e.From),
+            ["to"] = Names.Of(e.To),
         }),
         _ => Result(StatusCodes.Status409Conflict, "conflict", "Refused", error.Message),
     };
@@ -44,10 +45,4 @@ public static class Problems
         context.Response.StatusCode = status;
         return context.Response.WriteAsJsonAsync(problem, ServerJson.Options, "application/problem+json");
     }
-}
-
-/// <summary>Lower-case names for states and verdicts, as the API spells them.</summary>
-public static class Names
-{
-    public static string State(RequestState state) => state.ToString().ToLowerInvariant();
 }

@@ -3,6 +3,7 @@ using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Runs;
+using InfraGuard.Core;
 using InfraGuard.Server.Auth;
 using InfraGuard.Server.Hosting;
 using InfraGuard.Store;
@@ -150,7 +151,7 @@ internal static class RequestEndpoints
         {
             if (!Enum.TryParse<RequestState>(state, ignoreCase: true, out var s) || int.TryParse(state, out _))
             {
-                return Problems.BadRequest($"state '{state}' is not a request state; use one of: {string.Join(", ", Enum.GetValues<RequestState>().Select(Names.State))}.");
+                return Problems.BadRequest($"state '{state}' is not a request state; use one of: {string.Join(", ", Enum.GetValues<RequestState>().Select(Names.Of))}.");
             }
 
             parsed = s;
@@ -248,7 +249,7 @@ internal static class RequestEndpoints
         if (!RunnerTransitions.Contains(body.To))
         {
             return Problems.Result(StatusCodes.Status422UnprocessableEntity, "transition-not-allowed", "Not a runner transition",
-                $"A runner may move a request to {string.Join(", ", RunnerTransitions.Select(Names.State))}; '{Names.State(body.To)}' comes from decisions or the apply outcome.");
+                $"A runner may move a request to {string.Join(", ", RunnerTransitions.Select(Names.Of))}; '{Names.Of(body.To)}' comes from decisions or the apply outcome.");
         }
 
         if (string.IsNullOrWhiteSpace(body.Reason))

@@ -6,6 +6,7 @@ using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;
+using InfraGuard.Core;
 using InfraGuard.Slack.Payloads;
 
 namespace InfraGuard.Slack.Messages;
@@ -86,7 +87,7 @@ public sealed class ApprovalMessages
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(decisions);
-        var blocks = Summary(request, counts, "p", Decision(request.Decision));
+        var blocks = Summary(request, counts, "p", Names.Of(request.Decision));
         if (decisions.Count > 0)
         {
             blocks.Add(Blocks.Section("p_decisions", DecisionLines(decisions, request.RequiredApprovals.Count)));
@@ -103,7 +104,7 @@ public sealed class ApprovalMessages
             Blocks.Button(RejectActionId, "Reject", request.Id, "danger", confirm: reject),
             Blocks.Button(OpenActionId, "Open in InfraGuard", url: PageUrl(request.Id))));
         blocks.Add(Blocks.Context("p_footer", $"Request {Mrkdwn.Code(request.Id)} · details and the full redacted diff are in the thread · you will be asked for a reason"));
-        return Checked(Fallback(request, Decision(request.Decision)), blocks);
+        return Checked(Fallback(request, Names.Of(request.Decision)), blocks);
     }
 
     /// <summary>The parent message once decided (buttons gone; who decided and why).</summary>
@@ -347,7 +348,7 @@ public sealed class ApprovalMessages
         }
 
 
-        var who = $"*Requested by* {Who(request.Requester)} ({Actor(request.ActorKind)}{(request.OnBehalfOf is { } b ? " on behalf of " + Mrkdwn.Escape(b) : "")})";
+        var who = $"*Requested by* {Who(request.Requester)} ({Names.Of(request.ActorKind)}{(request.OnBehalfOf is { } b ? " on behalf of " + Mrkdwn.Escape(b) : "")})";
         var ci = request.CiRunUrl is { } url && Uri.TryCreate(url, UriKind.Absolute, out var ciUri)
             ? $"*CI run* {Mrkdwn.Link(ciUri, request.CiRunId ?? "open")}"
             : request.CiRunId is { } run ? $"*CI run* {Mrkdwn.Escape(run)}" : "*CI run* none";
@@ -452,22 +453,6 @@ public sealed class ApprovalMessages
 
     private static string Date(DateTimeOffset at) =>
         $"<!date^{at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)}^{{date_short_pretty}} {{time}}|{at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC>";
-
-    private static string Decision(Decision d) => d switch
-    {
-        Core.Risk.Decision.Allow => "allow",
-        Core.Risk.Decision.Review => "review",
-        Core.Risk.Decision.Block => "block",
-        _ => "unknown",
-    };
-
-    private static string Actor(ActorKind k) => k switch
-    {
-        ActorKind.Human => "human",
-        ActorKind.Pipeline => "pipeline",
-        ActorKind.Agent => "agent",
-        _ => "unknown actor",
-    };
 
     private static string Op(ChangeOp op) => op.ToString().ToLowerInvariant();
 
