@@ -206,7 +206,7 @@ public sealed partial class McpGateway : IAsyncDisposable
         var forwarded = arguments.ToDictionary(p => p.Key, p => JsonSerializer.SerializeToElement(p.Value), StringComparer.Ordinal);
         try
         {
-            return await client.CallToolAsync(new CallToolRequestParams { Name = tool, Arguments = forwarded }, cancellationToken).ConfigureAwait(false);
+            return Relayed(tool, await client.CallToolAsync(new CallToolRequestParams { Name = tool, Arguments = forwarded }, cancellationToken).ConfigureAwait(false));
         }
         catch (McpProtocolException e)
         {
@@ -217,6 +217,31 @@ public sealed partial class McpGateway : IAsyncDisposable
         {
             return Error($"The upstream of tool '{tool}' could not be reached or crashed: {e.Message}. The call was approved and attempted once; it is recorded as failed.");
         }
+    }
+
+    /// <summary>
+    /// What the upstream answered (content, structured content, error flag, its own _meta), without what belongs to the
+    /// upstream session rather than to the answer: the reserved <c>io.modelcontextprotocol/</c> _meta keys (the upstream's
+    /// server info) and the result type of the upstream's protocol revision. A result that is not complete (it asks for
+    /// input in a later round trip) cannot be relayed, and is an error rather than a success.
+    /// </summary>
+    private static CallToolResult Relayed(string tool, CallToolResult upstream)
+    {
+        if (upstream.ResultType is not (null or "complete"))
+        {
+            return Error($"The upstream tool '{tool}' answered with a '{upstream.ResultType}' result, which the InfraGuard gateway does not relay; the call is recorded as failed.");
+        }
+
+        JsonObject? meta = null;
+        foreach (var (key, value) in upstream.Meta ?? [])
+        {
+            if (!key.StartsWith("io.modelcontextprotocol/", StringComparison.Ordinal))
+            {
+                (meta ??= [])[key] = value?.DeepClone();
+            }
+        }
+
+        return new CallToolResult { Content = upstream.Content, StructuredContent = upstream.StructuredContent, IsError = upstream.IsError, Meta = meta };
     }
 
     private static string BlockedMessage(GuardedRunResult run)
