@@ -225,7 +225,7 @@ public sealed partial class McpGateway : IAsyncDisposable
     /// server info) and the result type of the upstream's protocol revision. A result that is not complete (it asks for
     /// input in a later round trip) cannot be relayed, and is an error rather than a success.
     /// </summary>
-    private static CallToolResult Relayed(string tool, CallToolResult upstream)
+    internal static CallToolResult Relayed(string tool, CallToolResult upstream)
     {
         if (upstream.ResultType is not (null or "complete"))
         {

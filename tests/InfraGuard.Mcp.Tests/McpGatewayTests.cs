@@ -105,6 +105,63 @@ public sealed class McpGatewayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Call_ChangedArgumentAfterApproval_IsANewRequest_TheApprovedOneIsNotReused()
+    {
+        var first = CallAsync("db.export_table", """{"table":"customers","format":"csv"}""", Ct);
+        var approved = await _world.PendingAsync();
+        await _world.DecideAsync(approved.Id, "github:erin-example", Verdict.Approve, "csv export for the audit");
+        await first;
+
+        var second = CallAsync("db.export_table", """{"table":"customers","format":"json"}""", Ct);
+        var pending = await _world.PendingAsync();
+
+        Assert.NotEqual(approved.Id, pending.Id);
+        Assert.NotEqual(approved.PlanHash, pending.PlanHash);
+        Assert.Single(_world.Calls());
+        await _world.DecideAsync(pending.Id, "github:erin-example", Verdict.Reject, "csv only");
+        Assert.True((await second).IsError);
+        Assert.Single(_world.Calls());
+    }
+
+    [Fact]
+    public void Relayed_UpstreamSessionMetaAndResultType_DroppedAndTheAnswerKept()
+    {
+        var upstream = new CallToolResult
+        {
+            Content = [new TextContentBlock { Text = "ok" }],
+            IsError = false,
+            ResultType = "complete",
+            Meta = new System.Text.Json.Nodes.JsonObject { ["io.modelcontextprotocol/serverInfo"] = "upstream", ["vendor/trace"] = "t-1" },
+        };
+
+        var relayed = McpGateway.Relayed("query", upstream);
+
+        Assert.Equal("ok", Assert.IsType<TextContentBlock>(Assert.Single(relayed.Content)).Text);
+        Assert.Null(relayed.ResultType);
+        Assert.Equal("""{"vendor/trace":"t-1"}""", relayed.Meta!.ToJsonString());
+    }
+
+    [Fact]
+    public void Relayed_IncompleteResult_IsAnErrorNotASuccess()
+    {
+        var relayed = McpGateway.Relayed("query", new CallToolResult { Content = [], ResultType = "input_required" });
+
+        Assert.True(relayed.IsError);
+        Assert.Contains("'input_required'", Assert.IsType<TextContentBlock>(Assert.Single(relayed.Content)).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_UpstreamThatCannotStart_NamesTheUpstreamAndItsLine()
+    {
+        var upstreams = UpstreamsFile.Parse("upstreams:\n  broken:\n    command: /nonexistent/mcp-server\n    default-kind: db.read\n", "upstreams.yaml");
+
+        var e = await Assert.ThrowsAsync<UpstreamException>(() => McpGateway.ConnectAsync(
+            upstreams, _ => null, null!, null!, TimeProvider.System, new GatewayOptions(null, null, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)), null, Ct));
+
+        Assert.Contains("Upstream 'broken' (command '/nonexistent/mcp-server', upstreams file line 2)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Call_UnknownTool_ToolErrorListingTheTools()
     {
         var result = await CallAsync("db.truncate", "{}", Ct);
