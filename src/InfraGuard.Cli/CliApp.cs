@@ -22,6 +22,7 @@ internal static class CliApp
         root.Add(CheckCommand.Build(context));
         root.Add(UpCommand.Build(context));
         root.Add(ExecCommand.Build(context));
+        root.Add(McpCommand.Build(context));
         root.Add(DecideCommand.Build(context, Core.Requests.Verdict.Approve));
         root.Add(DecideCommand.Build(context, Core.Requests.Verdict.Reject));
         root.Add(RequestsCommand.Build(context));

@@ -9,6 +9,7 @@ public class CliAppTests
     [InlineData("up", new[] { "up", "--help" })]
     [InlineData("approve", new[] { "approve", "--help" })]
     [InlineData("audit", new[] { "audit", "--help" })]
+    [InlineData("mcp", new[] { "mcp", "--help" })]
     public async Task Help_Command_MatchesGolden(string name, string[] args)
     {
         var result = await Cli.RunAsync(args);

@@ -149,16 +149,16 @@ public sealed class ExecEndToEndTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
     }
 
-    internal static async Task<WebApplication> StartServerAsync(ApiWorld world, int port, string url)
+    internal static async Task<WebApplication> StartServerAsync(ApiWorld world, int port, string url, params (string From, string To)[] edits)
     {
         // The default pack, plus a third SRE lead (erin) so that requester, principal and approver can all be distinct leads.
-        var policy = SampleRequests.Policy(Path.Combine(world.Root, "policy-actions"), ("    - id: deploy-bot", """
+        var policy = SampleRequests.Policy(Path.Combine(world.Root, "policy-actions"), [("    - id: deploy-bot", """
                 - id: erin
                   name: Erin Example
                   logins: ["github:erin-example"]
                   groups: [sre-leads]
                 - id: deploy-bot
-            """));
+            """), .. edits]);
         var app = ServerApp.Build([$"--urls={url}"], new Dictionary<string, string?>
         {
             ["Server:Db"] = world.Db,
