@@ -11,13 +11,12 @@
 // Usage: bash benchmarks/serve-load.sh [rate=200] [seconds=60] [runners=1000]
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using InfraGuard.Benchmarks;
 using InfraGuard.Server.Api;
 using InfraGuard.Slack.Messages;
 using InfraGuard.Testing;
@@ -39,16 +38,16 @@ var work = Directory.CreateTempSubdirectory("ig-serve-bench-").FullName;
 const string SigningSecret = "bench-signing-secret-0123456789abcdef";
 
 await using var slack = await SlackStandIn.StartAsync();
-var port = FreePort();
+var port = ServeProcess.FreePort();
 var baseUrl = $"http://127.0.0.1:{port}";
 var db = Path.Combine(work, "infraguard.db");
 var key = Path.Combine(work, "audit-key.pem");
-var runnerToken = Run(infraguard, "tokens", "create", "--identity", "ci:bench", "--scope", "runner", "--db", db, "--key", key).Trim();
+var runnerToken = ServeProcess.Run(infraguard, new Dictionary<string, string>(), "tokens", "create", "--identity", "ci:bench", "--scope", "runner", "--db", db, "--key", key).Trim();
 
 using var server = StartServer();
 using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", runnerToken);
-await WaitHealthyAsync(http);
+await ServeProcess.WaitHealthyAsync(http, Path.Combine(work, "server.log"));
 
 // The change requests: one per runner, so each long-poll waits on its own request.
 var ids = new List<string>();
@@ -115,51 +114,19 @@ if (ok)
 Console.WriteLine(ok ? "result: every request answered 2xx" : $"result: ERRORS (see counts above); figures are not valid. Server log: {work}/server.log");
 return ok ? 0 : 1;
 
-Process StartServer()
-{
-    var start = new ProcessStartInfo(infraguard) { RedirectStandardError = true, RedirectStandardOutput = true };
-    // Static runner tokens here: the default pack without production's attested-requester requirement.
-    foreach (var a in new[] { "serve", "--urls", baseUrl, "--db", db, "--key", key, "--policy", SampleRequests.PolicyWithoutAttestation(Path.Combine(work, "policy")) })
+Process StartServer() => ServeProcess.Start(
+    infraguard,
+    ["serve", "--urls", baseUrl, "--db", db, "--key", key, "--policy", SampleRequests.PolicyWithoutAttestation(Path.Combine(work, "policy"))],
+    new Dictionary<string, string>
     {
-        start.ArgumentList.Add(a);
-    }
-
-    start.Environment["INFRAGUARD_SERVER__SLACK__ENABLED"] = "true";
-    start.Environment["INFRAGUARD_SERVER__SLACK__SIGNINGSECRET"] = SigningSecret;
-    start.Environment["INFRAGUARD_SERVER__SLACK__BOTTOKEN"] = "xoxb-bench-0000";
-    start.Environment["INFRAGUARD_SERVER__SLACK__CHANNEL"] = "C0BENCH01";
-    start.Environment["INFRAGUARD_SERVER__SLACK__APIBASEURL"] = slack.ApiBase;
-    start.Environment["INFRAGUARD_SERVER__SLACK__PERCHANNELINTERVALMILLISECONDS"] = "0";
-    var process = Process.Start(start)!;
-    var log = new StreamWriter(Path.Combine(work, "server.log")) { AutoFlush = true };
-    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-    process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-    process.BeginErrorReadLine();
-    process.BeginOutputReadLine();
-    return process;
-}
-
-async Task WaitHealthyAsync(HttpClient client)
-{
-    for (var i = 0; i < 100; i++)
-    {
-        try
-        {
-            using var r = await client.GetAsync("/healthz");
-            if (r.IsSuccessStatusCode)
-            {
-                return;
-            }
-        }
-        catch (HttpRequestException)
-        {
-        }
-
-        await Task.Delay(100);
-    }
-
-    throw new InvalidOperationException($"the server did not become healthy; see {work}/server.log");
-}
+        ["INFRAGUARD_SERVER__SLACK__ENABLED"] = "true",
+        ["INFRAGUARD_SERVER__SLACK__SIGNINGSECRET"] = SigningSecret,
+        ["INFRAGUARD_SERVER__SLACK__BOTTOKEN"] = "xoxb-bench-0000",
+        ["INFRAGUARD_SERVER__SLACK__CHANNEL"] = "C0BENCH01",
+        ["INFRAGUARD_SERVER__SLACK__APIBASEURL"] = slack.ApiBase,
+        ["INFRAGUARD_SERVER__SLACK__PERCHANNELINTERVALMILLISECONDS"] = "0",
+    },
+    Path.Combine(work, "server.log"));
 
 string Click(int i, string requestId)
 {
@@ -206,21 +173,6 @@ WrkResult Wrk(string requests, int conns, int delayMs, int duration, int timeout
     return WrkResult.Parse(output, conns);
 }
 
-static string Run(string file, params string[] arguments)
-{
-    var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var a in arguments)
-    {
-        start.ArgumentList.Add(a);
-    }
-
-    using var p = Process.Start(start)!;
-    var stdout = p.StandardOutput.ReadToEnd();
-    var stderr = p.StandardError.ReadToEnd();
-    p.WaitForExit();
-    return p.ExitCode == 0 ? stdout : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({p.ExitCode}): {stderr}");
-}
-
 // Each runner's own request: the delete scenario with its own database name and plan (the server reads and scores it).
 static SubmitBody Body(int i) =>
     SampleRequests.Renamed(SampleRequests.Body($"bench-{i}", variant: i.ToString(CultureInfo.InvariantCulture)), $"orders-db-{i}");
@@ -240,13 +192,6 @@ static long StatusKb(int pid, string field)
     {
         return 0;
     }
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
 }
 
 static string FindUp(string from, string marker)

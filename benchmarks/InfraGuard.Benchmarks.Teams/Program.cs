@@ -14,6 +14,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using InfraGuard.Benchmarks;
 using InfraGuard.Server.Api;
 using InfraGuard.Teams.Tests;
 using InfraGuard.Testing;
@@ -36,14 +37,14 @@ await using var teams = await TeamsStandIn.StartAsync();
 teams.ServicePath = "/amer/50612dbb-0237-4969-b378-8d42590f9c00/";
 teams.AddMember("29:bob", "aad-bob-0002", "bob@example.com", Tenant);
 teams.AddMember("29:carol", "aad-carol-0003", "carol@example.com", Tenant);
-var port = FreePort();
+var port = ServeProcess.FreePort();
 var baseUrl = $"http://127.0.0.1:{port}";
 var db = Path.Combine(work, "infraguard.db");
 var key = Path.Combine(work, "audit-key.pem");
-var runnerToken = Run(infraguard, "tokens", "create", "--identity", "github:carol-example", "--scope", "runner", "--db", db, "--key", key).Trim();
+var runnerToken = ServeProcess.Run(infraguard, new Dictionary<string, string>(), "tokens", "create", "--identity", "github:carol-example", "--scope", "runner", "--db", db, "--key", key).Trim();
 using var server = StartServer();
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1000, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(10) };
-await WaitHealthyAsync();
+await ServeProcess.WaitHealthyAsync(http, Path.Combine(work, "server.log"));
 
 // One fresh request per approve (warm-up and measured), each posted to Teams before measuring.
 var warmupSeconds = 5;
@@ -170,77 +171,24 @@ async Task<Result> RunAsync(string name, int duration, Func<int, HttpRequestMess
     return result;
 }
 
-Process StartServer()
-{
-    var start = new ProcessStartInfo(infraguard) { RedirectStandardError = true, RedirectStandardOutput = true };
-    foreach (var a in new[] { "serve", "--urls", baseUrl, "--db", db, "--key", key, "--policy", SampleRequests.PolicyWithoutAttestation(Path.Combine(work, "policy")) })
+Process StartServer() => ServeProcess.Start(
+    infraguard,
+    ["serve", "--urls", baseUrl, "--db", db, "--key", key, "--policy", SampleRequests.PolicyWithoutAttestation(Path.Combine(work, "policy"))],
+    new Dictionary<string, string>
     {
-        start.ArgumentList.Add(a);
-    }
-
-    start.Environment["INFRAGUARD_SERVER__TEAMS__ENABLED"] = "true";
-    start.Environment["INFRAGUARD_SERVER__TEAMS__APPID"] = TeamsStandIn.AppId;
-    start.Environment["INFRAGUARD_SERVER__TEAMS__APPPASSWORD"] = TeamsStandIn.AppPassword;
-    start.Environment["INFRAGUARD_SERVER__TEAMS__TENANTIDS__0"] = Tenant;
-    start.Environment["INFRAGUARD_SERVER__TEAMS__CHANNEL__CHANNELID"] = Channel;
-    start.Environment["INFRAGUARD_SERVER__TEAMS__CHANNEL__SERVICEURL"] = ServiceUrl;
-    start.Environment["INFRAGUARD_SERVER__TEAMS__OPENIDMETADATAURL"] = teams.MetadataUrl.AbsoluteUri;
-    start.Environment["INFRAGUARD_SERVER__TEAMS__TOKENENDPOINT"] = teams.TokenEndpoint.AbsoluteUri;
-    start.Environment["INFRAGUARD_SERVER__TEAMS__CONNECTORBASEURL"] = teams.BaseAddress.AbsoluteUri;
-    var process = Process.Start(start)!;
-    var log = new StreamWriter(Path.Combine(work, "server.log")) { AutoFlush = true };
-    process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-    process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
-    process.BeginErrorReadLine();
-    process.BeginOutputReadLine();
-    return process;
-}
-
-async Task WaitHealthyAsync()
-{
-    for (var i = 0; i < 100; i++)
-    {
-        try
-        {
-            using var r = await http.GetAsync("/healthz");
-            if (r.IsSuccessStatusCode)
-            {
-                return;
-            }
-        }
-        catch (HttpRequestException)
-        {
-        }
-
-        await Task.Delay(100);
-    }
-
-    throw new InvalidOperationException($"the server did not become healthy; see {work}/server.log");
-}
-
-static string Run(string file, params string[] arguments)
-{
-    var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-    foreach (var a in arguments)
-    {
-        start.ArgumentList.Add(a);
-    }
-
-    using var p = Process.Start(start)!;
-    var stdout = p.StandardOutput.ReadToEnd();
-    var stderr = p.StandardError.ReadToEnd();
-    p.WaitForExit();
-    return p.ExitCode == 0 ? stdout : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({p.ExitCode}): {stderr}");
-}
+        ["INFRAGUARD_SERVER__TEAMS__ENABLED"] = "true",
+        ["INFRAGUARD_SERVER__TEAMS__APPID"] = TeamsStandIn.AppId,
+        ["INFRAGUARD_SERVER__TEAMS__APPPASSWORD"] = TeamsStandIn.AppPassword,
+        ["INFRAGUARD_SERVER__TEAMS__TENANTIDS__0"] = Tenant,
+        ["INFRAGUARD_SERVER__TEAMS__CHANNEL__CHANNELID"] = Channel,
+        ["INFRAGUARD_SERVER__TEAMS__CHANNEL__SERVICEURL"] = ServiceUrl,
+        ["INFRAGUARD_SERVER__TEAMS__OPENIDMETADATAURL"] = teams.MetadataUrl.AbsoluteUri,
+        ["INFRAGUARD_SERVER__TEAMS__TOKENENDPOINT"] = teams.TokenEndpoint.AbsoluteUri,
+        ["INFRAGUARD_SERVER__TEAMS__CONNECTORBASEURL"] = teams.BaseAddress.AbsoluteUri,
+    },
+    Path.Combine(work, "server.log"));
 
 static SubmitBody Body(int i) =>
     SampleRequests.Renamed(SampleRequests.Body($"bench-{i}", variant: i.ToString(CultureInfo.InvariantCulture)), $"orders-db-{i}");
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
 
 internal sealed record Result(int Requests, double PerSecond, double P50, double P90, double P99, double Max, int Errors);
