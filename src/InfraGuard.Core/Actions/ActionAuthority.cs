@@ -155,20 +155,10 @@ public sealed class ActionAuthority(PolicyPack policy, IChangeStore store, IAudi
     }
 
     private AuditEvent Blocked(ActionRecord record, Assessment assessment, string hash) =>
-        new(AuditEventTypes.RiskScored, time.GetUtcNow(), null, new Dictionary<string, JsonNode?>
+        submitter.Blocked(time.GetUtcNow(), assessment, policy.Hash, hash, new Dictionary<string, JsonNode?>
         {
             ["kind"] = record.Kind,
             ["target"] = record.Target,
             ["program"] = record.Program,
-            ["tier"] = assessment.Tier,
-            ["requester"] = submitter.Requester,
-            ["submitted_by"] = submitter.SubmittedBy,
-            ["attested"] = submitter.Attested,
-            ["actor_kind"] = ActorKinds.Name(assessment.ActorKind),
-            ["plan_hash"] = hash,
-            ["policy_pack_hash"] = policy.Hash,
-            ["score"] = assessment.Score,
-            ["decision"] = "block",
-            ["rules"] = new JsonArray([.. assessment.Findings.Select(f => f.RuleId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(r => (JsonNode?)r)]),
         });
 }

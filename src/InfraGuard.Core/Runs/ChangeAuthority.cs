@@ -260,21 +260,11 @@ public sealed class ChangeAuthority(
         submitter.ActorKind ?? (evidence.ActorKind == ActorKind.Agent ? ActorKind.Agent : ActorKind.Pipeline);
 
     private AuditEvent Scored(RunEvidence evidence, Assessment assessment, string planHash) =>
-        new(AuditEventTypes.RiskScored, time.GetUtcNow(), null, new Dictionary<string, JsonNode?>
+        submitter.Blocked(time.GetUtcNow(), assessment, policy.Hash, planHash, new Dictionary<string, JsonNode?>
         {
             ["stack"] = evidence.Stack,
             ["project"] = evidence.Project,
-            ["tier"] = assessment.Tier,
-            ["requester"] = submitter.Requester,
-            ["submitted_by"] = submitter.SubmittedBy,
-            ["attested"] = submitter.Attested,
-            ["actor_kind"] = ActorKinds.Name(assessment.ActorKind),
-            ["plan_hash"] = planHash,
             ["state_fingerprint"] = evidence.StateFingerprint,
-            ["policy_pack_hash"] = policy.Hash,
-            ["score"] = assessment.Score,
-            ["decision"] = "block",
-            ["rules"] = new JsonArray([.. assessment.Findings.Select(f => f.RuleId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(r => (JsonNode?)r)]),
         });
 
     private static T Read<T>(Func<T> read, string what)

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using InfraGuard.Core.Audit;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;
@@ -43,7 +45,32 @@ public sealed record RunEvidence(
 /// <param name="Commit">The commit the verified token names, when attested.</param>
 /// <param name="ActorKind">The actor kind the credential fixes, if any (a trust rule's); overrides the runner's word.</param>
 /// <param name="RunUrl">The CI run link the verified token names, when attested.</param>
-public sealed record Submitter(string Requester, string SubmittedBy, bool Attested, string? Commit = null, ActorKind? ActorKind = null, string? RunUrl = null);
+public sealed record Submitter(string Requester, string SubmittedBy, bool Attested, string? Commit = null, ActorKind? ActorKind = null, string? RunUrl = null)
+{
+    /// <summary>
+    /// The <c>risk.scored</c> entry for a submission the policy blocked (no request is stored): who, what
+    /// (<paramref name="subject"/>: stack and project, or kind, target and program), the tier, score and rules.
+    /// </summary>
+    public AuditEvent Blocked(DateTimeOffset at, Assessment assessment, string policyHash, string planHash, IReadOnlyDictionary<string, JsonNode?> subject)
+    {
+        ArgumentNullException.ThrowIfNull(assessment);
+        ArgumentNullException.ThrowIfNull(subject);
+        var payload = new Dictionary<string, JsonNode?>(subject)
+        {
+            ["tier"] = assessment.Tier,
+            ["requester"] = Requester,
+            ["submitted_by"] = SubmittedBy,
+            ["attested"] = Attested,
+            ["actor_kind"] = ActorKinds.Name(assessment.ActorKind),
+            ["plan_hash"] = planHash,
+            ["policy_pack_hash"] = policyHash,
+            ["score"] = assessment.Score,
+            ["decision"] = "block",
+            ["rules"] = new JsonArray([.. assessment.Findings.Select(f => f.RuleId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Select(r => (JsonNode?)r)]),
+        };
+        return new(AuditEventTypes.RiskScored, at, null, payload);
+    }
+}
 
 /// <summary>The authority's answer to a submission.</summary>
 /// <param name="Assessment">The authority's own assessment.</param>
