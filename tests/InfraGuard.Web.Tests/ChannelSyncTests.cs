@@ -39,6 +39,8 @@ public sealed class ChannelSyncTests
 
         await Wait.UntilAsync(() => slack.Calls("chat.update").Count > 0, "the Slack message is updated");
         var update = slack.Calls("chat.update")[^1].Json!;
+        // The store records what the message shows once Slack has answered the update.
+        await Wait.UntilAsync(() => world.Store.GetPostAsync("Slack", id).GetAwaiter().GetResult()?.ShownState == Core.Requests.RequestState.Approved, "the store records the updated message");
         var post = (await world.Store.GetPostAsync("Slack", id))!;
         Assert.Equal(post.Address.Conversation, update["channel"]!.GetValue<string>());
         Assert.Equal(post.Address.MessageId, update["ts"]!.GetValue<string>());

@@ -261,6 +261,7 @@ public sealed class SlackApprovalTests : IAsyncLifetime
 
         await Wait.UntilAsync(() => _world.Slack.Calls("chat.update").Count == 1, "the parent is updated when the server starts");
         Assert.Single(_world.Slack.Calls("chat.postMessage"), p => p.Json!["thread_ts"] is null);
+        await Wait.UntilAsync(() => second.Store.GetPostAsync("Slack", id).GetAwaiter().GetResult()?.ShownState == RequestState.Approved, "the store records the updated message");
         Assert.Equal(RequestState.Approved, (await second.Store.GetPostAsync("Slack", id))!.ShownState);
         Assert.Empty(await second.Store.ListBehindAsync("Slack"));
         _world.AssertCleanTraffic();
