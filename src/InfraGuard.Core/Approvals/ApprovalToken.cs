@@ -1,7 +1,7 @@
 using System.Buffers.Text;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using InfraGuard.Core.Audit;
 using NSec.Cryptography;
 
@@ -263,13 +263,13 @@ public static class ApprovalToken
             return Fail(ApprovalTokenStatus.BadFormat, "payload is not a UTF-8 JSON object without duplicate keys");
         }
 
-        if (ClaimsProblem(parsed.Values) is { } problem)
+        if (ClaimsProblem(parsed) is { } problem)
         {
             return Fail(ApprovalTokenStatus.BadFormat, problem);
         }
 
-        var claims = ToClaims(parsed.Values);
-        if (!string.Equals(CanonicalJson(parsed.Values), parsed.Text, StringComparison.Ordinal))
+        var claims = ToClaims(parsed);
+        if (!Audit.CanonicalJson.IsCanonical(payloadBytes))
         {
             return new(ApprovalTokenStatus.BadFormat, "payload is not canonical JSON", claims);
         }
@@ -323,70 +323,32 @@ public static class ApprovalToken
         return signingInput + "." + Base64Url.EncodeToString(signature);
     }
 
-    /// <summary>Canonical JSON of string and integer members: ordinal key order, JSON.stringify string escaping.</summary>
+    /// <summary>
+    /// The payload text: the audit log's canonical JSON (<see cref="Audit.CanonicalJson"/>) of string and integer
+    /// members, which is what JavaScript's <c>JSON.stringify</c> writes for the same members in ordinal key order.
+    /// </summary>
+    /// <exception cref="ArgumentException">A member is neither a string nor an integer, or a string is not valid Unicode.</exception>
     internal static string CanonicalJson(IEnumerable<KeyValuePair<string, object>> members)
     {
-        var sb = new StringBuilder("{");
-        foreach (var (name, value) in members.OrderBy(m => m.Key, StringComparer.Ordinal))
+        var node = new JsonObject();
+        foreach (var (name, value) in members)
         {
-            if (sb.Length > 1)
+            node[name] = value switch
             {
-                sb.Append(',');
-            }
-
-            AppendString(sb, name);
-            sb.Append(':');
-            switch (value)
-            {
-                case string s:
-                    AppendString(sb, s);
-                    break;
-                case long l:
-                    sb.Append(l.ToString(CultureInfo.InvariantCulture));
-                    break;
-                default:
-                    throw new ArgumentException($"Canonical JSON here holds strings and integers only; \"{name}\" is {value?.GetType().Name ?? "null"}.", nameof(members));
-            }
+                string s => JsonValue.Create(s),
+                long l => JsonValue.Create(l),
+                _ => throw new ArgumentException($"Canonical JSON here holds strings and integers only; \"{name}\" is {value?.GetType().Name ?? "null"}.", nameof(members)),
+            };
         }
 
-        return sb.Append('}').ToString();
-    }
-
-    private static void AppendString(StringBuilder sb, string s)
-    {
-        sb.Append('"');
-        for (var i = 0; i < s.Length; i++)
+        try
         {
-            var c = s[i];
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    var lone = char.IsSurrogate(c) && !(char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]));
-                    if (c < ' ' || lone)
-                    {
-                        sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    }
-                    else if (char.IsHighSurrogate(c))
-                    {
-                        sb.Append(c).Append(s[++i]);
-                    }
-                    else
-                    {
-                        sb.Append(c);
-                    }
-
-                    break;
-            }
+            return Encoding.UTF8.GetString(Audit.CanonicalJson.Serialize(node));
         }
-
-        sb.Append('"');
+        catch (Exception ex) when (ex is CanonicalJsonException or InvalidOperationException or ArgumentException)
+        {
+            throw new ArgumentException($"A claim cannot be written as canonical JSON: {ex.Message}", nameof(members), ex);
+        }
     }
 
     private static byte[]? DecodeBase64UrlStrict(string text)
@@ -407,9 +369,7 @@ public static class ApprovalToken
         }
     }
 
-    private sealed record ParsedPayload(string Text, Dictionary<string, object> Values);
-
-    private static ParsedPayload? ParseClaims(byte[] payloadBytes)
+    private static Dictionary<string, object>? ParseClaims(byte[] payloadBytes)
     {
         try
         {
@@ -435,7 +395,7 @@ public static class ApprovalToken
                 }
             }
 
-            return new ParsedPayload(text, values);
+            return values;
         }
         catch (Exception e) when (e is JsonException or DecoderFallbackException or InvalidOperationException or ArgumentException)
         {

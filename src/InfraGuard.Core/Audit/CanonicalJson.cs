@@ -70,6 +70,7 @@ public static class CanonicalJson
     public static byte[] Serialize(JsonNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
+        RefuseLoneSurrogates(node);
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {
@@ -77,6 +78,32 @@ public static class CanonicalJson
         }
 
         return Canonicalize(buffer.WrittenSpan);
+    }
+
+    // The writer would silently replace a lone surrogate with U+FFFD: what is signed must be what was given.
+    private static void RefuseLoneSurrogates(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    ReadString(key);
+                    RefuseLoneSurrogates(value);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    RefuseLoneSurrogates(item);
+                }
+
+                break;
+            case JsonValue value when value.TryGetValue<string>(out var text):
+                ReadString(text);
+                break;
+        }
     }
 
     /// <summary>

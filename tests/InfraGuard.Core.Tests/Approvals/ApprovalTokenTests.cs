@@ -137,9 +137,17 @@ public class ApprovalTokenTests
     [Fact]
     public void CanonicalJson_EscapesLikeJsonStringify()
     {
-        var json = ApprovalToken.CanonicalJson(new Dictionary<string, object> { ["b"] = 1L, ["a"] = "x\"y\\\n\u0001é\ud800", ["B"] = 2L });
+        var json = ApprovalToken.CanonicalJson(new Dictionary<string, object> { ["b"] = 1L, ["a"] = "x\"y\\\n\u0001é\U0001F600", ["B"] = 2L });
 
-        Assert.Equal("{\"B\":2,\"a\":\"x\\\"y\\\\\\n\\u0001é\\ud800\",\"b\":1}", json);
+        Assert.Equal("{\"B\":2,\"a\":\"x\\\"y\\\\\\n\\u0001é\U0001F600\",\"b\":1}", json);
+    }
+
+    [Fact]
+    public void CanonicalJson_LoneSurrogate_IsRefusedNotSigned()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => ApprovalToken.CanonicalJson(new Dictionary<string, object> { ["stack"] = "prod\ud800" }));
+
+        Assert.Contains("canonical JSON", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

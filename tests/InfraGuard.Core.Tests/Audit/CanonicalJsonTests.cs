@@ -69,6 +69,22 @@ public class CanonicalJsonTests
     public void Serialize_JsonNodeWithDouble_IsRejected() =>
         Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Serialize(new JsonObject { ["score"] = 0.5 }));
 
+    [Theory]
+    [InlineData("value")]
+    [InlineData("key")]
+    [InlineData("nested")]
+    public void Serialize_JsonNodeWithLoneSurrogate_IsRejectedNotReplaced(string where)
+    {
+        var node = where switch
+        {
+            "value" => new JsonObject { ["stack"] = "prod\ud800" },
+            "key" => new JsonObject { ["st\udc00ack"] = "prod" },
+            _ => new JsonObject { ["list"] = new JsonArray(new JsonObject { ["x"] = "a\udfff" }) },
+        };
+
+        Assert.Throws<CanonicalJsonException>(() => CanonicalJson.Serialize(node));
+    }
+
     [Fact]
     public void FormatTimestamp_OffsetTime_IsUtcMillisecondsZ() =>
         Assert.Equal("2026-11-25T14:10:00.123Z", CanonicalJson.FormatTimestamp(new DateTimeOffset(2026, 11, 25, 16, 10, 0, 123, TimeSpan.FromHours(2))));
