@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Actions;
+using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
-using InfraGuard.Core.Risk;
 using InfraGuard.Core.Runs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

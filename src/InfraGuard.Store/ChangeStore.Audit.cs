@@ -94,7 +94,7 @@ public sealed partial class ChangeStore
         return [.. rows.Select(r => new AuditPublicKey(r.KeyId, Convert.FromBase64String(r.PublicKey)))];
     }
 
-    /// <inheritdoc />
+    /// <summary>Appends <c>key.rotated</c> signed by the current key and naming <paramref name="newSigner"/>; later entries use the new key.</summary>
     public Task<AuditEntry> RotateKeyAsync(IAuditSigner newSigner, PersonRef actor, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(newSigner);

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
 using InfraGuard.Core.Changes;
+using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;
 
@@ -360,7 +361,7 @@ public sealed partial class ChangeStore
         public string SubmittedBy { get; set; } = "";
         public long Attested { get; set; }
         public string? CommitSha { get; set; }
-        public string Kind { get; set; } = Core.Actions.ProposedAction.InfraApply;
+        public string Kind { get; set; } = RequestKinds.InfraApply;
         public string? Action { get; set; }
 
         public static RequestRow From(ChangeRequest r) => new()

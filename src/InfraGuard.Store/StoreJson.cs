@@ -9,7 +9,7 @@ namespace InfraGuard.Store;
 /// </summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(Assessment))]
-[JsonSerializable(typeof(InfraGuard.Core.Actions.ActionRecord))]
+[JsonSerializable(typeof(InfraGuard.Core.Requests.ActionRecord))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(Dictionary<string, int>))]

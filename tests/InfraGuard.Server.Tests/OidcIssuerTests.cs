@@ -96,9 +96,9 @@ public sealed class OidcIssuerTests : IAsyncLifetime
     {
         var request = new ChangeRequest
         {
-            Id = "cr_aaaaaaaaaaaa", Stack = "x", Project = "p", Tier = "production", Requester = new PersonRef("a", "a"), ActorKind = Core.Risk.ActorKind.Pipeline,
+            Id = "cr_aaaaaaaaaaaa", Stack = "x", Project = "p", Tier = "production", Requester = new PersonRef("a", "a"), ActorKind = Core.Policy.ActorKind.Pipeline,
             CommitAuthors = [], PlanHash = "h", StateFingerprint = "h", PolicyPackHash = "h", Score = 0, Decision = Core.Risk.Decision.Review,
-            RequiredApprovals = new Core.Risk.ApprovalRequirement(1, [], TimeSpan.FromHours(1)), CreatedAt = default, ExpiresAt = default, State = RequestState.Approved,
+            RequiredApprovals = new Core.Policy.ApprovalRequirement(1, [], TimeSpan.FromHours(1)), CreatedAt = default, ExpiresAt = default, State = RequestState.Approved,
             StateChangedAt = default, Assessment = null!,
         };
 
@@ -106,7 +106,7 @@ public sealed class OidcIssuerTests : IAsyncLifetime
         Assert.Equal("stack:evil%3Arequest%3Acr_x%253A:request:cr_aaaaaaaaaaaa", OidcIssuer.Subject(request with { Stack = "evil:request:cr_x%3A" }));
         Assert.Equal(
             "action:iam.assume-role:arn%3Aaws%3Aiam%3A%3A1%3Arole/break-glass:request:cr_aaaaaaaaaaaa",
-            OidcIssuer.Subject(request with { Kind = "iam.assume-role", Action = new Core.Actions.ActionRecord("iam.assume-role", "arn:aws:iam::1:role/break-glass", "aws", ["aws"], null, null) }));
+            OidcIssuer.Subject(request with { Kind = "iam.assume-role", Action = new Core.Requests.ActionRecord("iam.assume-role", "arn:aws:iam::1:role/break-glass", "aws", ["aws"], null, null) }));
     }
 
     /// <summary>Null when a relying party configured like an AWS IAM OIDC provider accepts the token at <paramref name="now"/>; else why not.</summary>

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using InfraGuard.Core.Risk;
+using InfraGuard.Core.Policy;
 using InfraGuard.Server.Api;
 
 namespace InfraGuard.Testing;

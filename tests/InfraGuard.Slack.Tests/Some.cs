@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
+using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;
 

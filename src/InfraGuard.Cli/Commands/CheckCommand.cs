@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using InfraGuard.Cli.Rendering;
+using InfraGuard.Core.Policy;
 using InfraGuard.Core.Risk;
 
 namespace InfraGuard.Cli.Commands;

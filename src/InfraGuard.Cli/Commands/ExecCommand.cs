@@ -46,7 +46,7 @@ internal static class ExecCommand
     }
 
     private sealed record ExecArguments(
-        string Kind, string? Target, Uri? Server, TimeSpan? Wait, string? Policy, string? Db, string? Key, Core.Risk.ActorKind? ActorKind,
+        string Kind, string? Target, Uri? Server, TimeSpan? Wait, string? Policy, string? Db, string? Key, Core.Policy.ActorKind? ActorKind,
         string? Requester, string? OnBehalfOf, string? JobType, string[] Argv);
 
     private static async Task<int> RunAsync(CliContext context, ExecArguments args, CancellationToken cancellationToken)

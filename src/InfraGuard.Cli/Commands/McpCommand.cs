@@ -55,7 +55,7 @@ internal static class McpCommand
             return ExitCodes.BadInput;
         }
 
-        var run = RunContextDetector.Detect(context.GetEnvironment, new RunContextOverrides(null, Core.Risk.ActorKind.Agent, onBehalfOf));
+        var run = RunContextDetector.Detect(context.GetEnvironment, new RunContextOverrides(null, Core.Policy.ActorKind.Agent, onBehalfOf));
         using var loggers = LoggerFactory.Create(b => b
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace) // stdout is the MCP channel
             .AddSimpleConsole(o => o.SingleLine = true)

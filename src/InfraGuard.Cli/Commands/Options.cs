@@ -1,5 +1,5 @@
 using System.CommandLine;
-using InfraGuard.Core.Risk;
+using InfraGuard.Core.Policy;
 
 namespace InfraGuard.Cli.Commands;
 
@@ -18,9 +18,9 @@ internal static class Options
 
     public static ActorKind ParseActorKind(string value) => value switch
     {
-        "pipeline" => Core.Risk.ActorKind.Pipeline,
-        "agent" => Core.Risk.ActorKind.Agent,
-        _ => Core.Risk.ActorKind.Human,
+        "pipeline" => Core.Policy.ActorKind.Pipeline,
+        "agent" => Core.Policy.ActorKind.Agent,
+        _ => Core.Policy.ActorKind.Human,
     };
 
     /// <summary>The <c>--server</c> URL, or null; anything but an absolute http(s) URL is a usage error.</summary>

@@ -67,7 +67,7 @@ internal static class UpCommand
     }
 
     private sealed record UpArguments(
-        string? Engine, string Stack, string Directory, string? Workspace, bool Init, string? Policy, string? Db, string? Key, TimeSpan? Wait, Core.Risk.ActorKind? ActorKind,
+        string? Engine, string Stack, string Directory, string? Workspace, bool Init, string? Policy, string? Db, string? Key, TimeSpan? Wait, Core.Policy.ActorKind? ActorKind,
         string? Requester, string? OnBehalfOf, string? JobType, string[] PolicyPacks, string? PolicyPackConfig, TimeSpan? Timeout, bool Json,
         string[] EngineArgs, Uri? Server);
 

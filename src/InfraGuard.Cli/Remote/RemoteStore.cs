@@ -73,7 +73,7 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
         try
         {
             using var response = await http.GetAsync("healthz", cancellationToken).ConfigureAwait(false);
-            _ = System.Text.Json.JsonSerializer.Serialize(SubmitBody.From(new RunEvidence(Core.Changes.EngineKind.Pulumi, "-", "-", [], [], "-", Core.Risk.ActorKind.Pipeline)), ServerJson.Options);
+            _ = System.Text.Json.JsonSerializer.Serialize(SubmitBody.From(new RunEvidence(Core.Changes.EngineKind.Pulumi, "-", "-", [], [], "-", Core.Policy.ActorKind.Pipeline)), ServerJson.Options);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
         {

@@ -1,6 +1,5 @@
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
-using InfraGuard.Core.Risk;
 
 namespace InfraGuard.Core.Approvals;
 

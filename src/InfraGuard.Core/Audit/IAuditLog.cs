@@ -1,5 +1,3 @@
-using InfraGuard.Core.Requests;
-
 namespace InfraGuard.Core.Audit;
 
 /// <summary>Filters for listing audit entries; null means any.</summary>
@@ -38,9 +36,6 @@ public interface IAuditLog
 
     /// <summary>Public keys recorded in the database (informational: trust keys obtained out of band).</summary>
     Task<IReadOnlyList<AuditPublicKey>> ListKeysAsync(CancellationToken cancellationToken = default);
-
-    /// <summary>Appends <c>key.rotated</c> signed by the current key and naming <paramref name="newSigner"/>; later entries use the new key.</summary>
-    Task<AuditEntry> RotateKeyAsync(IAuditSigner newSigner, PersonRef actor, string reason, CancellationToken cancellationToken = default);
 
     /// <summary>Streams the whole log through <see cref="AuditVerifier"/>.</summary>
     Task<AuditVerification> VerifyAsync(IEnumerable<AuditPublicKey> trustedKeys, IEnumerable<WitnessedHead>? witnesses = null, CancellationToken cancellationToken = default);

@@ -75,20 +75,7 @@ public enum EngineKind
 public static class ChangeOps
 {
     /// <summary>The lower-case name of <paramref name="op"/> (<c>create</c>, <c>replace</c>, <c>unknown</c> …).</summary>
-    public static string Name(ChangeOp op) => op switch
-    {
-        ChangeOp.Unknown => "unknown",
-        ChangeOp.Same => "same",
-        ChangeOp.Create => "create",
-        ChangeOp.Update => "update",
-        ChangeOp.Delete => "delete",
-        ChangeOp.Replace => "replace",
-        ChangeOp.Read => "read",
-        ChangeOp.Import => "import",
-        ChangeOp.Forget => "forget",
-        ChangeOp.Refresh => "refresh",
-        _ => "unknown",
-    };
+    public static string Name(ChangeOp op) => Names.Of(op);
 
     /// <summary>Every op in display order.</summary>
     public static IReadOnlyList<ChangeOp> All { get; } =

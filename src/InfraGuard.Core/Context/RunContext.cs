@@ -1,4 +1,4 @@
-using InfraGuard.Core.Risk;
+using InfraGuard.Core.Policy;
 
 namespace InfraGuard.Core.Context;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using InfraGuard.Core.Risk;
+using InfraGuard.Core.Facts;
 
 namespace InfraGuard.Core.Policy;
 
@@ -299,4 +299,11 @@ public sealed class ArgsPattern
 
     /// <inheritdoc/>
     public override string ToString() => Pattern;
+}
+
+/// <summary>The kinds of request besides the action kinds a pack defines under <c>actions:</c>.</summary>
+public static class RequestKinds
+{
+    /// <summary>The kind of a guarded <c>up</c>: apply exactly the approved plan.</summary>
+    public const string InfraApply = "infra.apply";
 }

@@ -1,3 +1,4 @@
+using InfraGuard.Core.Facts;
 using InfraGuard.Core.Policy.Detectors;
 
 namespace InfraGuard.Core.Policy;

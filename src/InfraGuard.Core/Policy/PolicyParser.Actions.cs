@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
-using InfraGuard.Core.Actions;
-using InfraGuard.Core.Risk;
+using InfraGuard.Core.Facts;
 using YamlDotNet.RepresentationModel;
 
 namespace InfraGuard.Core.Policy;
@@ -65,9 +64,9 @@ internal sealed partial class PolicyParser
                 {
                     y.Error(k, $"action kind '{name}' is not valid; use dotted lower-case words such as data.export or iam.assume-role");
                 }
-                else if (name == ProposedAction.InfraApply)
+                else if (name == RequestKinds.InfraApply)
                 {
-                    y.Error(k, $"action kind '{ProposedAction.InfraApply}' is built in: infrastructure changes are scored by 'rules:'; remove it from 'actions.kinds'");
+                    y.Error(k, $"action kind '{RequestKinds.InfraApply}' is built in: infrastructure changes are scored by 'rules:'; remove it from 'actions.kinds'");
                 }
                 else
                 {

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using InfraGuard.Core.Changes;
+using InfraGuard.Core.Facts;
 using InfraGuard.Core.Policy.Detectors;
-using InfraGuard.Core.Risk;
 using YamlDotNet.RepresentationModel;
 
 namespace InfraGuard.Core.Policy;

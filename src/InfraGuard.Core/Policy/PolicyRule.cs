@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using InfraGuard.Core.Changes;
+using InfraGuard.Core.Facts;
 using InfraGuard.Core.Policy.Detectors;
-using InfraGuard.Core.Risk;
 
 namespace InfraGuard.Core.Policy;
 

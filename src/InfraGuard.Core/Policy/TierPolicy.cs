@@ -1,4 +1,5 @@
-using InfraGuard.Core.Risk;
+using InfraGuard.Core.Facts;
+
 
 namespace InfraGuard.Core.Policy;
 
@@ -94,3 +95,9 @@ public sealed record TierInvariants(
     /// <summary>The tag key used when a tier names none.</summary>
     public const string DefaultClassificationTag = "data-classification";
 }
+
+/// <summary>Who must approve a change that needs review.</summary>
+/// <param name="Count">How many distinct eligible approvers.</param>
+/// <param name="From">Eligible principals: <c>group:NAME</c> or <c>person:ID</c>; empty means any independent person.</param>
+/// <param name="ExpiresAfter">How long a request may wait, and how long an approval stays valid.</param>
+public sealed record ApprovalRequirement(int Count, IReadOnlyList<string> From, TimeSpan ExpiresAfter);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using InfraGuard.Core.Facts;
 using YamlDotNet.RepresentationModel;
 
 namespace InfraGuard.Core.Policy;

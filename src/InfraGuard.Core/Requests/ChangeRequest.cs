@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
-using InfraGuard.Core.Actions;
 using InfraGuard.Core.Changes;
+using InfraGuard.Core.Policy;
 using InfraGuard.Core.Risk;
 
 namespace InfraGuard.Core.Requests;
@@ -139,7 +139,7 @@ public sealed record NewChangeRequest
     public string? Commit { get; init; }
 
     /// <summary>What is asked for: <c>infra.apply</c> (a guarded <c>up</c>) or an action kind such as <c>data.export</c>.</summary>
-    public string Kind { get; init; } = ProposedAction.InfraApply;
+    public string Kind { get; init; } = RequestKinds.InfraApply;
 
     /// <summary>For an action request: the action, secrets redacted (its exact SHA-256 is <see cref="PlanHash"/>); null for infrastructure.</summary>
     public ActionRecord? Action { get; init; }
@@ -221,7 +221,7 @@ public sealed record ChangeRequest
     public string? Commit { get; init; }
 
     /// <summary>What is asked for: <c>infra.apply</c> (a guarded <c>up</c>) or an action kind such as <c>data.export</c>.</summary>
-    public string Kind { get; init; } = ProposedAction.InfraApply;
+    public string Kind { get; init; } = RequestKinds.InfraApply;
 
     /// <summary>For an action request: the action, secrets redacted; <see cref="PlanHash"/> is the SHA-256 of the exact action. Null for infrastructure.</summary>
     public ActionRecord? Action { get; init; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using InfraGuard.Core.Changes;
+using InfraGuard.Core.Policy;
 using InfraGuard.Core.Risk;
 
 namespace InfraGuard.Core.Requests;
@@ -32,7 +33,7 @@ public static class RequestSummary
     }
 
     /// <summary>"export data from orders/customers", or "run data.export with pg_dump" when no target was named.</summary>
-    public static string ActionPhrase(Actions.ActionRecord action)
+    public static string ActionPhrase(Requests.ActionRecord action)
     {
         ArgumentNullException.ThrowIfNull(action);
         var phrase = action.Phrase ?? $"run {action.Kind} on";

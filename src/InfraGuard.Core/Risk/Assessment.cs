@@ -1,4 +1,5 @@
 using InfraGuard.Core.Changes;
+using InfraGuard.Core.Policy;
 
 namespace InfraGuard.Core.Risk;
 
@@ -13,19 +14,6 @@ public enum Decision
 
     /// <summary>Refused outright.</summary>
     Block,
-}
-
-/// <summary>Who or what asked for the change.</summary>
-public enum ActorKind
-{
-    /// <summary>A person at a terminal.</summary>
-    Human,
-
-    /// <summary>A CI/CD pipeline acting on a merged change.</summary>
-    Pipeline,
-
-    /// <summary>An AI agent or other autonomous tool.</summary>
-    Agent,
 }
 
 /// <summary>Facts about the run that rules can match on besides the plan itself.</summary>
@@ -57,12 +45,6 @@ public sealed record Finding(
     int Points,
     string Reason,
     bool Blocking = false);
-
-/// <summary>Who must approve a change that needs review.</summary>
-/// <param name="Count">How many distinct eligible approvers.</param>
-/// <param name="From">Eligible principals: <c>group:NAME</c> or <c>person:ID</c>; empty means any independent person.</param>
-/// <param name="ExpiresAfter">How long a request may wait, and how long an approval stays valid.</param>
-public sealed record ApprovalRequirement(int Count, IReadOnlyList<string> From, TimeSpan ExpiresAfter);
 
 /// <summary>
 /// The deterministic result of scoring a <see cref="ChangeSet"/> against a policy pack: the same inputs always give

@@ -1,4 +1,5 @@
 using InfraGuard.Core.Changes;
+using InfraGuard.Core.Facts;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Policy.Detectors;
 

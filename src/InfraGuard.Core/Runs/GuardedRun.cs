@@ -1,4 +1,5 @@
 using InfraGuard.Core.Engine;
+using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Changes;
+using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;
 

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Audit;
+using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Changes;
-using InfraGuard.Core.Risk;
 using InfraGuard.Core.Runs;
 
 namespace InfraGuard.Server.Api;

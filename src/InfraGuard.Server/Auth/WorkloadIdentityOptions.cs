@@ -141,7 +141,7 @@ public sealed class TrustRule
             yield return $"{at}:Stacks must list the stack globs this runner may touch (e.g. [\"prod\", \"prod-*\"]; [\"*\"] for any stack).";
         }
 
-        if (ActorKind is { Length: > 0 } kind && !Enum.GetNames<Core.Risk.ActorKind>().Contains(kind, StringComparer.OrdinalIgnoreCase))
+        if (ActorKind is { Length: > 0 } kind && !Enum.GetNames<Core.Policy.ActorKind>().Contains(kind, StringComparer.OrdinalIgnoreCase))
         {
             yield return $"{at}:ActorKind '{kind}' is not one of pipeline, agent, human.";
         }

@@ -1,8 +1,8 @@
 using System.Security.Claims;
 using InfraGuard.Core.Actions;
 using InfraGuard.Core.Audit;
+using InfraGuard.Core.Facts;
 using InfraGuard.Core.Policy;
-using InfraGuard.Core.Risk;
 using InfraGuard.Core.Runs;
 using InfraGuard.Pulumi;
 using InfraGuard.Server.Auth;

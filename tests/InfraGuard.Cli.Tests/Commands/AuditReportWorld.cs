@@ -3,7 +3,6 @@ using InfraGuard.Core.Audit;
 using InfraGuard.Core.Engine;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
-using InfraGuard.Core.Risk;
 using InfraGuard.Core.Runs;
 using InfraGuard.Pulumi;
 using InfraGuard.Store;

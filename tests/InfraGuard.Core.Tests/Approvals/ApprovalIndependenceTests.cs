@@ -4,7 +4,6 @@ using CsCheck;
 using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
-using InfraGuard.Core.Risk;
 
 namespace InfraGuard.Core.Tests.Approvals;
 

@@ -1,6 +1,6 @@
 using InfraGuard.Core.Approvals;
+using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
-using InfraGuard.Core.Risk;
 
 namespace InfraGuard.Core.Tests.Approvals;
 

@@ -1,5 +1,5 @@
 using InfraGuard.Core.Context;
-using InfraGuard.Core.Risk;
+using InfraGuard.Core.Policy;
 
 namespace InfraGuard.Core.Tests.Context;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
+using InfraGuard.Core.Facts;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Policy.Detectors;
 using InfraGuard.Core.Risk;

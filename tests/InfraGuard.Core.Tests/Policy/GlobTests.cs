@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using CsCheck;
+using InfraGuard.Core.Facts;
 using InfraGuard.Core.Policy;
 
 namespace InfraGuard.Core.Tests.Policy;

@@ -1,5 +1,4 @@
 using InfraGuard.Core.Policy;
-using InfraGuard.Core.Risk;
 using InfraGuard.Testing;
 
 namespace InfraGuard.Core.Tests.Policy;

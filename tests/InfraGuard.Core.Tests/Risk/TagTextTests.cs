@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using InfraGuard.Core.Risk;
+using InfraGuard.Core.Facts;
 
 namespace InfraGuard.Core.Tests.Risk;
 

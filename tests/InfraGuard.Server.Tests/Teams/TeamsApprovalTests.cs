@@ -1,6 +1,6 @@
 using System.Net;
+using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
-using InfraGuard.Core.Risk;
 using InfraGuard.Slack.Messages;
 using InfraGuard.Slack.Tests;
 using InfraGuard.Teams.Tests;

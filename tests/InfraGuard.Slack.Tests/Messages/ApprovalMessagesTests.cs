@@ -180,7 +180,7 @@ public sealed class ApprovalMessagesTests
         var request = Some.Request() with
         {
             Kind = "data.export",
-            Action = new Core.Actions.ActionRecord("data.export", "prod/orders/customers", "pg_dump", ["pg_dump", "--password=[redacted]", "-t", "customers"], null, null),
+            Action = new Core.Requests.ActionRecord("data.export", "prod/orders/customers", "pg_dump", ["pg_dump", "--password=[redacted]", "-t", "customers"], null, null),
         };
 
         var blocks = Blocks(_messages.Pending(request, null, [])).ToList();

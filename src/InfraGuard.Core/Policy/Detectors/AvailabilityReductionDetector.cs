@@ -1,5 +1,5 @@
 using InfraGuard.Core.Changes;
-using InfraGuard.Core.Risk;
+using InfraGuard.Core.Facts;
 
 namespace InfraGuard.Core.Policy.Detectors;
 

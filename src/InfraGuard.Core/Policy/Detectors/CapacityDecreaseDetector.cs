@@ -1,4 +1,4 @@
-using InfraGuard.Core.Risk;
+using InfraGuard.Core.Facts;
 
 namespace InfraGuard.Core.Policy.Detectors;
 

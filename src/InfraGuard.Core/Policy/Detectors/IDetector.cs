@@ -1,4 +1,5 @@
 using InfraGuard.Core.Changes;
+using InfraGuard.Core.Facts;
 
 namespace InfraGuard.Core.Policy.Detectors;
 
@@ -28,13 +29,13 @@ public sealed record DetectorInput(
     /// The matched resources as the assessment sees them (leaves computed once and shared by every rule), in the
     /// order of <see cref="Resources"/>; built from <see cref="Resources"/> when the caller gave none.
     /// </summary>
-    internal Risk.ResourceView[] Views
+    internal Facts.ResourceView[] Views
     {
-        get => _views ??= Risk.ResourceView.Of(Resources);
+        get => _views ??= Facts.ResourceView.Of(Resources);
         init => _views = value;
     }
 
-    private Risk.ResourceView[]? _views;
+    private Facts.ResourceView[]? _views;
 }
 
 /// <summary>One thing a detector found.</summary>

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
-using InfraGuard.Core.Risk;
+using InfraGuard.Core.Facts;
 
 namespace InfraGuard.Core.Policy.Detectors;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
-using InfraGuard.Core.Risk;
+using InfraGuard.Core.Facts;
 
 namespace InfraGuard.Core.Policy.Detectors;
 

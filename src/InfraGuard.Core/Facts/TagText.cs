@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace InfraGuard.Core.Risk;
+namespace InfraGuard.Core.Facts;
 
 /// <summary>
 /// Finds a tag in a resource state by reading the state's JSON text, as <see cref="ResourceFacts.Tag"/> would find

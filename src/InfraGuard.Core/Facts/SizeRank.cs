@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace InfraGuard.Core.Policy.Detectors;
+namespace InfraGuard.Core.Facts;
 
 /// <summary>
 /// Orders cloud instance sizes. The rank is an estimate of memory in GiB (vCPUs × GiB per vCPU for the family),

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace InfraGuard.Core.Risk;
+namespace InfraGuard.Core.Facts;
 
 /// <summary>
 /// A name that many leaves or resources share (a leaf name such as <c>instance_class</c>, a resource type token, a

@@ -1,4 +1,17 @@
-namespace InfraGuard.Core.Risk;
+namespace InfraGuard.Core.Policy;
+
+/// <summary>Who or what asked for the change.</summary>
+public enum ActorKind
+{
+    /// <summary>A person at a terminal.</summary>
+    Human,
+
+    /// <summary>A CI/CD pipeline acting on a merged change.</summary>
+    Pipeline,
+
+    /// <summary>An AI agent or other autonomous tool.</summary>
+    Agent,
+}
 
 /// <summary>String names of <see cref="ActorKind"/> used in policy files and outputs.</summary>
 public static class ActorKinds

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 
-namespace InfraGuard.Core.Risk;
+namespace InfraGuard.Core.Facts;
 
 /// <summary>
 /// A property path in Pulumi syntax, shared by every leaf at that path (every resource of a plan that changes

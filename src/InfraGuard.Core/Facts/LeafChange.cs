@@ -3,9 +3,8 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
-using InfraGuard.Core.Policy.Detectors;
 
-namespace InfraGuard.Core.Risk;
+namespace InfraGuard.Core.Facts;
 
 /// <summary>One changed scalar (or null/empty) value of a resource, whatever granularity the reader reported.</summary>
 /// <remarks>

@@ -3,9 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using InfraGuard.Core.Changes;
-using InfraGuard.Core.Policy.Detectors;
 
-namespace InfraGuard.Core.Risk;
+namespace InfraGuard.Core.Facts;
 
 /// <summary>Reading redacted JSON values as text, numbers, booleans and orders. Markers are never numbers or booleans.</summary>
 internal static partial class Values

@@ -1,4 +1,4 @@
-namespace InfraGuard.Core.Policy;
+namespace InfraGuard.Core.Facts;
 
 /// <summary>
 /// Resource types that hold data: deleting or replacing one loses that data. Built in for common AWS, Azure, GCP
@@ -129,10 +129,10 @@ public sealed class StatefulCatalogue
     }
 
     /// <summary><see cref="IsStateful(string)"/> of a shared type name: remembered on the name for the built-in catalogue.</summary>
-    internal bool IsStateful(Risk.SharedName type) =>
+    internal bool IsStateful(Facts.SharedName type) =>
         ReferenceEquals(this, Default) ? type.Is(DefaultStateful) : IsStateful(type.Text);
 
-    private static readonly Risk.NameTrait DefaultStateful = new(type => Default.IsStateful(type.Text) ? 1 : 0);
+    private static readonly Facts.NameTrait DefaultStateful = new(type => Default.IsStateful(type.Text) ? 1 : 0);
 
     // A plan repeats a few dozen types thousands of times: match each type against the globs once.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _memo = new(StringComparer.Ordinal);

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Changes;
 
-namespace InfraGuard.Core.Risk;
+namespace InfraGuard.Core.Facts;
 
 /// <summary>Facts about a resource that rules match on: provider name and tags.</summary>
 internal static class ResourceFacts

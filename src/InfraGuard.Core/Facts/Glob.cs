@@ -1,4 +1,4 @@
-namespace InfraGuard.Core.Policy;
+namespace InfraGuard.Core.Facts;
 
 /// <summary>
 /// A shell-style pattern: <c>*</c> matches any run of characters (including <c>/</c>, <c>:</c> and <c>.</c>),

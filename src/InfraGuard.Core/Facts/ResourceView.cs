@@ -1,6 +1,6 @@
 using InfraGuard.Core.Changes;
 
-namespace InfraGuard.Core.Risk;
+namespace InfraGuard.Core.Facts;
 
 /// <summary>
 /// One resource as an assessment sees it: the change, the facts every rule looks at (op, flags, shared type name),
