@@ -37,21 +37,10 @@ public sealed partial class ChangeStore
 
             var now = Now();
             var approvals = request.Assessment.Approvals ?? new ApprovalRequirement(1, [], TimeSpan.FromHours(4));
-            var created = new ChangeRequest
+            var created = new ChangeRequest(request)
             {
                 Id = RequestId.New(),
-                Stack = request.Stack,
-                Project = request.Project,
                 Tier = request.Assessment.Tier,
-                Requester = request.Requester,
-                ActorKind = request.ActorKind,
-                OnBehalfOf = request.OnBehalfOf,
-                CommitAuthors = request.CommitAuthors,
-                CiRunId = request.CiRunId,
-                CiRunUrl = request.CiRunUrl,
-                PlanHash = request.PlanHash,
-                StateFingerprint = request.StateFingerprint,
-                PolicyPackHash = request.PolicyPackHash,
                 Score = request.Assessment.Score,
                 Decision = request.Assessment.Decision,
                 RequiredApprovals = approvals,
@@ -59,12 +48,7 @@ public sealed partial class ChangeStore
                 ExpiresAt = now + approvals.ExpiresAfter,
                 State = RequestState.Pending,
                 StateChangedAt = now,
-                Assessment = request.Assessment,
                 SubmittedBy = request.SubmittedBy ?? request.Requester.RawIdentity,
-                Attested = request.Attested,
-                Commit = request.Commit,
-                Kind = request.Kind,
-                Action = request.Action,
             };
             await c.ExecuteAsync(new CommandDefinition(RequestRow.Insert, RequestRow.From(created), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             foreach (var (kind, content) in request.Artifacts)

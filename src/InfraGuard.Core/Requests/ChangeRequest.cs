@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 using InfraGuard.Core.Changes;
 using InfraGuard.Core.Policy;
@@ -87,13 +88,16 @@ public enum ArtifactKind
 /// <summary>A plan artifact's bytes (stored gzip-compressed) and their lower-case hex SHA-256.</summary>
 public sealed record PlanArtifact(ArtifactKind Kind, byte[] Content, string Sha256);
 
-/// <summary>A request to store: everything known when review became necessary.</summary>
-public sealed record NewChangeRequest
+/// <summary>
+/// What a request asks for and who asks: written once for the request to store (<see cref="NewChangeRequest"/>) and the
+/// stored request (<see cref="ChangeRequest"/>), which copies them unchanged.
+/// </summary>
+public abstract record RequestFields
 {
-    /// <summary>Stack name.</summary>
+    /// <summary>Stack name (Pulumi), workspace label (Terraform), or an action's target.</summary>
     public required string Stack { get; init; }
 
-    /// <summary>Project name or directory label.</summary>
+    /// <summary>Project name or directory label; an action's program.</summary>
     public required string Project { get; init; }
 
     /// <summary>Who asked.</summary>
@@ -114,7 +118,7 @@ public sealed record NewChangeRequest
     /// <summary>Link to the CI run.</summary>
     public string? CiRunUrl { get; init; }
 
-    /// <summary>Lower-case hex SHA-256 of the saved plan.</summary>
+    /// <summary>Lower-case hex SHA-256 of the saved plan (of the exact action, for an action request).</summary>
     public required string PlanHash { get; init; }
 
     /// <summary>Lower-case hex SHA-256 of the stack state when previewed.</summary>
@@ -123,19 +127,13 @@ public sealed record NewChangeRequest
     /// <summary>Hash of the policy pack that scored the plan.</summary>
     public required string PolicyPackHash { get; init; }
 
-    /// <summary>The assessment (its tier, score, decision and approval requirement are copied onto the request).</summary>
+    /// <summary>The assessment (its tier, score, decision and approval requirement are copied onto the stored request).</summary>
     public required Assessment Assessment { get; init; }
 
-    /// <summary>Artifacts to store with the request (engine output, saved plan).</summary>
-    public IReadOnlyList<(ArtifactKind Kind, byte[] Content)> Artifacts { get; init; } = [];
-
-    /// <summary>The authenticated credential that submitted it; null means the requester itself (local mode).</summary>
-    public string? SubmittedBy { get; init; }
-
-    /// <summary>True when the requester was proven by a CI workload-identity token.</summary>
+    /// <summary>True when the requester was proven by a CI workload-identity token; false for static tokens and local runs.</summary>
     public bool Attested { get; init; }
 
-    /// <summary>The commit a verified CI token names.</summary>
+    /// <summary>The commit a verified CI token names, when attested.</summary>
     public string? Commit { get; init; }
 
     /// <summary>What is asked for: <c>infra.apply</c> (a guarded <c>up</c>) or an action kind such as <c>data.export</c>.</summary>
@@ -145,47 +143,38 @@ public sealed record NewChangeRequest
     public ActionRecord? Action { get; init; }
 }
 
-/// <summary>A stored change request.</summary>
-public sealed record ChangeRequest
+/// <summary>A request to store: everything known when review became necessary.</summary>
+public sealed record NewChangeRequest : RequestFields
 {
+    /// <summary>Artifacts to store with the request (engine output, saved plan).</summary>
+    public IReadOnlyList<(ArtifactKind Kind, byte[] Content)> Artifacts { get; init; } = [];
+
+    /// <summary>The authenticated credential that submitted it; null means the requester itself (local mode).</summary>
+    public string? SubmittedBy { get; init; }
+}
+
+/// <summary>A stored change request: the fields it was asked with, and what the store gave it.</summary>
+public sealed record ChangeRequest : RequestFields
+{
+    /// <summary>An empty request, filled by an initializer.</summary>
+    public ChangeRequest()
+    {
+    }
+
+    /// <summary>A request with the fields it was asked with; the store's initializer sets the rest (id, tier, state, times).</summary>
+#pragma warning disable CS8618 // Id, Tier and RequiredApprovals are set by the one caller's initializer (ChangeStore.CreateAsync).
+    [SetsRequiredMembers]
+    public ChangeRequest(RequestFields asked)
+        : base(asked)
+    {
+    }
+#pragma warning restore CS8618
+
     /// <summary>Short readable id, <c>cr_</c> + 12 base32 characters.</summary>
     public required string Id { get; init; }
 
-    /// <summary>Stack name.</summary>
-    public required string Stack { get; init; }
-
-    /// <summary>Project.</summary>
-    public required string Project { get; init; }
-
     /// <summary>Policy tier.</summary>
     public required string Tier { get; init; }
-
-    /// <summary>Who asked.</summary>
-    public required PersonRef Requester { get; init; }
-
-    /// <summary>Human, pipeline or agent.</summary>
-    public required ActorKind ActorKind { get; init; }
-
-    /// <summary>The principal an agent acts for.</summary>
-    public string? OnBehalfOf { get; init; }
-
-    /// <summary>Commit authors.</summary>
-    public required IReadOnlyList<string> CommitAuthors { get; init; }
-
-    /// <summary>CI run id.</summary>
-    public string? CiRunId { get; init; }
-
-    /// <summary>CI run link.</summary>
-    public string? CiRunUrl { get; init; }
-
-    /// <summary>Saved plan hash.</summary>
-    public required string PlanHash { get; init; }
-
-    /// <summary>State fingerprint at preview.</summary>
-    public required string StateFingerprint { get; init; }
-
-    /// <summary>Policy pack hash.</summary>
-    public required string PolicyPackHash { get; init; }
 
     /// <summary>Risk score.</summary>
     public required int Score { get; init; }
@@ -208,23 +197,8 @@ public sealed record ChangeRequest
     /// <summary>When the state last changed.</summary>
     public required DateTimeOffset StateChangedAt { get; init; }
 
-    /// <summary>The stored assessment.</summary>
-    public required Assessment Assessment { get; init; }
-
     /// <summary>The authenticated credential that submitted it (a runner token's or CI trust rule's identity).</summary>
     public string SubmittedBy { get; init; } = "";
-
-    /// <summary>True when <see cref="Requester"/> was proven by a CI workload-identity token; false for static tokens and local runs.</summary>
-    public bool Attested { get; init; }
-
-    /// <summary>The commit a verified CI token names, when attested.</summary>
-    public string? Commit { get; init; }
-
-    /// <summary>What is asked for: <c>infra.apply</c> (a guarded <c>up</c>) or an action kind such as <c>data.export</c>.</summary>
-    public string Kind { get; init; } = RequestKinds.InfraApply;
-
-    /// <summary>For an action request: the action, secrets redacted; <see cref="PlanHash"/> is the SHA-256 of the exact action. Null for infrastructure.</summary>
-    public ActionRecord? Action { get; init; }
 }
 
 /// <summary>A decision as given by an approver (time is taken by the store).</summary>
