@@ -43,6 +43,7 @@ internal sealed partial class UpstreamConnection(Upstream upstream, Func<string,
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private McpClient? _client;
+    private volatile bool _broken;
 
     public Upstream Upstream => upstream;
 
@@ -56,7 +57,7 @@ internal sealed partial class UpstreamConnection(Upstream upstream, Func<string,
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_client is { } alive && !alive.Completion.IsCompleted)
+            if (_client is { } alive && !alive.Completion.IsCompleted && !_broken)
             {
                 return alive;
             }
@@ -93,6 +94,7 @@ internal sealed partial class UpstreamConnection(Upstream upstream, Func<string,
                 }
 
                 _client = client;
+                _broken = false;
                 return client;
             }
             catch (Exception e) when (e is not OperationCanceledException and not UpstreamException)
@@ -115,10 +117,11 @@ internal sealed partial class UpstreamConnection(Upstream upstream, Func<string,
     {
         var forwarded = arguments.ToDictionary(p => p.Key, p => JsonSerializer.SerializeToElement(p.Value), StringComparer.Ordinal);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(upstream.Timeout);
         try
         {
-            var client = await ConnectAsync(timeout.Token).ConfigureAwait(false);
+            // (Re)starting the upstream is not the call: its timeout starts once the call is sent.
+            var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            timeout.CancelAfter(upstream.Timeout);
             var answer = await client.CallToolAsync(new CallToolRequestParams { Name = tool, Arguments = forwarded }, timeout.Token).ConfigureAwait(false);
             var relayed = McpGateway.Relayed(tool, answer);
             var size = JsonSerializer.SerializeToUtf8Bytes(relayed, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(CallToolResult))).Length;
@@ -148,6 +151,7 @@ internal sealed partial class UpstreamConnection(Upstream upstream, Func<string,
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            _broken = true; // the next call starts it afresh, even before the dead process is noticed
             return new(McpGateway.Error($"The upstream of tool '{tool}' could not be reached or crashed: {e.Message}. The call was attempted once and is recorded as failed; the upstream is restarted on the next call."), ForwardFailure.Unreachable);
         }
     }
