@@ -54,7 +54,8 @@ public sealed class McpHttpEndToEndTests : McpEndToEndTests
         using (var own = await DecideWithTokenAsync(agentToken, id, Verdict.Approve, "looks fine to me"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, own.StatusCode);
-            Assert.Contains("self-approval", await own.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            var why = await own.Content.ReadAsStringAsync();
+            Assert.True(why.Contains("You requested this change (requester: 'agent:claude-example')", StringComparison.Ordinal), why);
         }
 
         using (var rejected = await DecideAsync(Erin, id, Verdict.Reject, "not today"))
