@@ -34,6 +34,18 @@ public sealed record Upstream(
     ToolMapping? DefaultMapping,
     int Line)
 {
+    /// <summary>The default of <see cref="Timeout"/>.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>The default of <see cref="MaxResultBytes"/> (4 MiB).</summary>
+    public const int DefaultMaxResultBytes = 4 * 1024 * 1024;
+
+    /// <summary>How long one forwarded call may take before it is stopped and recorded as failed (<c>timeout</c>).</summary>
+    public TimeSpan Timeout { get; init; } = DefaultTimeout;
+
+    /// <summary>The largest answer relayed to the agent, in bytes of JSON (<c>max-result-bytes</c>); a larger one is a tool error.</summary>
+    public int MaxResultBytes { get; init; } = DefaultMaxResultBytes;
+
     /// <summary>How <paramref name="tool"/> is guarded, or null when it is not exposed.</summary>
     public ToolMapping? MappingFor(string tool) => Tools.TryGetValue(tool, out var mapping) ? mapping : DefaultMapping;
 }
@@ -51,6 +63,8 @@ public sealed record Upstream(
 ///       query: db.read                   # tool: kind
 ///       export_table: { kind: data.export, target: staging/orders }
 ///     default-kind: db.write             # tools not listed above (omit: they are hidden)
+///     timeout: 2m                        # one call's longest run (default 5m), then it is stopped and recorded as failed
+///     max-result-bytes: 1048576          # the largest answer relayed (default 4 MiB), else a tool error
 ///   cloud:
 ///     url: https://mcp.example.com/mcp
 ///     headers-from-env: { Authorization: CLOUD_MCP_AUTHORIZATION }
@@ -61,7 +75,7 @@ public sealed record Upstream(
 public static partial class UpstreamsFile
 {
     private static readonly string[] TopFields = ["upstreams"];
-    private static readonly string[] UpstreamFields = ["command", "args", "env", "url", "headers-from-env", "target", "tools", "default-kind"];
+    private static readonly string[] UpstreamFields = ["command", "args", "env", "url", "headers-from-env", "target", "tools", "default-kind", "timeout", "max-result-bytes"];
     private static readonly string[] ToolFields = ["kind", "target"];
 
     /// <summary>Parses and validates the file; throws <see cref="PolicyException"/> listing every problem with its file:line.</summary>
@@ -117,6 +131,10 @@ public static partial class UpstreamsFile
         if (!NamePattern().IsMatch(ns))
         {
             walker.Error(key, $"namespace '{ns}' must be lower-case letters, digits, '_' or '-', starting with a letter (it prefixes every tool: {ns}.query)");
+        }
+        else if (ns == "infraguard")
+        {
+            walker.Error(key, "namespace 'infraguard' is the gateway's own (its status tool is infraguard.request_status); choose another");
         }
 
         var where = $"upstream '{ns}'";
@@ -176,6 +194,32 @@ public static partial class UpstreamsFile
         }
 
         var defaultKind = fields.TryGetValue("default-kind", out var d) ? KindOf(walker, d.Value, $"{where} 'default-kind'") : null;
+        var timeout = Upstream.DefaultTimeout;
+        if (fields.TryGetValue("timeout", out var to) && walker.Scalar(to.Value, $"{where} 'timeout'") is { } timeoutText)
+        {
+            if (Duration.TryParse(timeoutText, out var parsedTimeout) && parsedTimeout > TimeSpan.Zero)
+            {
+                timeout = parsedTimeout;
+            }
+            else
+            {
+                walker.Error(to.Value, $"{where} 'timeout' must be a duration such as 30s or 5m, found '{timeoutText}'");
+            }
+        }
+
+        var maxResult = Upstream.DefaultMaxResultBytes;
+        if (fields.TryGetValue("max-result-bytes", out var mr) && walker.Scalar(mr.Value, $"{where} 'max-result-bytes'") is { } maxText)
+        {
+            if (int.TryParse(maxText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsedMax) && parsedMax >= 1024)
+            {
+                maxResult = parsedMax;
+            }
+            else
+            {
+                walker.Error(mr.Value, $"{where} 'max-result-bytes' must be a whole number of bytes, at least 1024, found '{maxText}'");
+            }
+        }
+
         if (tools.Count == 0 && defaultKind is null && walker.Errors.Count == errors)
         {
             walker.Error(key, $"{where} maps no tool to an action kind, so it would list nothing; add 'tools: {{ TOOL: KIND }}' or 'default-kind: KIND'");
@@ -183,7 +227,7 @@ public static partial class UpstreamsFile
 
         return walker.Errors.Count > errors
             ? null
-            : new Upstream(ns, command, args, env, url, headers, tools, defaultKind is null ? null : new ToolMapping(defaultKind, target), (int)key.Start.Line);
+            : new Upstream(ns, command, args, env, url, headers, tools, defaultKind is null ? null : new ToolMapping(defaultKind, target), (int)key.Start.Line) { Timeout = timeout, MaxResultBytes = maxResult };
     }
 
     private static ToolMapping? ParseTool(YamlWalker walker, YamlNode node, string where, string? defaultTarget)

@@ -106,6 +106,7 @@ public sealed class ServerApp
         services.AddHostedService<StoreStartup>();
         SlackSetup.AddSlack(services);
         TeamsSetup.AddTeams(services);
+        Mcp.McpSetup.AddMcpGateway(services, configuration);
 
         services.ConfigureHttpJsonOptions(o => ServerJson.Configure(o.SerializerOptions));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Instance ??= c.HttpContext.Request.Path);
@@ -144,6 +145,7 @@ public sealed class ServerApp
         TokenEndpoints.Map(api);
         SlackSetup.MapSlack(app);
         TeamsSetup.MapTeams(app);
+        Mcp.McpSetup.MapMcpGateway(app);
         WebUi.Map(app);
     }
 

@@ -89,17 +89,19 @@ internal sealed class GatewayWorld : IAsyncDisposable
 
     public string CallLog => Path.Combine(_root, "calls.jsonl");
 
-    public static async Task<GatewayWorld> StartAsync()
+    public string Root => _root;
+
+    public static async Task<GatewayWorld> StartAsync(string upstreamsTemplate = Upstreams, TimeSpan? wait = null, Func<string, string?>? environment = null, string? root = null)
     {
-        var root = Directory.CreateTempSubdirectory("ig-mcp-").FullName;
+        root ??= Directory.CreateTempSubdirectory("ig-mcp-").FullName;
         var signer = Ed25519AuditSigner.Generate();
         var policy = PolicyPackLoader.Load(Pack, "mcp-test-policy.yaml");
         var store = ChangeStore.Open(Path.Combine(root, "ig.db"), TimeProvider.System, signer);
         var authority = new ActionAuthority(policy, store, store, TimeProvider.System, new Submitter(Requester, Requester, Attested: false, ActorKind: ActorKind.Agent));
-        var upstreams = UpstreamsFile.Parse(Upstreams.Replace("{0}", StandInMcpUpstream.Executable, StringComparison.Ordinal).Replace("{1}", Path.Combine(root, "calls.jsonl"), StringComparison.Ordinal), "upstreams.yaml");
+        var upstreams = UpstreamsFile.Parse(upstreamsTemplate.Replace("{0}", StandInMcpUpstream.Executable, StringComparison.Ordinal).Replace("{1}", Path.Combine(root, "calls.jsonl"), StringComparison.Ordinal).Replace("{2}", root, StringComparison.Ordinal), "upstreams.yaml");
         var gateway = await McpGateway.ConnectAsync(
-            upstreams, _ => null, authority, store, TimeProvider.System,
-            new GatewayOptions(Principal, null, null, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(1)), null, CancellationToken.None);
+            upstreams, environment ?? (_ => null), authority, store, TimeProvider.System,
+            new GatewayOptions(Principal, null, wait, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(1)), null, CancellationToken.None);
         return new GatewayWorld(root, signer, policy, store, gateway);
     }
 

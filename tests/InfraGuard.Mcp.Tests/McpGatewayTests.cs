@@ -18,7 +18,7 @@ public sealed class McpGatewayTests : IAsyncLifetime
     {
         var tools = _world.Gateway.ListTools().Tools;
 
-        Assert.Equal(["db.drop_table", "db.export_table", "db.query"], tools.Select(t => t.Name));
+        Assert.Equal(["db.drop_table", "db.export_table", "db.query", McpGateway.StatusTool], tools.Select(t => t.Name));
         var export = tools.Single(t => t.Name == "db.export_table");
         Assert.Equal("Exports a whole table as CSV", export.Description);
         Assert.Equal(["table"], export.InputSchema.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
@@ -97,11 +97,15 @@ public sealed class McpGatewayTests : IAsyncLifetime
 
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
-        await _world.DecideAsync(pending.Id, "github:erin-example", Verdict.Approve, "approved after the agent gave up");
+        var late = await _world.DecideAsync(pending.Id, "github:erin-example", Verdict.Approve, "approved after the agent gave up");
+        Assert.NotNull(late.Error);
 
         Assert.Empty(_world.Calls());
         var entries = await _world.Store.ListEntriesAsync(new Core.Audit.AuditQuery(), Ct);
         Assert.Contains(entries, e => e.Kind == Core.Audit.AuditEventTypes.RunCancelled);
+
+        // Closed: the approval that came later was refused, so nothing is left open to be used by a re-issued call.
+        Assert.Equal(RequestState.Cancelled, (await _world.Store.GetAsync(pending.Id, Ct))!.State);
     }
 
     [Fact]

@@ -63,4 +63,26 @@ public sealed class UpstreamsFileTests
             "u.yaml:4:3: upstream 'b' needs either 'command' (a process spoken to over stdio) or 'url' (a Streamable HTTP endpoint), not neither"],
             e.Errors.Select(x => x.ToString()));
     }
+
+    [Fact]
+    public void Parse_TimeoutAndResultCap_ReadPerUpstream_DefaultsOtherwise()
+    {
+        var upstreams = UpstreamsFile.Parse("upstreams:\n  a:\n    command: x\n    timeout: 90s\n    max-result-bytes: 65536\n    default-kind: db.read\n  b:\n    command: y\n    default-kind: db.read\n", "u.yaml");
+
+        Assert.Equal(TimeSpan.FromSeconds(90), upstreams[0].Timeout);
+        Assert.Equal(65536, upstreams[0].MaxResultBytes);
+        Assert.Equal(Upstream.DefaultTimeout, upstreams[1].Timeout);
+        Assert.Equal(Upstream.DefaultMaxResultBytes, upstreams[1].MaxResultBytes);
+    }
+
+    [Fact]
+    public void Parse_BadTimeoutCapOrTheGatewaysOwnNamespace_EachReportedWithItsLine()
+    {
+        var e = Assert.Throws<PolicyException>(() => UpstreamsFile.Parse("upstreams:\n  infraguard:\n    command: x\n    default-kind: db.read\n  b:\n    command: y\n    timeout: soon\n    max-result-bytes: 12\n    default-kind: db.read\n", "u.yaml"));
+
+        Assert.Equal(["u.yaml:2:3: namespace 'infraguard' is the gateway's own (its status tool is infraguard.request_status); choose another",
+            "u.yaml:7:14: upstream 'b' 'timeout' must be a duration such as 30s or 5m, found 'soon'",
+            "u.yaml:8:23: upstream 'b' 'max-result-bytes' must be a whole number of bytes, at least 1024, found '12'"],
+            e.Errors.Select(x => x.ToString()));
+    }
 }

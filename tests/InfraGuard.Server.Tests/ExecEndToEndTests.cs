@@ -149,7 +149,11 @@ public sealed class ExecEndToEndTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
     }
 
-    internal static async Task<WebApplication> StartServerAsync(ApiWorld world, int port, string url, params (string From, string To)[] edits)
+    internal static Task<WebApplication> StartServerAsync(ApiWorld world, int port, string url, params (string From, string To)[] edits) =>
+        StartServerAsync(world, port, url, new Dictionary<string, string?>(), edits);
+
+    /// <summary>Starts the server with <paramref name="settings"/> on top of the usual ones.</summary>
+    internal static async Task<WebApplication> StartServerAsync(ApiWorld world, int port, string url, IReadOnlyDictionary<string, string?> settings, params (string From, string To)[] edits)
     {
         // The default pack, plus a third SRE lead (erin) so that requester, principal and approver can all be distinct leads.
         var policy = SampleRequests.Policy(Path.Combine(world.Root, "policy-actions"), [("    - id: deploy-bot", """
@@ -159,7 +163,7 @@ public sealed class ExecEndToEndTests : IAsyncLifetime
                   groups: [sre-leads]
                 - id: deploy-bot
             """), .. edits]);
-        var app = ServerApp.Build([$"--urls={url}"], new Dictionary<string, string?>
+        var app = ServerApp.Build([$"--urls={url}"], new Dictionary<string, string?>(settings)
         {
             ["Server:Db"] = world.Db,
             ["Server:KeyFile"] = world.KeyFile,

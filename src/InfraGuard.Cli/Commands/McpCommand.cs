@@ -15,11 +15,14 @@ namespace InfraGuard.Cli.Commands;
 /// </summary>
 internal static class McpCommand
 {
+    /// <summary>How often a waiting call reports progress; between reports it long-polls the server, so a decision is seen at once.</summary>
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
+
     public static Command Build(CliContext context)
     {
         var upstreams = new Option<string>("--upstreams") { Description = "The upstreams file: each upstream MCP server (command or url), its namespace, and the action kind of each tool", HelpName = "FILE", Required = true };
         var server = new Option<string>("--server") { Description = $"The approval server that scores every call (credential: the CI's OIDC token, else ${Remote.RemoteConnection.TokenVariable})", HelpName = "URL", Required = true };
-        var wait = new Option<string>("--wait") { Description = "How long a call waits for a decision at most (e.g. 30m); default: until its request expires", HelpName = "DURATION" };
+        var wait = new Option<string>("--wait") { Description = "How long a call waits for a decision at most (e.g. 30m; 0: answer 'pending' at once, ask infraguard.request_status, re-issue once approved); default: until its request expires", HelpName = "DURATION" };
         var onBehalfOf = new Option<string>("--on-behalf-of") { Description = "The person the agent acts for (they cannot approve its calls)", HelpName = "ID" };
         var jobType = new Option<string>("--job-type") { Description = "Job label rules can match", HelpName = "TYPE" };
         var command = new Command("mcp", "Serve MCP on stdio in front of the upstream MCP servers an agent uses: harmless tool calls pass through, risky ones wait for an independent approval, blocked ones are refused.")
@@ -70,7 +73,7 @@ internal static class McpCommand
                 remote.Store,
                 remote.Store,
                 context.Time,
-                new GatewayOptions(run.OnBehalfOf, jobType, wait, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)),
+                new GatewayOptions(run.OnBehalfOf, jobType, wait, ProgressInterval, ProgressInterval),
                 loggers,
                 cancellationToken).ConfigureAwait(false);
             await context.Error.WriteLineAsync($"InfraGuard MCP gateway: {gateway.ToolNames.Count} tools from {upstreams.Count} upstreams, every call scored by {server}. Serving MCP on stdio.").ConfigureAwait(false);
@@ -88,7 +91,8 @@ internal static class McpCommand
     }
 
     private static TimeSpan ParseDuration(string text) =>
-        Duration.TryParse(text, out var value) && value > TimeSpan.Zero
+        text is "0" or "0s" ? TimeSpan.Zero
+        : Duration.TryParse(text, out var value) && value > TimeSpan.Zero
             ? value
-            : throw new UsageException($"--wait '{text}' is not a duration; use a number with s, m, h or d, e.g. 30m.");
+            : throw new UsageException($"--wait '{text}' is not a duration; use a number with s, m, h or d, e.g. 30m, or 0 to answer 'pending' at once.");
 }

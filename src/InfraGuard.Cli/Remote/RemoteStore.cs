@@ -18,8 +18,10 @@ namespace InfraGuard.Cli.Remote;
 /// exactly the members <c>GuardedRun</c> uses, over the REST API v1 with a runner token. Transient failures are
 /// retried by the HttpClient's resilience pipeline; reads of the request being waited on keep trying through a server
 /// restart (up to <see cref="OutageTolerance"/>), and the durable store on the other side finds the request again.
+/// A waiting run does not poll: it long-polls the server (<c>GET /api/v1/requests/{id}?wait=…&amp;state=…</c>), which
+/// answers as soon as the request leaves the state the run knows.
 /// </summary>
-internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<string> notice) : IChangeStore, IRunAuthority, IActionAuthority
+internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<string> notice) : IChangeStore, IRunAuthority, IActionAuthority, IRequestWatch
 {
     /// <summary>How long reads keep trying while the server cannot be reached.</summary>
     public static readonly TimeSpan OutageTolerance = TimeSpan.FromMinutes(15);
@@ -192,6 +194,21 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
         ArgumentNullException.ThrowIfNull(outcome);
         using var response = await http.PostAsJsonAsync($"api/v1/requests/{Uri.EscapeDataString(id)}/outcome", outcome, ServerJson.Options, cancellationToken).ConfigureAwait(false);
         return await OutcomeAsync(id, outcome.Succeeded ? RequestState.Applied : RequestState.Failed, response, $"record the apply outcome of {id}", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task WaitForChangeAsync(ChangeRequest request, TimeSpan longest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var seconds = Math.Max(1, (int)Math.Ceiling(longest.TotalSeconds));
+        try
+        {
+            using var response = await http.GetAsync($"api/v1/requests/{Uri.EscapeDataString(request.Id)}?wait={seconds}s&state={Names.Of(request.State)}", HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsTransient(e) && !cancellationToken.IsCancellationRequested)
+        {
+            // The read that follows rides out the outage and says so; do not spin meanwhile.
+            await Task.Delay(longest < OutageRetryDelay ? longest : OutageRetryDelay, time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Reads one request, riding out a server restart: transient failures are retried until <see cref="OutageTolerance"/> passes.</summary>

@@ -13,12 +13,18 @@ namespace InfraGuard.Core.Actions;
 /// Called once the request is approved, before it starts: environment variables for the command only (cloud
 /// credentials issued for this approved request). A <see cref="GrantRefusedException"/> stops the run.
 /// </param>
+/// <param name="CloseOnCancel">
+/// When the caller gives up before the action starts, also withdraw its request (pending or approved → cancelled, with
+/// an audit entry), so no approval is left open to be used: an MCP gateway's cancelled call. False keeps it open for a
+/// re-run to pick up (<c>infraguard exec</c> after Ctrl-C).
+/// </param>
 public sealed record GuardedActionRequest(
     ActionProposal Proposal,
     TimeSpan? Wait,
     TimeSpan PollInterval,
     TimeSpan HeartbeatInterval,
-    Func<ChangeRequest, CancellationToken, Task<IReadOnlyDictionary<string, string>>>? Credentials = null);
+    Func<ChangeRequest, CancellationToken, Task<IReadOnlyDictionary<string, string>>>? Credentials = null,
+    bool CloseOnCancel = false);
 
 /// <summary>How a guarded action ended: the run's outcome, and the command's exit code when it ran.</summary>
 /// <param name="Run">Outcome, message, assessment and request, as for <c>up</c> (<see cref="RunOutcome.Applied"/>: the command ran).</param>
@@ -113,6 +119,13 @@ public sealed class GuardedAction(IActionAuthority authority, IChangeStore store
         {
             var phase = request is null ? "submission" : request.State.ToString().ToLowerInvariant();
             await authority.RecordCancelledAsync(request?.Stack ?? action.Target ?? action.Program, request?.Id, phase, CancellationToken.None).ConfigureAwait(false);
+            if (run.CloseOnCancel && request is { State: RequestState.Pending or RequestState.Approved })
+            {
+                // Withdrawn only if it has not moved on: a request another run already started is left to that run.
+                var closed = await store.TransitionAsync(request.Id, RequestState.Cancelled, PersonRef.System, $"the caller gave up while the request was {phase}; nothing was run", CancellationToken.None).ConfigureAwait(false);
+                request = closed.Request ?? request;
+            }
+
             return new(new(RunOutcome.Cancelled, $"Interrupted during {phase}: nothing was run, and the cancellation was recorded.", request?.Assessment, request));
         }
     }

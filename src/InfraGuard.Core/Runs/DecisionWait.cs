@@ -4,7 +4,7 @@ namespace InfraGuard.Core.Runs;
 
 /// <summary>
 /// Waits for the decision on a pending request, for every guarded flow (<c>up</c>, <c>exec</c>): reads the store
-/// every <paramref name="Poll"/>, tells the notifier about the decision and a heartbeat, expires the request when its
+/// every <paramref name="Poll"/> (or as soon as it changes, when the store is an <see cref="IRequestWatch"/>), tells the notifier about the decision and a heartbeat, expires the request when its
 /// time is up, and stops after <paramref name="Wait"/> (null: until the request expires).
 /// </summary>
 /// <param name="Wait">How long to wait at most.</param>
@@ -72,7 +72,14 @@ public sealed record DecisionWait(TimeSpan? Wait, TimeSpan Poll, TimeSpan Heartb
                 await notifier.WaitingAsync(request, now - started, cancellationToken).ConfigureAwait(false);
             }
 
-            await Task.Delay(Poll, time, cancellationToken).ConfigureAwait(false);
+            if (store is IRequestWatch watch)
+            {
+                await watch.WaitForChangeAsync(request, Poll, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await Task.Delay(Poll, time, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 }
