@@ -168,10 +168,12 @@ internal static class RequestEndpoints
 
     /// <summary>
     /// GET one request. With <c>?wait=30s</c> it returns as soon as the state differs from <c>?state=</c> (default:
-    /// the state when the call arrived), or when the wait ends; either way 200 with the current request.
+    /// the state when the call arrived), or when the wait ends; either way 200 with the current request. A server that
+    /// starts shutting down answers its waiting long-polls at once (with <c>Connection: close</c>), so runners ask
+    /// again, and reach another replica, instead of holding on until the connection drops.
     /// </summary>
     private static async Task<IResult> GetAsync(
-        string id, string? wait, string? state, ChangeStore store, RequestChanges changes, TimeProvider time, IOptions<ServerOptions> options, CancellationToken ct)
+        string id, string? wait, string? state, HttpContext http, ChangeStore store, RequestChanges changes, TimeProvider time, IOptions<ServerOptions> options, IHostApplicationLifetime lifetime, CancellationToken ct)
     {
         TimeSpan? waitFor = null;
         if (wait is not null)
@@ -197,6 +199,8 @@ internal static class RequestEndpoints
 
         var deadline = time.GetUtcNow() + (waitFor ?? TimeSpan.Zero);
         var poll = TimeSpan.FromMilliseconds(options.Value.PollMilliseconds);
+        var stopping = lifetime.ApplicationStopping;
+        using var wake = waitFor is null ? null : CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
         while (true)
         {
             var next = changes.Next(id);
@@ -208,14 +212,19 @@ internal static class RequestEndpoints
 
             known ??= request.State;
             var remaining = deadline - time.GetUtcNow();
-            if (waitFor is null || request.State != known || remaining <= TimeSpan.Zero)
+            if (waitFor is null || request.State != known || remaining <= TimeSpan.Zero || stopping.IsCancellationRequested)
             {
+                if (stopping.IsCancellationRequested)
+                {
+                    http.Response.Headers.Connection = "close";
+                }
+
                 var decisions = await store.GetDecisionsAsync(id, ct).ConfigureAwait(false);
                 var outcome = await store.GetApplyOutcomeAsync(id, ct).ConfigureAwait(false);
                 return TypedResults.Ok(new RequestView(request, decisions, outcome));
             }
 
-            await Task.WhenAny(next, Task.Delay(remaining < poll ? remaining : poll, time, ct)).ConfigureAwait(false);
+            await Task.WhenAny(next, Task.Delay(remaining < poll ? remaining : poll, time, wake!.Token)).ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
         }
     }
