@@ -217,6 +217,7 @@ internal static class RequestEndpoints
                 if (stopping.IsCancellationRequested)
                 {
                     http.Response.Headers.Connection = "close";
+                    http.Response.Headers[ServerHeaders.Draining] = "1";
                 }
 
                 var decisions = await store.GetDecisionsAsync(id, ct).ConfigureAwait(false);
