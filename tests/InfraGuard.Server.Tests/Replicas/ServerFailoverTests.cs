@@ -4,6 +4,7 @@ using InfraGuard.Cli;
 using InfraGuard.Cli.Remote;
 using InfraGuard.Server.Api;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
