@@ -63,7 +63,7 @@ try
         var process = ServeProcess.Start(infraguard, ["serve", "--urls", url], env, log);
         servers.Add((url, process, log));
         using var probe = new HttpClient { BaseAddress = new Uri(url) };
-        await ServeProcess.WaitHealthyAsync(probe, log); // one at a time: the first migrates the fresh schema
+        await ServeProcess.WaitHealthyAsync(probe, log, seconds: 120); // one at a time: the first migrates the fresh schema
     }
 
     var handlers = servers.Select(_ => new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }).ToList();

@@ -30,10 +30,10 @@ internal static class ServeProcess
         return process;
     }
 
-    /// <summary>Waits until <c>/healthz</c> answers (10 s at most).</summary>
-    public static async Task WaitHealthyAsync(HttpClient client, string logFile)
+    /// <summary>Waits until <c>/healthz</c> answers (<paramref name="seconds"/> at most).</summary>
+    public static async Task WaitHealthyAsync(HttpClient client, string logFile, int seconds = 10)
     {
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < seconds * 10; i++)
         {
             try
             {
