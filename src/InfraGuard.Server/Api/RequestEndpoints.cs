@@ -172,6 +172,9 @@ internal static class RequestEndpoints
     /// starts shutting down answers its waiting long-polls at once (with <c>Connection: close</c>), so runners ask
     /// again, and reach another replica, instead of holding on until the connection drops.
     /// </summary>
+    /// <summary>The least time between a waiting long-poll's re-reads on a shared (PostgreSQL) store.</summary>
+    private static readonly TimeSpan SharedPoll = TimeSpan.FromSeconds(15);
+
     private static async Task<IResult> GetAsync(
         string id, string? wait, string? state, HttpContext http, ChangeStore store, RequestChanges changes, TimeProvider time, IOptions<ServerOptions> options, IHostApplicationLifetime lifetime, CancellationToken ct)
     {
@@ -198,7 +201,10 @@ internal static class RequestEndpoints
         }
 
         var deadline = time.GetUtcNow() + (waitFor ?? TimeSpan.Zero);
-        var poll = TimeSpan.FromMilliseconds(options.Value.PollMilliseconds);
+        // Every change reaches RequestChanges (this server at once; others through NOTIFY on PostgreSQL and the audit-log
+        // feed), so the re-read is a safety net. With several servers on PostgreSQL it is at least SharedPoll apart and
+        // jittered, so thousands of waiting runners do not drain the connection pool every second.
+        var poll = TimeSpan.FromMilliseconds(store.IsShared ? Math.Max(options.Value.PollMilliseconds, SharedPoll.TotalMilliseconds) * (0.75 + ((uint)StringComparer.Ordinal.GetHashCode(id) % 1000 / 2000.0)) : options.Value.PollMilliseconds);
         var stopping = lifetime.ApplicationStopping;
         using var wake = waitFor is null ? null : CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
         while (true)
