@@ -204,7 +204,7 @@ internal static class RequestEndpoints
         // Every change reaches RequestChanges (this server at once; others through NOTIFY on PostgreSQL and the audit-log
         // feed), so the re-read is a safety net. With several servers on PostgreSQL it is at least SharedPoll apart and
         // jittered, so thousands of waiting runners do not drain the connection pool every second.
-        var poll = TimeSpan.FromMilliseconds(store.IsShared ? Math.Max(options.Value.PollMilliseconds, SharedPoll.TotalMilliseconds) * (0.75 + ((uint)StringComparer.Ordinal.GetHashCode(id) % 1000 / 2000.0)) : options.Value.PollMilliseconds);
+        var poll = TimeSpan.FromMilliseconds(store.IsShared ? Math.Max(options.Value.PollMilliseconds, SharedPoll.TotalMilliseconds) * (0.75 + (unchecked((uint)StringComparer.Ordinal.GetHashCode(id)) % 1000 / 2000.0)) : options.Value.PollMilliseconds);
         var stopping = lifetime.ApplicationStopping;
         using var wake = waitFor is null ? null : CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
         while (true)
