@@ -177,22 +177,9 @@ WrkResult Wrk(string requests, int conns, int delayMs, int duration, int timeout
 static SubmitBody Body(int i) =>
     SampleRequests.Renamed(SampleRequests.Body($"bench-{i}", variant: i.ToString(CultureInfo.InvariantCulture)), $"orders-db-{i}");
 
-static long Rss(int pid) => StatusKb(pid, "VmRSS:");
+static long Rss(int pid) => ServeProcess.Rss(pid);
 
-static long Hwm(int pid) => StatusKb(pid, "VmHWM:");
-
-static long StatusKb(int pid, string field)
-{
-    try
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-    }
-    catch (IOException)
-    {
-        return 0;
-    }
-}
+static long Hwm(int pid) => ServeProcess.Hwm(pid);
 
 static string FindUp(string from, string marker)
 {

@@ -30,10 +30,10 @@ internal static class ServeProcess
         return process;
     }
 
-    /// <summary>Waits until <c>/healthz</c> answers (10 s at most).</summary>
-    public static async Task WaitHealthyAsync(HttpClient client, string logFile)
+    /// <summary>Waits until <c>/healthz</c> answers (<paramref name="seconds"/> at most).</summary>
+    public static async Task WaitHealthyAsync(HttpClient client, string logFile, int seconds = 10)
     {
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < seconds * 10; i++)
         {
             try
             {
@@ -72,6 +72,25 @@ internal static class ServeProcess
         var stderr = p.StandardError.ReadToEnd();
         p.WaitForExit();
         return p.ExitCode == 0 ? stdout : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({p.ExitCode}): {stderr}");
+    }
+
+    /// <summary>The resident set size of process <paramref name="pid"/> in bytes (0 once it is gone).</summary>
+    public static long Rss(int pid) => StatusKb(pid, "VmRSS:");
+
+    /// <summary>The peak resident set size of process <paramref name="pid"/> in bytes.</summary>
+    public static long Hwm(int pid) => StatusKb(pid, "VmHWM:");
+
+    private static long StatusKb(int pid, string field)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>A free loopback port.</summary>

@@ -98,7 +98,12 @@ public sealed class ServerApp
         services.AddSingleton<IRequestSignal>(sp => sp.GetRequiredService<RequestChanges>());
         services.AddSingleton(sp => new ApprovalDesk(sp.GetRequiredService<IChangeStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IRequestSignal>()));
         services.AddHostedService<ChangeFeed>();
-        services.AddHostedService<ChannelWorkers>();
+        services.AddHostedService<ChangeListener>();
+        services.AddSingleton<SingletonJobs>();
+        services.AddSingleton<ILeadership>(sp => sp.GetRequiredService<SingletonJobs>());
+        services.AddHostedService(sp => sp.GetRequiredService<SingletonJobs>());
+        services.AddSingletonJob<ChannelWorkers>();
+        services.AddSingletonJob<SeenKeySweep>();
         services.AddSingleton(sp => Authorities.ResolveTokenKey(sp.GetRequiredService<IOptions<ServerOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger("InfraGuard.Server")));
         services.AddSingleton<Authorities>();
         services.AddOptions<Oidc.OidcOptions>().BindConfiguration(Oidc.OidcOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -132,11 +137,7 @@ public sealed class ServerApp
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapGet("/healthz", async (ChangeStore store, CancellationToken ct) =>
-        {
-            var head = await store.GetHeadAsync(ct).ConfigureAwait(false);
-            return TypedResults.Ok(new { status = "ok", auditEntries = head.Size });
-        }).AllowAnonymous();
+        Health.Map(app);
 
         var api = app.MapGroup("/api/v1");
         RequestEndpoints.Map(api);

@@ -169,6 +169,10 @@ public sealed partial class ChangeStore
         var head = await ReadHeadAsync(c, tx, cancellationToken).ConfigureAwait(false);
         var entry = AuditChain.Next(head, auditEvent, _signer);
         await c.ExecuteAsync(new CommandDefinition(EntryRow.Insert, EntryRow.From(entry), tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (entry.Subject is { } subject)
+        {
+            await _dialect.AnnounceAsync(c, tx, subject, cancellationToken).ConfigureAwait(false);
+        }
         if (!checkpointFollows && await CheckpointDueAsync(c, tx, entry.Seq, cancellationToken).ConfigureAwait(false))
         {
             await CheckpointInTransactionAsync(c, tx, cancellationToken).ConfigureAwait(false);

@@ -63,8 +63,14 @@ public static class DbSpec
                 case "sslmode":
                     builder.SslMode = Enum.Parse<SslMode>(value, ignoreCase: true);
                     break;
+                case "max_pool_size":
+                    // Several replicas share the server's max_connections (docs/deploy.md).
+                    builder.MaxPoolSize = int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size) && size > 0
+                        ? size
+                        : throw new ArgumentException($"Database URL option max_pool_size must be a positive whole number, not '{value}'.", nameof(spec));
+                    break;
                 default:
-                    throw new ArgumentException($"Database URL option '{kv[0]}' is not supported (use schema or sslmode).", nameof(spec));
+                    throw new ArgumentException($"Database URL option '{kv[0]}' is not supported (use schema, sslmode or max_pool_size).", nameof(spec));
             }
         }
 

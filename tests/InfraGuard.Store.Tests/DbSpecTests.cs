@@ -34,6 +34,20 @@ public class DbSpecTests
     public void ToNpgsql_UnknownOption_SaysWhichAreSupported()
     {
         var ex = Assert.Throws<ArgumentException>(() => DbSpec.ToNpgsql("postgres://u@h/db?pool=3"));
-        Assert.Contains("schema or sslmode", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("schema, sslmode or max_pool_size", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToNpgsql_MaxPoolSize_SetsThePoolSize() =>
+        Assert.Equal(30, new NpgsqlConnectionStringBuilder(DbSpec.ToNpgsql("postgres://u@h/db?max_pool_size=30")).MaxPoolSize);
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    [InlineData("many")]
+    public void ToNpgsql_MaxPoolSizeNotPositive_SaysWhat(string value)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => DbSpec.ToNpgsql($"postgres://u@h/db?max_pool_size={value}"));
+        Assert.Contains($"max_pool_size must be a positive whole number, not '{value}'", ex.Message, StringComparison.Ordinal);
     }
 }

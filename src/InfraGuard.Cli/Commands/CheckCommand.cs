@@ -18,7 +18,7 @@ internal static class CheckCommand
         var policy = Options.Policy();
         var actor = Options.ActorKind();
         var jobType = new Option<string>("--job-type") { Description = "Job label rules can match (e.g. deploy, cost-optimisation)", HelpName = "TYPE" };
-        var server = new Option<string>("--server") { Description = "Let the approval server at URL assess the event log with its own policy pack (credential as for up --server)", HelpName = "URL" };
+        var server = Options.Servers("Let the approval server at URL assess the event log with its own policy pack (credential as for up --server)");
         var format = new Option<string>("--format", "-f") { Description = "Output format", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json", "markdown");
 
@@ -38,7 +38,7 @@ internal static class CheckCommand
             }
 
             var (option, planFormat) = inputs[0];
-            var serverUri = Options.ServerUri(parse.GetValue(server));
+            var serverUri = Remote.ServerUrls.Parse(parse.GetValue(server));
             if (serverUri is not null && (planFormat != PlanFormat.PulumiEventLog || parse.GetValue(policy) is not null))
             {
                 throw new UsageException("--server assesses a Pulumi event log (--event-log) with the server's own policy pack; drop --policy, and for other formats check locally without --server.");
@@ -58,7 +58,7 @@ internal static class CheckCommand
         return command;
     }
 
-    private static int Handle(CliContext context, PlanFormat planFormat, string path, string? stack, string? policyDir, ActorKind actor, string? jobType, string format, Uri? server)
+    private static int Handle(CliContext context, PlanFormat planFormat, string path, string? stack, string? policyDir, ActorKind actor, string? jobType, string format, Remote.ServerUrls? server)
     {
         try
         {
@@ -98,7 +98,7 @@ internal static class CheckCommand
         }
     }
 
-    private static Assessment AssessOnServer(CliContext context, Uri server, byte[] eventLog, string stack, string? project, ActorKind actor, string? jobType)
+    private static Assessment AssessOnServer(CliContext context, Remote.ServerUrls server, byte[] eventLog, string stack, string? project, ActorKind actor, string? jobType)
     {
         using var remote = Remote.RemoteConnection.Open(context, server);
         var evidence = new Core.Runs.RunEvidence(Core.Changes.EngineKind.Pulumi, stack, project ?? "unknown", eventLog, [], string.Empty, actor, jobType);

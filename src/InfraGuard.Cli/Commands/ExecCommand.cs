@@ -13,7 +13,7 @@ internal static class ExecCommand
     {
         var action = new Option<string>("--action") { Description = "The action kind, as the policy pack defines it (e.g. data.export, iam.assume-role)", HelpName = "KIND", Required = true };
         var target = new Option<string>("--target") { Description = "What the command acts on (e.g. orders/customers, a role ARN, a namespace); it decides the tier", HelpName = "T" };
-        var server = new Option<string>("--server") { Description = $"Submit to the approval server at URL (credential: the CI's OIDC token, else ${Remote.RemoteConnection.TokenVariable}); cloud credentials need it", HelpName = "URL" };
+        var server = Options.Servers($"Submit to the approval server at URL (credential: the CI's OIDC token, else ${Remote.RemoteConnection.TokenVariable}); cloud credentials need it");
         var wait = new Option<string>("--wait") { Description = "Stop waiting for a decision after this long (e.g. 30m); default: until the request expires", HelpName = "DURATION" };
         var policy = Options.Policy();
         var db = StoreAccess.DbOption();
@@ -32,7 +32,7 @@ internal static class ExecCommand
         command.SetAction((parse, ct) => RunAsync(context, new ExecArguments(
             parse.GetValue(action)!,
             parse.GetValue(target),
-            Options.ServerUri(parse.GetValue(server)),
+            Remote.ServerUrls.Parse(parse.GetValue(server)),
             ParseDuration(parse.GetValue(wait)),
             parse.GetValue(policy),
             parse.GetValue(db),
@@ -46,7 +46,7 @@ internal static class ExecCommand
     }
 
     private sealed record ExecArguments(
-        string Kind, string? Target, Uri? Server, TimeSpan? Wait, string? Policy, string? Db, string? Key, Core.Policy.ActorKind? ActorKind,
+        string Kind, string? Target, Remote.ServerUrls? Server, TimeSpan? Wait, string? Policy, string? Db, string? Key, Core.Policy.ActorKind? ActorKind,
         string? Requester, string? OnBehalfOf, string? JobType, string[] Argv);
 
     private static async Task<int> RunAsync(CliContext context, ExecArguments args, CancellationToken cancellationToken)

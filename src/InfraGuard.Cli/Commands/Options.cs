@@ -23,6 +23,10 @@ internal static class Options
         _ => Core.Policy.ActorKind.Human,
     };
 
+    /// <summary>The <c>--server</c> option of commands that talk to the approval server: one URL, several comma-separated, or repeated.</summary>
+    public static Option<string[]> Servers(string description) =>
+        new("--server") { Description = description + "; several replicas: URL,URL or --server repeated (failing over in that order)", HelpName = "URL", AllowMultipleArgumentsPerToken = false };
+
     /// <summary>The <c>--server</c> URL, or null; anything but an absolute http(s) URL is a usage error.</summary>
     public static Uri? ServerUri(string? text) =>
         text is null ? null

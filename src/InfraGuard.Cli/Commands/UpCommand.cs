@@ -33,7 +33,7 @@ internal static class UpCommand
         var policyPacks = new Option<string[]>("--policy-pack") { Description = "CrossGuard policy pack folder to run in preview and apply (repeatable)", HelpName = "DIR", AllowMultipleArgumentsPerToken = false };
         var policyPackConfig = new Option<string>("--policy-pack-config") { Description = "JSON config for the CrossGuard pack", HelpName = "FILE" };
         var timeout = new Option<string>("--timeout") { Description = "Stop any single engine command after this long (e.g. 1h)", HelpName = "DURATION" };
-        var server = new Option<string>("--server") { Description = $"Submit to the approval server at URL, which scores the change and holds every key (credential: the CI's OIDC token, else ${Remote.RemoteConnection.TokenVariable})", HelpName = "URL" };
+        var server = Options.Servers($"Submit to the approval server at URL, which scores the change and holds every key (credential: the CI's OIDC token, else ${Remote.RemoteConnection.TokenVariable})");
         var format = new Option<string>("--format") { Description = "Result format on stdout", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
         var engineArgs = new Argument<string[]>("ENGINE-ARGS") { Description = "Extra engine arguments after -- (pulumi preview/up; terraform plan); flags that would bypass the guard are refused", Arity = ArgumentArity.ZeroOrMore };
@@ -62,14 +62,14 @@ internal static class UpCommand
             ParseDuration("--timeout", parse.GetValue(timeout)),
             parse.GetValue(format) == "json",
             parse.GetValue(engineArgs) ?? [],
-            Options.ServerUri(parse.GetValue(server))), ct));
+            Remote.ServerUrls.Parse(parse.GetValue(server))), ct));
         return command;
     }
 
     private sealed record UpArguments(
         string? Engine, string Stack, string Directory, string? Workspace, bool Init, string? Policy, string? Db, string? Key, TimeSpan? Wait, Core.Policy.ActorKind? ActorKind,
         string? Requester, string? OnBehalfOf, string? JobType, string[] PolicyPacks, string? PolicyPackConfig, TimeSpan? Timeout, bool Json,
-        string[] EngineArgs, Uri? Server);
+        string[] EngineArgs, Remote.ServerUrls? Server);
 
     private static async Task<int> RunAsync(CliContext context, UpArguments args, CancellationToken cancellationToken)
     {

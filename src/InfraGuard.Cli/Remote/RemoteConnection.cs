@@ -6,8 +6,9 @@ namespace InfraGuard.Cli.Remote;
 /// <summary>
 /// The HttpClient for <c>--server</c>: Microsoft.Extensions.Http.Resilience's standard pipeline (exponential backoff
 /// with jitter on transient errors, per-attempt and total timeouts, a circuit breaker), tuned for a runner that
-/// talks to its server every second or so and must survive a server restart. Inside it, every attempt carries the
-/// runner credential's current bearer (<see cref="RunnerCredentialHandler"/>).
+/// talks to its server every second or so and must survive a server restart. Inside it, each attempt goes to the
+/// current one of several servers and fails over to the next (<see cref="ServerFailover"/>), and carries the runner
+/// credential's current bearer (<see cref="RunnerCredentialHandler"/>).
 /// </summary>
 internal sealed class RemoteConnection : IDisposable
 {
@@ -18,21 +19,34 @@ internal sealed class RemoteConnection : IDisposable
     private readonly RunnerCredential _credential;
 
     /// <summary>The connection a command opens: the credential the environment offers (CI OIDC token, else <c>INFRAGUARD_TOKEN</c>), notices on stderr.</summary>
-    public static RemoteConnection Open(CliContext context, Uri server)
+    public static RemoteConnection Open(CliContext context, Uri server) => Open(context, new ServerUrls([server]));
+
+    /// <summary>The connection to one of several replicas, failing over in the order given.</summary>
+    public static RemoteConnection Open(CliContext context, ServerUrls servers)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(servers);
         var credential = RunnerCredential.FromEnvironment(context.GetEnvironment, context.Time);
-        context.Error.WriteLine($"Using the InfraGuard server at {server} as {credential.Description}.");
-        return new RemoteConnection(server, credential, context.Time, line => context.Error.WriteLine(line));
+        context.Error.WriteLine(servers.Urls.Count == 1
+            ? $"Using the InfraGuard server at {servers} as {credential.Description}."
+            : $"Using the InfraGuard servers at {servers} (failing over in that order) as {credential.Description}.");
+        return new RemoteConnection(servers, credential, context.Time, line => context.Error.WriteLine(line));
     }
 
     /// <summary>A connection that asks <paramref name="credential"/> for the bearer of each request; the connection disposes it.</summary>
     public RemoteConnection(Uri server, RunnerCredential credential, TimeProvider time, Action<string> notice)
+        : this(new ServerUrls([server]), credential, time, notice)
     {
+    }
+
+    /// <summary>A connection to one of <paramref name="servers"/>; the connection disposes <paramref name="credential"/>.</summary>
+    public RemoteConnection(ServerUrls servers, RunnerCredential credential, TimeProvider time, Action<string> notice)
+    {
+        ArgumentNullException.ThrowIfNull(servers);
         _credential = credential;
         var services = new ServiceCollection();
         services.AddSingleton(time);
-        var client = services.AddHttpClient(ClientName, c => RemoteStore.Configure(c, server));
+        var client = services.AddHttpClient(ClientName, c => RemoteStore.Configure(c, servers.Urls[0]));
         client.AddStandardResilienceHandler(o =>
         {
             o.Retry.MaxRetryAttempts = 5;
@@ -43,6 +57,7 @@ internal sealed class RemoteConnection : IDisposable
             o.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(3);
             o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(60);
         });
+        client.AddHttpMessageHandler(() => new ServerFailover(servers, notice)); // inside the retries: each attempt tries every server once
         client.AddHttpMessageHandler(() => new RunnerCredentialHandler(credential)); // inside the retries: each attempt gets a current bearer
         _services = services.BuildServiceProvider();
         Store = new RemoteStore(_services.GetRequiredService<IHttpClientFactory>().CreateClient(ClientName), time, notice);

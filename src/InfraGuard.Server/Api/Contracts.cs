@@ -164,3 +164,10 @@ public sealed record TokenView(string Id, string Name, string Identity, IReadOnl
 
 /// <summary>A new token: <see cref="Token"/> is shown this once.</summary>
 public sealed record CreatedTokenView(TokenView Info, string Token);
+
+/// <summary>Headers of the API beyond HTTP's own.</summary>
+public static class ServerHeaders
+{
+    /// <summary>Set (to <c>1</c>) on answers a server gives while shutting down: the client should ask another replica next.</summary>
+    public const string Draining = "X-InfraGuard-Draining";
+}

@@ -168,10 +168,15 @@ internal static class RequestEndpoints
 
     /// <summary>
     /// GET one request. With <c>?wait=30s</c> it returns as soon as the state differs from <c>?state=</c> (default:
-    /// the state when the call arrived), or when the wait ends; either way 200 with the current request.
+    /// the state when the call arrived), or when the wait ends; either way 200 with the current request. A server that
+    /// starts shutting down answers its waiting long-polls at once (with <c>Connection: close</c>), so runners ask
+    /// again, and reach another replica, instead of holding on until the connection drops.
     /// </summary>
+    /// <summary>The least time between a waiting long-poll's re-reads on a shared (PostgreSQL) store.</summary>
+    private static readonly TimeSpan SharedPoll = TimeSpan.FromSeconds(15);
+
     private static async Task<IResult> GetAsync(
-        string id, string? wait, string? state, ChangeStore store, RequestChanges changes, TimeProvider time, IOptions<ServerOptions> options, CancellationToken ct)
+        string id, string? wait, string? state, HttpContext http, ChangeStore store, RequestChanges changes, TimeProvider time, IOptions<ServerOptions> options, IHostApplicationLifetime lifetime, CancellationToken ct)
     {
         TimeSpan? waitFor = null;
         if (wait is not null)
@@ -196,7 +201,12 @@ internal static class RequestEndpoints
         }
 
         var deadline = time.GetUtcNow() + (waitFor ?? TimeSpan.Zero);
-        var poll = TimeSpan.FromMilliseconds(options.Value.PollMilliseconds);
+        // Every change reaches RequestChanges (this server at once; others through NOTIFY on PostgreSQL and the audit-log
+        // feed), so the re-read is a safety net. With several servers on PostgreSQL it is at least SharedPoll apart and
+        // jittered, so thousands of waiting runners do not drain the connection pool every second.
+        var poll = TimeSpan.FromMilliseconds(store.IsShared ? Math.Max(options.Value.PollMilliseconds, SharedPoll.TotalMilliseconds) * (0.75 + (unchecked((uint)StringComparer.Ordinal.GetHashCode(id)) % 1000 / 2000.0)) : options.Value.PollMilliseconds);
+        var stopping = lifetime.ApplicationStopping;
+        using var wake = waitFor is null ? null : CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
         while (true)
         {
             var next = changes.Next(id);
@@ -208,14 +218,20 @@ internal static class RequestEndpoints
 
             known ??= request.State;
             var remaining = deadline - time.GetUtcNow();
-            if (waitFor is null || request.State != known || remaining <= TimeSpan.Zero)
+            if (waitFor is null || request.State != known || remaining <= TimeSpan.Zero || stopping.IsCancellationRequested)
             {
+                if (stopping.IsCancellationRequested)
+                {
+                    http.Response.Headers.Connection = "close";
+                    http.Response.Headers[ServerHeaders.Draining] = "1";
+                }
+
                 var decisions = await store.GetDecisionsAsync(id, ct).ConfigureAwait(false);
                 var outcome = await store.GetApplyOutcomeAsync(id, ct).ConfigureAwait(false);
                 return TypedResults.Ok(new RequestView(request, decisions, outcome));
             }
 
-            await Task.WhenAny(next, Task.Delay(remaining < poll ? remaining : poll, time, ct)).ConfigureAwait(false);
+            await Task.WhenAny(next, Task.Delay(remaining < poll ? remaining : poll, time, wake!.Token)).ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
         }
     }

@@ -14,13 +14,20 @@ public sealed record ChatChannelRegistration(Func<IServiceProvider, IApprovalCha
 /// channel is behind on (<see cref="IChannelPosts.ListBehindAsync"/>), so a failed post, a server that was down or a
 /// channel that was off catches up and no message stays stale.
 /// </summary>
+/// <remarks>
+/// A singleton job (<see cref="SingletonJobs"/>): with several servers on one database only the leader posts, so each
+/// request gets one message per channel and the per-channel rate limit (one in-process limiter) holds across servers;
+/// the leader hears changes made on the others through <see cref="ChangeListener"/>. A new leader starts with a catch-up.
+/// </remarks>
 internal sealed partial class ChannelWorkers(
     IEnumerable<ChatChannelRegistration> registrations, IServiceProvider services, ChangeStore store, RequestChanges changes, TimeProvider time, ILogger<ChannelWorkers> logger)
-    : BackgroundService
+    : ISingletonJob
 {
     private static readonly TimeSpan CatchUpEvery = TimeSpan.FromMinutes(1);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    public string Name => "chat channels";
+
+    public Task RunAsync(CancellationToken stoppingToken)
     {
         var sync = new ChannelSync(store, store);
         var channels = registrations.Select(r => r.Create(services)).OfType<IApprovalChannel>().ToList();
@@ -30,7 +37,7 @@ internal sealed partial class ChannelWorkers(
     private async Task RunAsync(IApprovalChannel channel, ChannelSync sync, CancellationToken ct)
     {
         var queue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
-        changes.Listen(queue.Writer);
+        using var listening = changes.Listen(queue.Writer);
         var nextCatchUp = DateTimeOffset.MinValue;
         try
         {

@@ -7,7 +7,8 @@ namespace InfraGuard.Server.Hosting;
 /// <summary>
 /// Who hears that a request changed: long-polls waiting on it, and every chat channel's worker. Changes made in this
 /// server arrive at once (<see cref="Changed"/>, from <see cref="ApprovalDesk"/> and the API); changes made anywhere else
-/// (the CLI, another server on the same database) arrive through <see cref="ChangeFeed"/>, which tails the audit log.
+/// (the CLI, another server on the same database) arrive through <see cref="ChangeListener"/> (PostgreSQL NOTIFY, at once)
+/// and <see cref="ChangeFeed"/>, which tails the audit log (the fallback, and the only way on SQLite).
 /// </summary>
 public sealed class RequestChanges : IRequestSignal
 {
@@ -35,12 +36,25 @@ public sealed class RequestChanges : IRequestSignal
         }
     }
 
-    /// <summary>Adds <paramref name="listener"/> to what hears every change.</summary>
-    internal void Listen(ChannelWriter<string> listener)
+    /// <summary>Adds <paramref name="listener"/> to what hears every change, until the result is disposed.</summary>
+    internal IDisposable Listen(ChannelWriter<string> listener)
     {
         lock (_listeners)
         {
             _listeners.Add(listener);
+        }
+
+        return new Unlisten(this, listener);
+    }
+
+    private sealed class Unlisten(RequestChanges changes, ChannelWriter<string> listener) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (changes._listeners)
+            {
+                changes._listeners.Remove(listener);
+            }
         }
     }
 }

@@ -55,6 +55,14 @@ public sealed class ServerOptions : IValidatableObject
     [Range(20, 10_000, ErrorMessage = "Server:FeedMilliseconds must be between 20 and 10000.")]
     public int FeedMilliseconds { get; set; } = 250;
 
+    /// <summary>
+    /// Several servers on one PostgreSQL: how often a follower tries to become the leader that runs the singleton jobs
+    /// (chat posting and catch-up, sweeps), and the leader checks its lock connection, in milliseconds. A dead leader is
+    /// replaced within about this long.
+    /// </summary>
+    [Range(100, 60_000, ErrorMessage = "Server:LeaderCheckMilliseconds must be between 100 and 60000.")]
+    public int LeaderCheckMilliseconds { get; set; } = 2000;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(KeyFile) && string.IsNullOrWhiteSpace(Key))

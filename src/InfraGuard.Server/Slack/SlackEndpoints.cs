@@ -31,10 +31,10 @@ internal static class SlackEndpoints
             json["response_type"] = "ephemeral";
             return Json(json);
         }));
-        slack.MapPost("/events", (HttpContext http, CancellationToken _) => HandleAsync(http, (handlers, body, _) =>
+        slack.MapPost("/events", (HttpContext http, CancellationToken _) => HandleAsync(http, async (handlers, body, ct) =>
         {
-            var ack = handlers.Event(SlackPayloadParser.ParseEvent(body));
-            return Task.FromResult(ack is null ? Results.Ok() : Json(ack));
+            var ack = await handlers.EventAsync(SlackPayloadParser.ParseEvent(body), ct).ConfigureAwait(false);
+            return ack is null ? Results.Ok() : Json(ack);
         }));
     }
 
@@ -55,13 +55,19 @@ internal static class SlackEndpoints
         using var buffer = new MemoryStream();
         await http.Request.Body.CopyToAsync(buffer, http.RequestAborted).ConfigureAwait(false);
         var raw = buffer.ToArray();
-        var verification = services.GetRequiredService<SlackRequestVerifier>().Verify(
-            http.Request.Headers[SlackRequestVerifier.TimestampHeader].ToString(),
-            http.Request.Headers[SlackRequestVerifier.SignatureHeader].ToString(),
-            raw);
+        var timestamp = http.Request.Headers[SlackRequestVerifier.TimestampHeader].ToString();
+        var signature = http.Request.Headers[SlackRequestVerifier.SignatureHeader].ToString();
+        var verification = services.GetRequiredService<SlackRequestVerifier>().Verify(timestamp, signature, raw);
         if (!verification.IsValid)
         {
             SlackLog.Unverified(logger, http.Request.Path, verification.Failure.ToString());
+            return Results.Unauthorized();
+        }
+
+        // Verified, so the timestamp parses. Any server on the database that accepted this signed request already: a replay.
+        if (!await services.GetRequiredService<SlackSeenKeys>().FirstRequestAsync(signature, long.Parse(timestamp, System.Globalization.CultureInfo.InvariantCulture), http.RequestAborted).ConfigureAwait(false))
+        {
+            SlackLog.Unverified(logger, http.Request.Path, nameof(SlackVerificationFailure.Replayed));
             return Results.Unauthorized();
         }
 

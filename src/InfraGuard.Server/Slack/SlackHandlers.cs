@@ -5,7 +5,6 @@ using InfraGuard.Server.Hosting;
 using InfraGuard.Slack.Identity;
 using InfraGuard.Slack.Messages;
 using InfraGuard.Slack.Payloads;
-using InfraGuard.Slack.Signing;
 using InfraGuard.Slack.Web;
 using InfraGuard.Store;
 
@@ -23,15 +22,12 @@ internal sealed class SlackHandlers(
     SlackIdentityResolver identities,
     ApprovalMessages messages,
     SlackJobs jobs,
+    SlackSeenKeys seen,
     RequestChanges changes,
-    TimeProvider time,
     ILogger<SlackHandlers> logger)
 {
     /// <summary>How long views.open may take: the trigger id dies 3 s after the click.</summary>
     private static readonly TimeSpan ModalBudget = TimeSpan.FromSeconds(2.5);
-
-    /// <summary>Event ids delivered in the last hour: Slack retries an event it thinks was not acknowledged.</summary>
-    private readonly SlackReplayGuard _events = new(time, TimeSpan.FromHours(1));
 
     public async Task<JsonObject?> InteractionAsync(SlackInteraction interaction, CancellationToken ct) => interaction switch
     {
@@ -61,14 +57,15 @@ internal sealed class SlackHandlers(
         }
     }
 
-    public JsonObject? Event(SlackEvent slackEvent)
+    /// <summary>An Events API event; one Slack retries (to this server or another on the database) is handled once.</summary>
+    public async Task<JsonObject?> EventAsync(SlackEvent slackEvent, CancellationToken ct)
     {
         switch (slackEvent)
         {
             case SlackUrlVerification v:
                 return new JsonObject { ["challenge"] = v.Challenge };
             case SlackEventCallback e when e.EventId is { } id:
-                if (!_events.TryRemember(id, time.GetUtcNow().ToUnixTimeSeconds()))
+                if (!await seen.FirstEventAsync(id, ct).ConfigureAwait(false))
                 {
                     SlackLog.DuplicateEvent(logger, id);
                     return null;

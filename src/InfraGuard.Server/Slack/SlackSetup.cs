@@ -20,10 +20,11 @@ internal static class SlackSetup
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddHttpClient(HttpClientName);
+        // Replays are refused through the store (SlackSeenKeys), shared by every server on the database.
         services.AddSingleton(sp => new SlackRequestVerifier(
             sp.GetRequiredService<IOptions<SlackOptions>>().Value.SigningSecret ?? throw new InvalidOperationException("Server:Slack:SigningSecret is not set."),
-            sp.GetRequiredService<TimeProvider>(),
-            new SlackReplayGuard(sp.GetRequiredService<TimeProvider>())));
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<SlackSeenKeys>();
         services.AddSingleton(sp =>
         {
             var slack = sp.GetRequiredService<IOptions<SlackOptions>>().Value;

@@ -35,7 +35,7 @@ internal sealed class SlackSocketModeService(
                 reply["response_type"] = "ephemeral";
                 return reply;
             case "events_api":
-                return handlers.Event(SlackPayloadParser.ParseEvent(envelope.Payload));
+                return await handlers.EventAsync(SlackPayloadParser.ParseEvent(envelope.Payload), ct).ConfigureAwait(false);
             default:
                 return null;
         }

@@ -22,6 +22,12 @@ internal interface ISqlDialect : IDisposable
     /// <summary>Statements run once after migrations (grants for the application role).</summary>
     Task AfterMigrateAsync(DbConnection connection, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Tells every other server on the database that <paramref name="subject"/> changed, when the transaction commits
+    /// (PostgreSQL NOTIFY); nothing on SQLite, whose single server hears its own changes and reads the audit log for the rest.
+    /// </summary>
+    Task AnnounceAsync(DbConnection connection, DbTransaction transaction, string subject, CancellationToken cancellationToken);
+
     /// <summary>True when the exception is a unique-constraint violation.</summary>
     bool IsUniqueViolation(Exception exception);
 

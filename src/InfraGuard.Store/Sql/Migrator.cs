@@ -35,7 +35,8 @@ internal static class Migrator
         var existing = await connection.QueryFirstOrDefaultAsync<int?>(probe).ConfigureAwait(false);
         if (existing is null)
         {
-            await connection.ExecuteAsync("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)").ConfigureAwait(false);
+            // IF NOT EXISTS: several servers starting at once on an empty database.
+            await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)").ConfigureAwait(false);
         }
 
         var current = await connection.ExecuteScalarAsync<long?>("SELECT MAX(version) FROM schema_version").ConfigureAwait(false) ?? 0;
@@ -43,6 +44,12 @@ internal static class Migrator
         foreach (var (version, name, sql) in Load(dialect.Name).Where(m => m.Version > current))
         {
             await using var transaction = await dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+            var now = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT MAX(version) FROM schema_version", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false) ?? 0;
+            if (now >= version)
+            {
+                continue; // Another server starting at the same time applied it while this one waited for the lock.
+            }
+
             await connection.ExecuteAsync(new CommandDefinition(sql, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO schema_version (version, name, applied_at) VALUES (@version, @name, @appliedAt)",

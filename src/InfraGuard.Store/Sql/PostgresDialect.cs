@@ -75,9 +75,17 @@ internal sealed partial class PostgresDialect : ISqlDialect
             GRANT SELECT, INSERT, UPDATE ON change_request TO {_appRole};
             GRANT SELECT, INSERT ON plan_artifact, request_decision, apply_outcome, schema_version TO {_appRole};
             GRANT SELECT, INSERT, UPDATE ON api_token TO {_appRole};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON seen_key TO {_appRole};
             """;
         await connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
+
+    /// <summary>The NOTIFY channel request changes go out on; the payload is <c>schema id</c> (channels are database-wide).</summary>
+    public const string ChangesChannel = "infraguard_changes";
+
+    public Task AnnounceAsync(DbConnection connection, DbTransaction transaction, string subject, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_notify(@channel, current_schema() || ' ' || @subject)", new { channel = ChangesChannel, subject }, transaction, cancellationToken: cancellationToken));
 
     public bool IsUniqueViolation(Exception exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };

@@ -90,6 +90,8 @@ internal sealed class SqliteDialect : ISqlDialect
 
     public Task AfterMigrateAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task AnnounceAsync(DbConnection connection, DbTransaction transaction, string subject, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public bool IsUniqueViolation(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: 19 } e && e.Message.Contains("UNIQUE", StringComparison.Ordinal);
 
