@@ -96,7 +96,10 @@ public sealed class ServerApp
         services.AddSingleton(sp => LoadPolicy(sp.GetRequiredService<IOptions<ServerOptions>>().Value.PolicyDir));
         services.AddSingleton<RequestChanges>();
         services.AddSingleton<IRequestSignal>(sp => sp.GetRequiredService<RequestChanges>());
-        services.AddSingleton(sp => new ApprovalDesk(sp.GetRequiredService<IChangeStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IRequestSignal>()));
+        services.AddSingleton(sp => new ApprovalDesk(sp.GetRequiredService<IChangeStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IRequestSignal>(), sp.GetRequiredService<ChangeStore>(), sp.GetRequiredService<PolicyPack>().Identities));
+        services.AddOptions<FollowUpOptions>().BindConfiguration(FollowUpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<FollowUpSweep>();
+        services.AddHostedService<FollowUpService>();
         services.AddHostedService<ChangeFeed>();
         services.AddHostedService<ChannelWorkers>();
         services.AddSingleton(sp => Authorities.ResolveTokenKey(sp.GetRequiredService<IOptions<ServerOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger("InfraGuard.Server")));
@@ -142,6 +145,7 @@ public sealed class ServerApp
         ActionEndpoints.Map(app, api);
         AuditEndpoints.Map(api);
         TokenEndpoints.Map(api);
+        FlowEndpoints.Map(api);
         SlackSetup.MapSlack(app);
         TeamsSetup.MapTeams(app);
         WebUi.Map(app);

@@ -12,10 +12,9 @@ namespace InfraGuard.Store;
 public sealed partial class ChangeStore : IApprovalFlow
 {
     /// <inheritdoc/>
-    public Task<bool> ClaimFollowUpAsync(FollowUp followUp, AuditEvent auditEvent, CancellationToken cancellationToken = default)
+    public Task<bool> ClaimFollowUpAsync(FollowUp followUp, AuditEvent? auditEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(followUp);
-        ArgumentNullException.ThrowIfNull(auditEvent);
         return WriteAsync(async (c, tx) =>
         {
             var inserted = await c.ExecuteAsync(new CommandDefinition(
@@ -27,7 +26,7 @@ public sealed partial class ChangeStore : IApprovalFlow
                 new { id = followUp.RequestId, kind = followUp.KindName, level = (long)followUp.Level, due = Format(followUp.DueAt), principals = string.Join(' ', followUp.Principals), at = Format(Now()) },
                 tx,
                 cancellationToken: cancellationToken)).ConfigureAwait(false);
-            if (inserted == 1)
+            if (inserted == 1 && auditEvent is not null)
             {
                 await AppendInTransactionAsync(c, tx, auditEvent, cancellationToken).ConfigureAwait(false);
             }

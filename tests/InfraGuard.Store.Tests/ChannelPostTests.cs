@@ -204,6 +204,12 @@ public sealed class ChannelPostTests : IDisposable
             return Task.CompletedTask;
         }
 
+        public Task NoticeAsync(ChannelAddress? address, RequestSnapshot snapshot, string text, CancellationToken cancellationToken)
+        {
+            Calls.Add($"notice {text}");
+            return Task.CompletedTask;
+        }
+
         public Task TellAsync(ChannelAddress? address, string user, string text, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -140,10 +140,10 @@ public static class BreakGlassRules
 public interface IApprovalFlow
 {
     /// <summary>
-    /// Records <paramref name="followUp"/> once (its request, kind and level are a unique key) with its audit entry;
+    /// Records <paramref name="followUp"/> once (its request, kind and level are a unique key) with its audit entry (if any);
     /// true when this call recorded it, false when someone (another replica) already had. Post only when true.
     /// </summary>
-    Task<bool> ClaimFollowUpAsync(FollowUp followUp, AuditEvent auditEvent, CancellationToken cancellationToken = default);
+    Task<bool> ClaimFollowUpAsync(FollowUp followUp, AuditEvent? auditEvent, CancellationToken cancellationToken = default);
 
     /// <summary>The principals a request escalated to (empty when it has not escalated).</summary>
     Task<IReadOnlyList<string>> EscalatedToAsync(string requestId, CancellationToken cancellationToken = default);

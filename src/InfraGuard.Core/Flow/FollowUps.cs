@@ -17,6 +17,9 @@ public enum FollowUpKind
 
     /// <summary>A break-glass review is past its window (<c>breakglass.review-overdue</c>).</summary>
     ReviewOverdue,
+
+    /// <summary>The loud announcement of a break-glass on every channel (its audit entry is <c>breakglass.used</c> itself).</summary>
+    BreakGlassAlarm,
 }
 
 /// <summary>One follow-up that is due: which request, what, which occurrence (level) and who is to be told or made eligible.</summary>
@@ -35,6 +38,7 @@ public sealed record FollowUp(string RequestId, FollowUpKind Kind, int Level, Da
     {
         FollowUpKind.Reminder => "reminder",
         FollowUpKind.Escalation => "escalation",
+        FollowUpKind.BreakGlassAlarm => "break-glass-alarm",
         _ => "review-overdue",
     };
 }
@@ -86,6 +90,23 @@ public static class FollowUpPlanner
 
         var level = 1 + (int)Math.Min(int.MaxValue - 1, (now - use.ReviewDueAt).Ticks / TimeSpan.TicksPerDay);
         return new FollowUp(use.RequestId, FollowUpKind.ReviewOverdue, level, use.ReviewDueAt.AddDays(level - 1), escalateTo);
+    }
+
+    /// <summary>The break-glass announcement, due as soon as the glass is broken.</summary>
+    public static FollowUp Alarm(BreakGlassUse use)
+    {
+        ArgumentNullException.ThrowIfNull(use);
+        return new FollowUp(use.RequestId, FollowUpKind.BreakGlassAlarm, 1, use.UsedAt, []);
+    }
+
+    /// <summary>The words of the break-glass announcement.</summary>
+    public static string AlarmText(BreakGlassUse use, ChangeRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(use);
+        ArgumentNullException.ThrowIfNull(request);
+        return $":rotating_light: BREAK-GLASS: {use.Actor.PersonId} applied change {request.Id} to {request.Stack} ({request.Tier}, score {request.Score}) without waiting for approval, " +
+               $"for incident {use.Incident}: {use.Reason}. A retrospective review by {use.ReviewersNeeded} independent reviewer(s) is due by " +
+               $"{use.ReviewDueAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)}Z ('infraguard reviews record {request.Id}').";
     }
 
     /// <summary>What every channel posts for a follow-up, the same words everywhere.</summary>
