@@ -26,6 +26,8 @@ internal static class CliApp
         root.Add(DecideCommand.Build(context, Core.Requests.Verdict.Approve));
         root.Add(DecideCommand.Build(context, Core.Requests.Verdict.Reject));
         root.Add(RequestsCommand.Build(context));
+        root.Add(FlowCommands.Delegate(context));
+        root.Add(FlowCommands.Reviews(context));
         root.Add(AuditCommand.Build(context));
         root.Add(KeysCommand.Build(context));
         root.Add(PolicyCommand.Build(context));

@@ -27,7 +27,14 @@ internal static class ExitCodes
     /// <summary>The engine failed (preview or apply).</summary>
     public const int EngineFailed = 7;
 
-    /// <summary><c>approve</c>/<c>reject</c>: the decision was refused: not eligible, not independent, expired, already decided (sysexits EX_NOPERM).</summary>
+    /// <summary><c>reviews overdue</c>: at least one break-glass change is past its retrospective review window (for a compliance job).</summary>
+    public const int ReviewsOverdue = 8;
+
+    /// <summary>
+    /// Refused (sysexits EX_NOPERM): <c>approve</c>/<c>reject</c>/<c>reviews record</c> not eligible, not independent,
+    /// expired, already decided; <c>delegate</c> not allowed; an <c>up</c>/<c>exec --break-glass</c> by someone outside the
+    /// tier's break-glass group (nothing applied).
+    /// </summary>
     public const int Refused = 77;
 
     /// <summary>Usage error: bad flags or arguments.</summary>

@@ -96,7 +96,9 @@ public sealed class ServerApp
         services.AddSingleton(sp => LoadPolicy(sp.GetRequiredService<IOptions<ServerOptions>>().Value.PolicyDir));
         services.AddSingleton<RequestChanges>();
         services.AddSingleton<IRequestSignal>(sp => sp.GetRequiredService<RequestChanges>());
-        services.AddSingleton(sp => new ApprovalDesk(sp.GetRequiredService<IChangeStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IRequestSignal>()));
+        services.AddSingleton(sp => new ApprovalDesk(sp.GetRequiredService<IChangeStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IRequestSignal>(), sp.GetRequiredService<ChangeStore>(), sp.GetRequiredService<PolicyPack>().Identities));
+        services.AddOptions<FollowUpOptions>().BindConfiguration(FollowUpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<FollowUpSweep>();
         services.AddHostedService<ChangeFeed>();
         services.AddHostedService<ChangeListener>();
         services.AddSingleton<SingletonJobs>();
@@ -104,6 +106,7 @@ public sealed class ServerApp
         services.AddHostedService(sp => sp.GetRequiredService<SingletonJobs>());
         services.AddSingletonJob<ChannelWorkers>();
         services.AddSingletonJob<SeenKeySweep>();
+        services.AddSingletonJob<FollowUpService>();
         services.AddSingleton(sp => Authorities.ResolveTokenKey(sp.GetRequiredService<IOptions<ServerOptions>>().Value, sp.GetRequiredService<ILoggerFactory>().CreateLogger("InfraGuard.Server")));
         services.AddSingleton<Authorities>();
         services.AddOptions<Oidc.OidcOptions>().BindConfiguration(Oidc.OidcOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -144,6 +147,7 @@ public sealed class ServerApp
         ActionEndpoints.Map(app, api);
         AuditEndpoints.Map(api);
         TokenEndpoints.Map(api);
+        FlowEndpoints.Map(api);
         SlackSetup.MapSlack(app);
         TeamsSetup.MapTeams(app);
         Mcp.McpSetup.MapMcpGateway(app);

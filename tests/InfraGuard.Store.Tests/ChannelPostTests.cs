@@ -60,10 +60,15 @@ public sealed class ChannelPostTests : IDisposable
             id = (await store.CreateAsync(Some.Request(approvals: 2))).Request.Id;
             await store.DecideAsync(id, Some.Approve("erin"), DecisionRules.Quorum);
 
-            // Back to schema v4 as an older server left it: a slack_message row, no channel_message table (v5), no kinds (v6).
+            // Back to schema v4 as an older server left it: a slack_message row, no channel_message table (v5), no kinds (v6),
+            // no approval-flow tables (v8).
             await using var c = await store.OpenConnectionAsync();
             await c.ExecuteAsync(
                 """
+                DROP TABLE break_glass_review;
+                DROP TABLE break_glass;
+                DROP TABLE delegation;
+                DROP TABLE follow_up;
                 DROP TABLE channel_message;
                 CREATE TABLE slack_message (
                   request_id TEXT PRIMARY KEY REFERENCES change_request (id), channel TEXT NOT NULL, ts TEXT NOT NULL,
@@ -201,6 +206,12 @@ public sealed class ChannelPostTests : IDisposable
         public Task PostOutcomeAsync(ChannelAddress address, RequestSnapshot snapshot, CancellationToken cancellationToken)
         {
             Calls.Add($"outcome {snapshot.Request.State}");
+            return Task.CompletedTask;
+        }
+
+        public Task NoticeAsync(ChannelAddress? address, RequestSnapshot snapshot, string text, CancellationToken cancellationToken)
+        {
+            Calls.Add($"notice {text}");
             return Task.CompletedTask;
         }
 

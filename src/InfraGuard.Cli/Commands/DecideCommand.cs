@@ -41,7 +41,7 @@ internal static class DecideCommand
             var raw = await IdentityAsync(context, cancellationToken).ConfigureAwait(false);
             var approver = ApprovalDesk.ApproverFor(pack.Identities, raw);
             using var store = StoreAccess.Open(context, db, key);
-            var outcome = await new ApprovalDesk(store, context.Time).DecideAsync(
+            var outcome = await new ApprovalDesk(store, context.Time, null, store, pack.Identities).DecideAsync(
                 new DecisionAttempt(id, approver, DecisionChannel.Cli, verdict, reason, plan), cancellationToken).ConfigureAwait(false);
             if (outcome.Error is { } error)
             {
@@ -61,7 +61,7 @@ internal static class DecideCommand
         }
     }
 
-    private static async Task<string> IdentityAsync(CliContext context, CancellationToken cancellationToken)
+    internal static async Task<string> IdentityAsync(CliContext context, CancellationToken cancellationToken)
     {
         if (context.GetEnvironment(IdentityVariable) is { Length: > 0 } explicitIdentity)
         {

@@ -32,4 +32,23 @@ internal static class Options
         text is null ? null
         : Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
         : throw new UsageException($"--server '{text}' is not an http(s) URL; use e.g. https://infraguard.example.com.");
+
+    /// <summary><c>--break-glass</c>, <c>--incident ID</c> and <c>--reason TEXT</c> of <c>up</c> and <c>exec</c>.</summary>
+    public static (Option<bool> BreakGlass, Option<string> Incident, Option<string> Reason) BreakGlass() => (
+        new("--break-glass") { Description = "Emergency: apply without waiting for approval, if you are in the tier's break-glass group (needs --server; announced on every channel, reviewed afterwards)" },
+        new("--incident") { Description = "With --break-glass: the incident id this serves", HelpName = "ID" },
+        new("--reason") { Description = "With --break-glass: why it cannot wait (stored in the audit log)", HelpName = "TEXT" });
+
+    /// <summary>The break-glass ask, or null without <c>--break-glass</c>; a usage error when half of it is given.</summary>
+    public static Core.Flow.BreakGlassAsk? BreakGlassAsk(bool breakGlass, string? incident, string? reason) =>
+        breakGlass
+            ? string.IsNullOrWhiteSpace(incident) || string.IsNullOrWhiteSpace(reason)
+                ? throw new UsageException("--break-glass needs --incident ID and --reason TEXT: the audit log and every channel record which incident and why.")
+                : new Core.Flow.BreakGlassAsk(incident.Trim(), reason.Trim())
+            : incident is not null || reason is not null
+                ? throw new UsageException("--incident and --reason only go with --break-glass.")
+                : null;
+
+    /// <summary>True for the server's break-glass refusals (<c>break-glass-…</c>): exit 77, nothing applied.</summary>
+    public static bool IsBreakGlassRefusal(string code) => code.StartsWith("break-glass-", StringComparison.Ordinal);
 }

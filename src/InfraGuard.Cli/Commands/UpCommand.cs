@@ -36,11 +36,12 @@ internal static class UpCommand
         var server = Options.Servers($"Submit to the approval server at URL, which scores the change and holds every key (credential: the CI's OIDC token, else ${Remote.RemoteConnection.TokenVariable})");
         var format = new Option<string>("--format") { Description = "Result format on stdout", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "json");
+        var (breakGlass, incident, breakGlassReason) = Options.BreakGlass();
         var engineArgs = new Argument<string[]>("ENGINE-ARGS") { Description = "Extra engine arguments after -- (pulumi preview/up; terraform plan); flags that would bypass the guard are refused", Arity = ArgumentArity.ZeroOrMore };
 
         var command = new Command("up", "Preview, assess, wait for an independent approval when policy requires it, then apply exactly that plan.")
         {
-            engineName, stack, cwd, workspace, init, policy, db, key, server, wait, actor, requester, onBehalfOf, jobType, policyPacks, policyPackConfig, timeout, format, engineArgs,
+            engineName, stack, cwd, workspace, init, policy, db, key, server, wait, actor, requester, onBehalfOf, jobType, policyPacks, policyPackConfig, timeout, format, breakGlass, incident, breakGlassReason, engineArgs,
         };
         command.SetAction((parse, ct) => RunAsync(context, new UpArguments(
             parse.GetValue(engineName),
@@ -62,14 +63,20 @@ internal static class UpCommand
             ParseDuration("--timeout", parse.GetValue(timeout)),
             parse.GetValue(format) == "json",
             parse.GetValue(engineArgs) ?? [],
-            Remote.ServerUrls.Parse(parse.GetValue(server))), ct));
+            Remote.ServerUrls.Parse(parse.GetValue(server)))
+        {
+            BreakGlass = Options.BreakGlassAsk(parse.GetValue(breakGlass), parse.GetValue(incident), parse.GetValue(breakGlassReason)),
+        }, ct));
         return command;
     }
 
     private sealed record UpArguments(
         string? Engine, string Stack, string Directory, string? Workspace, bool Init, string? Policy, string? Db, string? Key, TimeSpan? Wait, Core.Policy.ActorKind? ActorKind,
         string? Requester, string? OnBehalfOf, string? JobType, string[] PolicyPacks, string? PolicyPackConfig, TimeSpan? Timeout, bool Json,
-        string[] EngineArgs, Remote.ServerUrls? Server);
+        string[] EngineArgs, Remote.ServerUrls? Server)
+    {
+        public Core.Flow.BreakGlassAsk? BreakGlass { get; init; }
+    }
 
     private static async Task<int> RunAsync(CliContext context, UpArguments args, CancellationToken cancellationToken)
     {
@@ -138,7 +145,10 @@ internal static class UpCommand
                 PollInterval: TimeSpan.FromSeconds(1),
                 HeartbeatInterval: context.ErrorIsTerminal ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(30),
                 EngineGrants: grants,
-                ApplyCredentials: clouds is null ? null : (r, ct) => clouds.IssueAsync(remote!.Store, r, ct));
+                ApplyCredentials: clouds is null ? null : (r, ct) => clouds.IssueAsync(remote!.Store, r, ct))
+            {
+                BreakGlass = args.BreakGlass,
+            };
 
             var result = await new GuardedRun(engine, authority, store, new ConsoleNotifier(context), context.Time)
                 .RunAsync(request, linked.Token).ConfigureAwait(false);
@@ -148,7 +158,7 @@ internal static class UpCommand
         catch (SubmissionRefusedException e)
         {
             context.Error.WriteLine($"Error: {e.Message}");
-            return ExitCodes.BadInput;
+            return Options.IsBreakGlassRefusal(e.Code) ? ExitCodes.Refused : ExitCodes.BadInput;
         }
         catch (Exception e) when (e is BadInputException or EngineProjectException)
         {

@@ -1,3 +1,4 @@
+using InfraGuard.Core.Flow;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 
@@ -34,17 +35,25 @@ public interface IRequestSignal
 /// resolves the rules (<see cref="ApprovalRules"/>), records the decision in the store inside its write lock, and
 /// announces the change. The static helpers turn a channel's raw identity into the <see cref="Approver"/> it decides as.
 /// </summary>
-public sealed class ApprovalDesk(IChangeStore store, TimeProvider time, IRequestSignal? signal = null)
+/// <remarks>
+/// With <paramref name="flow"/> (and the <paramref name="identities"/> that resolve delegators), the desk also counts
+/// escalation (the tier's <c>escalate-to</c> become eligible once a request escalated) and active delegations, and records
+/// break-glass reviews (<see cref="ReviewAsync"/>) under the same rules.
+/// </remarks>
+public sealed class ApprovalDesk(IChangeStore store, TimeProvider time, IRequestSignal? signal = null, IApprovalFlow? flow = null, IdentityMap? identities = null)
 {
     /// <summary>Decides <paramref name="attempt"/>: records it when the rules accept it, and announces the change.</summary>
     public async Task<DeskOutcome> DecideAsync(DecisionAttempt attempt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(attempt);
         var reason = (attempt.Reason ?? string.Empty).Trim();
+        var now = time.GetUtcNow();
+        var approver = await WithDelegatorsAsync(attempt.Approver, now, cancellationToken).ConfigureAwait(false);
+        var escalated = flow is null ? [] : await flow.EscalatedToAsync(attempt.RequestId, cancellationToken).ConfigureAwait(false);
         var outcome = await store.DecideAsync(
             attempt.RequestId,
             new DecisionInput(new PersonRef(attempt.Approver.PersonId, attempt.Approver.RawIdentity), attempt.Channel, attempt.Verdict, reason),
-            Rule(attempt.Approver, time.GetUtcNow(), attempt.PlanHash),
+            Rule(approver, now, attempt.PlanHash, escalated),
             cancellationToken).ConfigureAwait(false);
         if (outcome.Succeeded)
         {
@@ -52,6 +61,66 @@ public sealed class ApprovalDesk(IChangeStore store, TimeProvider time, IRequest
         }
 
         return new DeskOutcome(outcome.Request, outcome.Error);
+    }
+
+    /// <summary>
+    /// Records a retrospective review of a break-glass change: the same reason, independence and eligibility rules as a
+    /// decision (the person who broke the glass counts as a party), counted once per person, within the review's life.
+    /// </summary>
+    public async Task<DeskOutcome> ReviewAsync(DecisionAttempt attempt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(attempt);
+        if (flow is null)
+        {
+            throw new InvalidOperationException("This desk has no approval-flow store; break-glass reviews need one.");
+        }
+
+        var now = time.GetUtcNow();
+        var approver = await WithDelegatorsAsync(attempt.Approver, now, cancellationToken).ConfigureAwait(false);
+        var outcome = await flow.ReviewAsync(
+            attempt.RequestId,
+            new DecisionInput(new PersonRef(attempt.Approver.PersonId, attempt.Approver.RawIdentity), attempt.Channel, attempt.Verdict, (attempt.Reason ?? string.Empty).Trim()),
+            (request, use, reviews) =>
+            {
+                var subject = new ApprovalSubject(
+                    request.PlanHash,
+                    request.Requester.PersonId,
+                    request.OnBehalfOf,
+                    request.CommitAuthors,
+                    request.RequiredApprovals,
+                    DateTimeOffset.MaxValue, // a late review is still a review; lateness is what 'reviews overdue' reports
+                    [.. reviews.Select(r => new PriorDecision(r.Reviewer.PersonId, r.Verdict, r.Reviewer.RawIdentity))],
+                    request.Requester.RawIdentity)
+                {
+                    BreakGlassBy = use.Actor.PersonId,
+                };
+                var ruled = ApprovalRules.Evaluate(subject, approver, attempt.Verdict, attempt.Reason, attempt.PlanHash ?? request.PlanHash, now);
+                return ruled.Accepted ? DecisionRuling.Accept(null) : DecisionRuling.Refuse(ruled.Reason!, ruled.Rule ?? "other");
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (outcome.Succeeded)
+        {
+            signal?.Changed(attempt.RequestId);
+        }
+
+        return new DeskOutcome(outcome.Request, outcome.Error);
+    }
+
+    /// <summary>The approver with the people who delegated to them, active at <paramref name="now"/>.</summary>
+    private async Task<Approver> WithDelegatorsAsync(Approver approver, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (flow is null || identities is null)
+        {
+            return approver;
+        }
+
+        var key = IdentityKey.Canonical(approver.PersonId);
+        var delegations = await flow.ListDelegationsAsync(approver.PersonId, cancellationToken).ConfigureAwait(false);
+        var delegators = delegations
+            .Where(d => d.ActiveAt(now) && IdentityKey.Canonical(d.Delegate.PersonId) == key)
+            .Select(d => ApproverFor(identities, d.Delegator.PersonId))
+            .ToList();
+        return delegators.Count == 0 ? approver : approver with { Delegators = delegators };
     }
 
     /// <summary>What to tell a person whose decision was refused, the same words on every channel.</summary>
@@ -111,7 +180,7 @@ public sealed class ApprovalDesk(IChangeStore store, TimeProvider time, IRequest
     }
 
     /// <summary>The store's decision rule for <paramref name="approver"/> deciding at <paramref name="now"/> on plan <paramref name="planHash"/> (null: the request's own plan).</summary>
-    internal static DecisionRule Rule(Approver approver, DateTimeOffset now, string? planHash = null) => (request, existing, incoming) =>
+    internal static DecisionRule Rule(Approver approver, DateTimeOffset now, string? planHash = null, IReadOnlyList<string>? escalatedTo = null) => (request, existing, incoming) =>
     {
         var subject = new ApprovalSubject(
             request.PlanHash,
@@ -121,7 +190,10 @@ public sealed class ApprovalDesk(IChangeStore store, TimeProvider time, IRequest
             request.RequiredApprovals,
             request.ExpiresAt,
             [.. existing.Select(d => new PriorDecision(d.Approver.PersonId, d.Verdict, d.Approver.RawIdentity))],
-            request.Requester.RawIdentity);
+            request.Requester.RawIdentity)
+        {
+            EscalatedTo = escalatedTo ?? [],
+        };
         if (request.State != RequestState.Pending)
         {
             return DecisionRuling.Refuse($"Change request {request.Id} is {request.State.ToString().ToLowerInvariant()}; only pending requests can be decided.", "not-pending");

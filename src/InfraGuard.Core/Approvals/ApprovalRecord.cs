@@ -21,9 +21,10 @@ public static class ApprovalRecord
         ArgumentNullException.ThrowIfNull(keys);
         var approvers = new HashSet<string>(StringComparer.Ordinal);
         var approved = false;
+        var brokeGlass = false;
         foreach (var entry in entries.OrderBy(e => e.Seq))
         {
-            if (entry.Kind is not (AuditEventTypes.ApprovalGranted or AuditEventTypes.RequestStateChanged) || !AuditVerifier.IsGenuine(entry, keys))
+            if (entry.Kind is not (AuditEventTypes.ApprovalGranted or AuditEventTypes.RequestStateChanged or Flow.FlowAuditEvents.BreakGlassUsed) || !AuditVerifier.IsGenuine(entry, keys))
             {
                 continue;
             }
@@ -40,13 +41,15 @@ public static class ApprovalRecord
                 approvers.Add(Text(approver, "person") ?? string.Empty);
             }
 
-            approved |= Text(root, "to_state") == "approved"
+            // A break-glass approves without approvers: the signed entry names who broke the glass and opens the review.
+            brokeGlass |= entry.Kind == Flow.FlowAuditEvents.BreakGlassUsed && Text(root, "to_state") == "approved";
+            approved |= brokeGlass || Text(root, "to_state") == "approved"
                 && (entry.Kind == AuditEventTypes.ApprovalGranted || Text(root.GetProperty("actor"), "identity") == PersonRef.System.RawIdentity);
         }
 
         return !approved
             ? $"the audit log holds no signed decision approving {request.Id} for plan {request.PlanHash[..Math.Min(12, request.PlanHash.Length)]}; the stored state was not reached through a decision. Nothing is applied: run 'infraguard audit verify' and investigate"
-            : request.Decision == Risk.Decision.Review && approvers.Count < Math.Max(1, request.RequiredApprovals.Count)
+            : !brokeGlass && request.Decision == Risk.Decision.Review && approvers.Count < Math.Max(1, request.RequiredApprovals.Count)
                 ? $"the audit log holds {approvers.Count} signed approval(s) of {request.Id}, but its tier needs {request.RequiredApprovals.Count}; nothing is applied"
                 : null;
     }

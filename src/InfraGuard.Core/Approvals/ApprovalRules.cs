@@ -19,6 +19,12 @@ public sealed record Approver(string PersonId, string RawIdentity, IReadOnlySet<
 
     /// <summary>Ids of mapped people one of whose names looks like this approver's (UTS #39): for independence, the same person.</summary>
     public IReadOnlyList<string> LooksLike { get; init; } = [];
+
+    /// <summary>
+    /// People who delegated their approvals to this approver, active now (resolved through the identity map): the
+    /// approver may approve what one of them could, but only when independent of the change themselves.
+    /// </summary>
+    public IReadOnlyList<Approver> Delegators { get; init; } = [];
 }
 
 /// <summary>A decision already recorded on the request.</summary>
@@ -44,7 +50,14 @@ public sealed record ApprovalSubject(
     ApprovalRequirement Requirement,
     DateTimeOffset ExpiresAt,
     IReadOnlyList<PriorDecision> Decisions,
-    string? RequesterRawIdentity = null);
+    string? RequesterRawIdentity = null)
+{
+    /// <summary>Principals made eligible by escalation (the tier's <c>escalate-to</c>, once the request escalated).</summary>
+    public IReadOnlyList<string> EscalatedTo { get; init; } = [];
+
+    /// <summary>For a break-glass review: who broke the glass; they cannot review their own emergency change.</summary>
+    public string? BreakGlassBy { get; init; }
+}
 
 /// <summary>Where a request stands after a decision is counted.</summary>
 public enum ApprovalStanding
@@ -136,9 +149,17 @@ public static class ApprovalRules
             return ApprovalOutcome.Refuse("commit-author", Refusal(asAuthor, "You authored a commit in this change", "commit author", ", so you cannot decide on it: ask an independent engineer."));
         }
 
-        if (!IsEligible(approver, subject.Requirement.From))
+        if (Match(identities, approver, [subject.BreakGlassBy]) is { } asBreaker)
         {
-            return ApprovalOutcome.Refuse("ineligible-approver", $"You are not eligible to decide for this tier; eligible: {string.Join(", ", subject.Requirement.From)}.");
+            return ApprovalOutcome.Refuse("break-glass-actor", Refusal(asBreaker, "You broke the glass for this change", "break-glass actor", ", so you cannot review it: ask an independent engineer."));
+        }
+
+        if (!IsEligible(approver, subject.Requirement.From) && !(subject.EscalatedTo.Count > 0 && IsEligible(approver, subject.EscalatedTo)))
+        {
+            if (Delegated(subject, approver, identities) is { } refusal)
+            {
+                return refusal;
+            }
         }
 
         if (Match(identities, approver, [.. subject.Decisions.SelectMany(d => new[] { d.PersonId, d.RawIdentity })]) is { } asPrior)
@@ -154,6 +175,33 @@ public static class ApprovalRules
         var approvals = subject.Decisions.Count(d => d.Verdict == Verdict.Approve) + 1;
         var standing = approvals >= Math.Max(1, subject.Requirement.Count) ? ApprovalStanding.Approved : ApprovalStanding.Pending;
         return new ApprovalOutcome(true, null, standing, approvals);
+    }
+
+    /// <summary>
+    /// Null when an active delegation lets a not-otherwise-eligible approver decide: a delegator who is eligible,
+    /// independent of the change (a delegate approves only what the delegator could) and has not decided; else the refusal.
+    /// The approver's own independence was checked before.
+    /// </summary>
+    private static ApprovalOutcome? Delegated(ApprovalSubject subject, Approver approver, IdentityNormaliser identities)
+    {
+        var eligible = subject.EscalatedTo.Count == 0 ? subject.Requirement.From : [.. subject.Requirement.From, .. subject.EscalatedTo];
+        var candidates = approver.Delegators.Where(d => !d.IsBot && !d.IsGuest && IsEligible(d, eligible)).ToList();
+        if (candidates.Count == 0)
+        {
+            return ApprovalOutcome.Refuse("ineligible-approver", $"You are not eligible to decide for this tier; eligible: {string.Join(", ", eligible)}.");
+        }
+
+        string?[] parties = [subject.RequesterPersonId, subject.RequesterRawIdentity, subject.OnBehalfOfPersonId, subject.BreakGlassBy, .. subject.CommitAuthorPersonIds];
+        var independent = candidates.Where(d => Match(identities, d, parties) is null).ToList();
+        if (independent.Count == 0)
+        {
+            return ApprovalOutcome.Refuse("delegator-not-independent", $"You decide here only as a delegate of {string.Join(", ", candidates.Select(d => d.PersonId))}, who is not independent of this change, so neither of you can decide on it: ask an independent engineer.");
+        }
+
+        string?[] priors = [.. subject.Decisions.SelectMany(d => new[] { d.PersonId, d.RawIdentity })];
+        return independent.Any(d => Match(identities, d, priors) is null)
+            ? null
+            : ApprovalOutcome.Refuse("delegator-already-decided", $"{string.Join(", ", independent.Select(d => d.PersonId))}, whose delegate you are, has already decided on this request; a delegation does not count twice.");
     }
 
     /// <summary>True when the approver matches one of <paramref name="from"/> (<c>group:NAME</c> or <c>person:ID</c>); an empty list admits anyone independent.</summary>

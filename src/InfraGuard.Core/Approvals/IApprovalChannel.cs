@@ -33,6 +33,12 @@ public interface IApprovalChannel
     /// <summary>Posts the apply outcome in the request's thread.</summary>
     Task PostOutcomeAsync(ChannelAddress address, RequestSnapshot snapshot, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Posts a notice everyone in the conversation sees (a reminder, an escalation, a break-glass alarm): in the request's
+    /// thread when it was posted (<paramref name="address"/>), else top-level where its tier and stack are routed.
+    /// </summary>
+    Task NoticeAsync(ChannelAddress? address, RequestSnapshot snapshot, string text, CancellationToken cancellationToken);
+
     /// <summary>Tells one person, privately, why their decision was refused (<paramref name="user"/> is the channel's own user id).</summary>
     Task TellAsync(ChannelAddress? address, string user, string text, CancellationToken cancellationToken);
 }

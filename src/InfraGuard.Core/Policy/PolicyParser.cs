@@ -10,7 +10,8 @@ namespace InfraGuard.Core.Policy;
 internal sealed partial class PolicyParser(string source, YamlWalker y)
 {
     private static readonly string[] TopFields = ["apiVersion", "name", "description", "tiers", "rules", "identities", "invariants", "stateful-types", "actions"];
-    private static readonly string[] TierFields = ["stacks", "default", "review-at", "block-at", "approvals", "actor-weights", "job-weights", "description", "require-server", "require-attested-requester", "targets"];
+    private static readonly string[] TierFields = ["stacks", "default", "review-at", "block-at", "approvals", "actor-weights", "job-weights", "description", "require-server", "require-attested-requester", "targets", "remind-after", "escalate-after", "escalate-to", "break-glass"];
+    private static readonly string[] BreakGlassFields = ["group", "review-within"];
     private static readonly string[] ApprovalFields = ["count", "from", "expires-after"];
     private static readonly string[] RuleFields = ["id", "summary", "description", "detector", "with", "match", "score", "block"];
     private static readonly string[] MatchFields = ["ops", "types", "providers", "change", "tags", "actors", "jobs", "tiers"];
@@ -146,6 +147,7 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
         }
 
         var approvals = f.TryGetValue("approvals", out var ap) ? Approvals(ap.Value, where, identities) : new ApprovalRequirement(1, [], DefaultExpiry);
+        var (remindAfter, escalateAfter, escalateTo, breakGlass) = FollowUps(f, where, approvals, identities);
         var actorWeights = new Dictionary<ActorKind, decimal>();
         if (f.TryGetValue("actor-weights", out var aw) && y.Mapping(aw.Value, $"'actor-weights' in {where}") is { } awMap)
         {
@@ -194,7 +196,81 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
             RequireServer = requireServer,
             RequireAttestedRequester = requireAttested,
             Targets = targets,
+            RemindAfter = remindAfter,
+            EscalateAfter = escalateAfter,
+            EscalateTo = escalateTo,
+            BreakGlass = breakGlass,
         };
+    }
+
+    /// <summary>The tier's approval flow over time: reminders, escalation and break-glass.</summary>
+    private (TimeSpan? RemindAfter, TimeSpan? EscalateAfter, List<string> EscalateTo, BreakGlassPolicy? BreakGlass) FollowUps(
+        IReadOnlyDictionary<string, (YamlNode Key, YamlNode Value)> f, string where, ApprovalRequirement? approvals, IdentityMap identities)
+    {
+        var expiry = approvals?.ExpiresAfter ?? DefaultExpiry;
+        TimeSpan? remind = null;
+        if (f.TryGetValue("remind-after", out var rm) && y.DurationValue(rm.Value, $"'remind-after' in {where}") is { } r)
+        {
+            remind = r;
+            if (r >= expiry)
+            {
+                y.Error(rm.Value, $"'remind-after' ({Duration.Format(r)}) in {where} is not before the approvals' 'expires-after' ({Duration.Format(expiry)}), so no reminder would ever be sent; make it shorter than {Duration.Format(expiry)}");
+            }
+        }
+
+        TimeSpan? escalate = null;
+        if (f.TryGetValue("escalate-after", out var ea) && y.DurationValue(ea.Value, $"'escalate-after' in {where}") is { } e)
+        {
+            escalate = e;
+            if (e >= expiry)
+            {
+                y.Error(ea.Value, $"'escalate-after' ({Duration.Format(e)}) in {where} is not before the approvals' 'expires-after' ({Duration.Format(expiry)}), so the request would expire first; make it shorter than {Duration.Format(expiry)}");
+            }
+        }
+
+        var escalateTo = new List<string>();
+        if (f.TryGetValue("escalate-to", out var et))
+        {
+            IEnumerable<(YamlNode Node, string Value)> items = et.Value is YamlScalarNode one ? [(one, one.Value ?? string.Empty)] : y.List(et.Value, $"'escalate-to' of {where}");
+            foreach (var (itemNode, principal) in items)
+            {
+                if (CheckPrincipal(itemNode, principal, where, identities))
+                {
+                    escalateTo.Add(principal);
+                }
+            }
+        }
+
+        if (escalate is not null && !f.ContainsKey("escalate-to"))
+        {
+            y.Error(ea.Value, $"'escalate-after' in {where} needs 'escalate-to' (who is told and may decide then), e.g. 'escalate-to: group:engineering-managers'");
+        }
+        else if (escalate is null && f.TryGetValue("escalate-to", out var lone))
+        {
+            y.Error(lone.Value, $"'escalate-to' in {where} needs 'escalate-after' (how long a request waits before it escalates), e.g. 'escalate-after: 2h'");
+        }
+
+        BreakGlassPolicy? breakGlass = null;
+        if (f.TryGetValue("break-glass", out var bg) && y.Mapping(bg.Value, $"'break-glass' in {where}") is { } bgMap)
+        {
+            var what = $"'break-glass' in {where}";
+            var bf = y.Fields(bgMap, what, BreakGlassFields);
+            y.Required(bgMap, bf, "group", what);
+            var within = bf.TryGetValue("review-within", out var rw) ? y.DurationValue(rw.Value, $"'review-within' of {what}") : BreakGlassPolicy.DefaultReviewWithin;
+            if (bf.TryGetValue("group", out var g) && y.Scalar(g.Value, $"'group' of {what}") is { } group)
+            {
+                if (!group.StartsWith("group:", StringComparison.Ordinal) || group.Length == "group:".Length)
+                {
+                    y.Error(g.Value, $"'group' of {what} must be 'group:NAME' (a group of people who may break the glass), not '{group}'");
+                }
+                else if (CheckPrincipal(g.Value, group, where, identities) && within is { } w)
+                {
+                    breakGlass = new BreakGlassPolicy(group, w);
+                }
+            }
+        }
+
+        return (remind, escalate, escalateTo, breakGlass);
     }
 
     private ApprovalRequirement? Approvals(YamlNode node, string where, IdentityMap identities)

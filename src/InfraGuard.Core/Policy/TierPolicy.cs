@@ -51,6 +51,18 @@ public sealed record TierPolicy
     /// </summary>
     public bool RequireAttestedRequester { get; init; }
 
+    /// <summary>A pending request is brought to its approvers' attention again after this long (and every such interval after); null: no reminders.</summary>
+    public TimeSpan? RemindAfter { get; init; }
+
+    /// <summary>After this long pending, <see cref="EscalateTo"/> is told and may decide too; null: no escalation.</summary>
+    public TimeSpan? EscalateAfter { get; init; }
+
+    /// <summary>Principals (<c>group:NAME</c> / <c>person:ID</c>) who become eligible approvers once a request escalates; empty without escalation.</summary>
+    public IReadOnlyList<string> EscalateTo { get; init; } = [];
+
+    /// <summary>Who may apply without waiting in an emergency, and how soon the retrospective review is due; null: no break-glass in this tier.</summary>
+    public BreakGlassPolicy? BreakGlass { get; init; }
+
     /// <summary>True when this tier asks more of a change than <paramref name="other"/>: a lower review threshold, then a lower block threshold.</summary>
     public bool IsStricterThan(TierPolicy other)
     {
@@ -76,6 +88,15 @@ public sealed record TierPolicy
 
         return weight;
     }
+}
+
+/// <summary>A tier's break-glass: the group whose members may apply without waiting, and the window for the retrospective review.</summary>
+/// <param name="Group">The principal (<c>group:NAME</c>) whose members may break the glass.</param>
+/// <param name="ReviewWithin">How long after the break-glass the tier's count of independent reviewers must have reviewed it.</param>
+public sealed record BreakGlassPolicy(string Group, TimeSpan ReviewWithin)
+{
+    /// <summary>The review window when a pack names none.</summary>
+    public static readonly TimeSpan DefaultReviewWithin = TimeSpan.FromHours(24);
 }
 
 /// <summary>

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Changes;
+using InfraGuard.Core.Flow;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Readers;
 using InfraGuard.Core.Requests;
@@ -26,7 +27,8 @@ public sealed class ChangeAuthority(
     IEnumerable<IEvidenceReader> readers,
     TimeProvider time,
     IAuditSigner? tokenKey,
-    Submitter submitter) : IRunAuthority
+    Submitter submitter,
+    IApprovalFlow? flow = null) : IRunAuthority
 {
     /// <summary>How long an engine approval token lives: long enough for the engine to start, short enough to be useless later.</summary>
     public static readonly TimeSpan GrantLifetime = TimeSpan.FromMinutes(15);
@@ -67,6 +69,11 @@ public sealed class ChangeAuthority(
             return new Submission(assessment, planHash, HasChanges: false, null, Created: false);
         }
 
+        // Break-glass is decided before anything is stored: a refused one leaves only its audit entry.
+        var breakGlass = evidence.BreakGlass is { } ask && assessment.Decision == Decision.Review
+            ? await BreakGlassAsync(evidence, ask, assessment, cancellationToken).ConfigureAwait(false)
+            : null;
+
         var artifacts = new List<(ArtifactKind, byte[])> { (ArtifactKind.SavedPlan, evidence.SavedPlan) };
         if (evidence.EngineOutput.Length > 0)
         {
@@ -105,8 +112,36 @@ public sealed class ChangeAuthority(
                 cancellationToken).ConfigureAwait(false);
             request = approved.Request ?? await store.GetAsync(request.Id, cancellationToken).ConfigureAwait(false) ?? request;
         }
+        else if (breakGlass is not null && request.State == RequestState.Pending)
+        {
+            var used = await flow!.BreakGlassAsync(breakGlass with { RequestId = request.Id }, cancellationToken).ConfigureAwait(false);
+            request = used.Request ?? await store.GetAsync(request.Id, cancellationToken).ConfigureAwait(false) ?? request;
+        }
 
         return new Submission(assessment, planHash, HasChanges: true, request, created.Created);
+    }
+
+    /// <summary>
+    /// The break-glass this submission may use, or a refusal (<see cref="SubmissionRefusedException"/> with a
+    /// <c>break-glass-…</c> code, audited as <c>breakglass.refused</c>). The person is the authenticated requester, never
+    /// one the evidence names; an agent never breaks the glass; a local run (no flow store) proves nobody's identity.
+    /// </summary>
+    private async Task<BreakGlassUse> BreakGlassAsync(RunEvidence evidence, BreakGlassAsk ask, Assessment assessment, CancellationToken cancellationToken)
+    {
+        var tier = policy.FindTier(assessment.Tier)!;
+        var person = ApprovalDesk.ApproverFor(policy.Identities, submitter.Requester);
+        var refusal = flow is null
+            ? ((string Rule, string Message)?)("break-glass-needs-server", "Break-glass needs the approval server (--server): a local run proves nobody's identity. Nothing was applied.")
+            : BreakGlassRules.Refusal(tier, person, assessment.ActorKind, ask);
+        var personRef = new PersonRef(person.PersonId, submitter.Requester);
+        if (refusal is { } r)
+        {
+            await audit.AppendAsync(BreakGlassRules.Refused(evidence.Stack, tier.Name, personRef, submitter.SubmittedBy, ask, r.Rule, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            throw new SubmissionRefusedException(r.Rule, r.Message);
+        }
+
+        var now = time.GetUtcNow();
+        return new BreakGlassUse(string.Empty, personRef, ask.Incident.Trim(), ask.Reason.Trim(), tier.Name, now, now + tier.BreakGlass!.ReviewWithin, Math.Max(1, tier.Approvals.Count));
     }
 
     /// <summary>

@@ -70,7 +70,11 @@ public sealed record GuardedRunRequest(
     TimeSpan PollInterval,
     TimeSpan HeartbeatInterval,
     bool EngineGrants = false,
-    Func<ChangeRequest, CancellationToken, Task<IReadOnlyDictionary<string, string>>>? ApplyCredentials = null);
+    Func<ChangeRequest, CancellationToken, Task<IReadOnlyDictionary<string, string>>>? ApplyCredentials = null)
+{
+    /// <summary>Apply without waiting under the tier's break-glass (the authority checks the authenticated person is in its group).</summary>
+    public Flow.BreakGlassAsk? BreakGlass { get; init; }
+}
 
 /// <summary>The result of a guarded run.</summary>
 /// <param name="Outcome">How it ended.</param>
@@ -174,7 +178,8 @@ public sealed class GuardedRun(IEngine engine, IRunAuthority authority, IChangeS
         run.OnBehalfOf,
         run.CommitAuthors,
         run.CiRunId,
-        run.CiRunUrl);
+        run.CiRunUrl,
+        run.BreakGlass);
 
     private async Task<GuardedRunResult> CancelledAsync(GuardedRunRequest run, ChangeRequest? request, string phase)
     {

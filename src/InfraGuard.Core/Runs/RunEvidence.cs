@@ -24,6 +24,7 @@ namespace InfraGuard.Core.Runs;
 /// <param name="CommitAuthors">Authors of the change's commits (raw identities); they can never approve.</param>
 /// <param name="CiRunId">CI run id (idempotency key).</param>
 /// <param name="CiRunUrl">Link to the CI run.</param>
+/// <param name="BreakGlass">Apply without waiting under the tier's break-glass: the incident and why. Who is never part of it: the authority takes the authenticated person.</param>
 public sealed record RunEvidence(
     EngineKind Engine,
     string Stack,
@@ -37,7 +38,8 @@ public sealed record RunEvidence(
     string? OnBehalfOf = null,
     IReadOnlyList<string>? CommitAuthors = null,
     string? CiRunId = null,
-    string? CiRunUrl = null);
+    string? CiRunUrl = null,
+    Flow.BreakGlassAsk? BreakGlass = null);
 
 /// <summary>Who submitted evidence, as the authority established it (never from the evidence itself).</summary>
 /// <param name="Requester">The person or agent who asked: a verified CI actor, a token's identity, or the local user.</param>

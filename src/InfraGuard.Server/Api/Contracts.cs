@@ -1,3 +1,4 @@
+using InfraGuard.Core.Flow;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Policy;
@@ -34,6 +35,9 @@ public sealed record SubmitBody
     public string? CiRunId { get; init; }
     public string? CiRunUrl { get; init; }
 
+    /// <summary>Break-glass: the incident and why. Never who: the server takes the authenticated person.</summary>
+    public BreakGlassAsk? BreakGlass { get; init; }
+
     public static SubmitBody From(RunEvidence e)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -52,13 +56,14 @@ public sealed record SubmitBody
             CommitAuthors = e.CommitAuthors ?? [],
             CiRunId = e.CiRunId,
             CiRunUrl = e.CiRunUrl,
+            BreakGlass = e.BreakGlass,
         };
     }
 
     /// <summary>The evidence, or null when <see cref="Engine"/> names no engine.</summary>
     public RunEvidence? ToEvidence() =>
         Enum.TryParse<EngineKind>(Engine, ignoreCase: true, out var engine) && !int.TryParse(Engine, out _)
-            ? new RunEvidence(engine, Stack, Project, EngineOutput ?? [], SavedPlan ?? [], StateFingerprint, ActorKind, JobType, Tier, OnBehalfOf, CommitAuthors, CiRunId, CiRunUrl)
+            ? new RunEvidence(engine, Stack, Project, EngineOutput ?? [], SavedPlan ?? [], StateFingerprint, ActorKind, JobType, Tier, OnBehalfOf, CommitAuthors, CiRunId, CiRunUrl, BreakGlass)
             : null;
 }
 

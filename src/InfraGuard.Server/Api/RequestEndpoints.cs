@@ -36,7 +36,7 @@ internal static class RequestEndpoints
     /// A runner submits evidence; the server reads and scores it with its own pack. 201 with a new request, 200 when
     /// found again or when nothing needs a request (no changes, or blocked: <c>assessment.decision</c> says which).
     /// </summary>
-    private static async Task<IResult> SubmitAsync(SubmitBody body, ClaimsPrincipal user, Authorities authorities, RequestChanges changes, ILoggerFactory logs, CancellationToken ct)
+    private static async Task<IResult> SubmitAsync(SubmitBody body, ClaimsPrincipal user, Authorities authorities, RequestChanges changes, FollowUpSweep followUps, ILoggerFactory logs, CancellationToken ct)
     {
         var log = Logger(logs);
         var identity = ApiClaims.IdentityOf(user);
@@ -76,6 +76,11 @@ internal static class RequestEndpoints
         }
 
         changes.Changed(request.Id);
+        if (body.BreakGlass is not null)
+        {
+            followUps.Poke(); // announce the break-glass on every channel now, not at the next sweep
+        }
+
         ServerLog.RequestCreated(log, request.Id, submission.Created ? "created" : "found again", request.Stack, request.PlanHash, identity);
         return submission.Created ? TypedResults.Created($"/api/v1/requests/{request.Id}", submission) : TypedResults.Ok(submission);
     }

@@ -25,7 +25,7 @@ internal sealed class Authorities(PolicyPack pack, ChangeStore store, TimeProvid
 {
     private static readonly IEvidenceReader[] Readers = [new PulumiEvidence(), new TerraformEvidence()];
 
-    public ChangeAuthority For(ClaimsPrincipal user) => new(pack, store, store, Readers, time, tokenKey.Signer, SubmitterOf(user));
+    public ChangeAuthority For(ClaimsPrincipal user) => new(pack, store, store, Readers, time, tokenKey.Signer, SubmitterOf(user), store);
 
     /// <summary>The action authority for one caller (<c>POST /api/v1/actions</c>, and a server-side gateway's tool calls).</summary>
     public ActionAuthority ActionsFor(ClaimsPrincipal user) => ActionsFor(SubmitterOf(user));

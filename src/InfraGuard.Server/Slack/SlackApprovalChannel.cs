@@ -54,6 +54,18 @@ internal sealed class SlackApprovalChannel(SlackWebApi api, ApprovalMessages mes
     public Task PostOutcomeAsync(ChannelAddress address, RequestSnapshot snapshot, CancellationToken cancellationToken) =>
         api.PostMessageAsync(address.Conversation, messages.ApplyResult(snapshot.Request, snapshot.Outcome!), address.MessageId, cancellationToken);
 
+    public async Task NoticeAsync(ChannelAddress? address, RequestSnapshot snapshot, string text, CancellationToken cancellationToken)
+    {
+        var conversation = address?.Conversation ?? options.Value.ChannelFor(snapshot.Request.Stack, snapshot.Request.Tier);
+        if (conversation is null)
+        {
+            SlackLog.NoChannel(logger, snapshot.Request.Stack, snapshot.Request.Tier, snapshot.Request.Id);
+            return;
+        }
+
+        await api.PostMessageAsync(conversation, ApprovalMessages.Notice(text), address?.MessageId, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task TellAsync(ChannelAddress? address, string user, string text, CancellationToken cancellationToken)
     {
         if (address is not null)

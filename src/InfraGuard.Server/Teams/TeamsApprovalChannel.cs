@@ -51,6 +51,25 @@ internal sealed class TeamsApprovalChannel(BotConnectorClient connector, Approva
     public Task PostOutcomeAsync(ChannelAddress address, RequestSnapshot snapshot, CancellationToken cancellationToken) =>
         connector.ReplyAsync(ServiceUrl(address), address.Conversation, address.MessageId, ApprovalCards.TextActivity(cards.OutcomeText(snapshot.Request, snapshot.Outcome!)), cancellationToken);
 
+    public async Task NoticeAsync(ChannelAddress? address, RequestSnapshot snapshot, string text, CancellationToken cancellationToken)
+    {
+        if (address is not null)
+        {
+            await connector.ReplyAsync(ServiceUrl(address), address.Conversation, address.MessageId, ApprovalCards.TextActivity(text), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var request = snapshot.Request;
+        var o = options.Value;
+        if (o.ChannelFor(request.Stack, request.Tier) is not { ChannelId: { } channel, ServiceUrl: { } serviceUrl } target || o.TenantOf(target) is not { } tenant)
+        {
+            TeamsLog.NoChannel(logger, request.Stack, request.Tier, request.Id);
+            return;
+        }
+
+        await connector.CreateChannelThreadAsync(serviceUrl, channel, tenant, ApprovalCards.TextActivity(text), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Teams has no message only one person sees in a channel: a refused decision is told in the card the invoke
     /// answers with, which only the person who clicked sees (<see cref="TeamsHandlers"/>). Nothing to post here.

@@ -76,6 +76,8 @@ internal sealed partial class PostgresDialect : ISqlDialect
             GRANT SELECT, INSERT ON plan_artifact, request_decision, apply_outcome, schema_version TO {_appRole};
             GRANT SELECT, INSERT, UPDATE ON api_token TO {_appRole};
             GRANT SELECT, INSERT, UPDATE, DELETE ON seen_key TO {_appRole};
+            GRANT SELECT, INSERT, UPDATE ON channel_message, delegation, break_glass TO {_appRole};
+            GRANT SELECT, INSERT ON follow_up, break_glass_review TO {_appRole};
             """;
         await connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }

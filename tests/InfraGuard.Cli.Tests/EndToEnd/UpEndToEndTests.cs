@@ -168,7 +168,8 @@ public class UpEndToEndTests
         using var box = Sandbox.For("synthetic-prod-db-delete");
         var policy = Directory.CreateDirectory(Path.Combine(box.Root, "policy")).FullName;
         var ct = TestContext.Current.CancellationToken;
-        await File.WriteAllTextAsync(Path.Combine(policy, "policy.yaml"), (await File.ReadAllTextAsync(Path.Combine(box.Environment["INFRAGUARD_POLICY"], "policy.yaml"), ct)).Replace("expires-after: 4h", "expires-after: 2s", StringComparison.Ordinal), ct);
+        await File.WriteAllTextAsync(Path.Combine(policy, "policy.yaml"), (await File.ReadAllTextAsync(Path.Combine(box.Environment["INFRAGUARD_POLICY"], "policy.yaml"), ct)).Replace("expires-after: 4h", "expires-after: 2s", StringComparison.Ordinal)
+            .Replace("remind-after: 1h", "remind-after: 1s", StringComparison.Ordinal).Replace("escalate-after: 2h", "escalate-after: 1s", StringComparison.Ordinal), ct); // follow-ups come before expiry
 
         var run = await box.RunAsync(Up("--policy", policy));
 

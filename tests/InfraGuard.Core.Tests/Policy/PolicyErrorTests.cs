@@ -54,7 +54,7 @@ public class PolicyErrorTests
         [
             "policy.yaml:4:20: bad glob 'prod-[' in 'stacks' of tier 'production': unclosed '[' at character 6; use * for any text, ? for one character, [abc] for a set",
             "policy.yaml:5:16: 'review-at' in tier 'production' must be a whole number, found 'forty'",
-            "policy.yaml:6:5: unknown field 'treshold' in tier 'production'; valid fields: stacks, default, review-at, block-at, approvals, actor-weights, job-weights, description, require-server, require-attested-requester, targets",
+            "policy.yaml:6:5: unknown field 'treshold' in tier 'production'; valid fields: stacks, default, review-at, block-at, approvals, actor-weights, job-weights, description, require-server, require-attested-requester, targets, remind-after, escalate-after, escalate-to, break-glass",
             "policy.yaml:7:43: bad duration '4x' for 'expires-after' of 'approvals' in tier 'production'; use a number with a unit d, h, m or s, e.g. 4h, 30m, 1d, 1h30m",
             "policy.yaml:8:22: unknown actor kind 'robot' in 'actor-weights' of tier 'production'; valid actor kinds: human, pipeline, agent",
             "policy.yaml:15:15: unknown detector 'size-downgrad' in rule 'r1'; valid detectors: size-downgrade, capacity-decrease, availability-reduction, protection-removed, retention-cut, public-exposure, secret-material, iam-privilege, mass-deletion, stateful-delete, unknown-op, failed-step, engine-violation",
