@@ -1,5 +1,5 @@
 using Dapper;
-using InfraGuard.Core.Flow;
+using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Requests;
 
 namespace InfraGuard.Store;

@@ -1,6 +1,6 @@
 using Dapper;
 using InfraGuard.Core.Audit;
-using InfraGuard.Core.Flow;
+using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Requests;
 
 namespace InfraGuard.Store;

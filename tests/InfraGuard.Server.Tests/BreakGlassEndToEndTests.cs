@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using InfraGuard.Core.Flow;
+using InfraGuard.Core.Approvals;
 using InfraGuard.Testing;
 using Microsoft.AspNetCore.Builder;
 

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Audit;
-using InfraGuard.Core.Flow;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Server.Api;

@@ -61,7 +61,7 @@ public sealed class ChannelPostTests : IDisposable
             await store.DecideAsync(id, Some.Approve("erin"), DecisionRules.Quorum);
 
             // Back to schema v4 as an older server left it: a slack_message row, no channel_message table (v5), no kinds (v6),
-            // no approval-flow tables (v8).
+            // no seen keys (v7), no approval-flow tables (v8).
             await using var c = await store.OpenConnectionAsync();
             await c.ExecuteAsync(
                 """
@@ -69,6 +69,7 @@ public sealed class ChannelPostTests : IDisposable
                 DROP TABLE break_glass;
                 DROP TABLE delegation;
                 DROP TABLE follow_up;
+                DROP TABLE seen_key;
                 DROP TABLE channel_message;
                 CREATE TABLE slack_message (
                   request_id TEXT PRIMARY KEY REFERENCES change_request (id), channel TEXT NOT NULL, ts TEXT NOT NULL,

@@ -1,6 +1,5 @@
 using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Audit;
-using InfraGuard.Core.Flow;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Testing.Audit;

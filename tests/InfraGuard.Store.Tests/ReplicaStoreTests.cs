@@ -60,7 +60,7 @@ public sealed class ReplicaStoreTests : IDisposable
         var status = await store.GetSchemaStatusAsync();
 
         Assert.True(status.AtExpected);
-        Assert.Equal(7, status.Expected);
+        Assert.Equal(8, status.Expected);
     }
 
     [Fact]

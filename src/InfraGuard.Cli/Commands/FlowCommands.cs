@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Audit;
-using InfraGuard.Core.Flow;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 

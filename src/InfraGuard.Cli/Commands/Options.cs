@@ -40,11 +40,11 @@ internal static class Options
         new("--reason") { Description = "With --break-glass: why it cannot wait (stored in the audit log)", HelpName = "TEXT" });
 
     /// <summary>The break-glass ask, or null without <c>--break-glass</c>; a usage error when half of it is given.</summary>
-    public static Core.Flow.BreakGlassAsk? BreakGlassAsk(bool breakGlass, string? incident, string? reason) =>
+    public static Core.Approvals.BreakGlassAsk? BreakGlassAsk(bool breakGlass, string? incident, string? reason) =>
         breakGlass
             ? string.IsNullOrWhiteSpace(incident) || string.IsNullOrWhiteSpace(reason)
                 ? throw new UsageException("--break-glass needs --incident ID and --reason TEXT: the audit log and every channel record which incident and why.")
-                : new Core.Flow.BreakGlassAsk(incident.Trim(), reason.Trim())
+                : new Core.Approvals.BreakGlassAsk(incident.Trim(), reason.Trim())
             : incident is not null || reason is not null
                 ? throw new UsageException("--incident and --reason only go with --break-glass.")
                 : null;

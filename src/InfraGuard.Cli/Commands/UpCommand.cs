@@ -75,7 +75,7 @@ internal static class UpCommand
         string? Requester, string? OnBehalfOf, string? JobType, string[] PolicyPacks, string? PolicyPackConfig, TimeSpan? Timeout, bool Json,
         string[] EngineArgs, Remote.ServerUrls? Server)
     {
-        public Core.Flow.BreakGlassAsk? BreakGlass { get; init; }
+        public Core.Approvals.BreakGlassAsk? BreakGlass { get; init; }
     }
 
     private static async Task<int> RunAsync(CliContext context, UpArguments args, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using InfraGuard.Core.Flow;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 

@@ -24,7 +24,7 @@ public static class ApprovalRecord
         var brokeGlass = false;
         foreach (var entry in entries.OrderBy(e => e.Seq))
         {
-            if (entry.Kind is not (AuditEventTypes.ApprovalGranted or AuditEventTypes.RequestStateChanged or Flow.FlowAuditEvents.BreakGlassUsed) || !AuditVerifier.IsGenuine(entry, keys))
+            if (entry.Kind is not (AuditEventTypes.ApprovalGranted or AuditEventTypes.RequestStateChanged or FlowAuditEvents.BreakGlassUsed) || !AuditVerifier.IsGenuine(entry, keys))
             {
                 continue;
             }
@@ -42,7 +42,7 @@ public static class ApprovalRecord
             }
 
             // A break-glass approves without approvers: the signed entry names who broke the glass and opens the review.
-            brokeGlass |= entry.Kind == Flow.FlowAuditEvents.BreakGlassUsed && Text(root, "to_state") == "approved";
+            brokeGlass |= entry.Kind == FlowAuditEvents.BreakGlassUsed && Text(root, "to_state") == "approved";
             approved |= brokeGlass || Text(root, "to_state") == "approved"
                 && (entry.Kind == AuditEventTypes.ApprovalGranted || Text(root.GetProperty("actor"), "identity") == PersonRef.System.RawIdentity);
         }

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Changes;
-using InfraGuard.Core.Flow;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Readers;
 using InfraGuard.Core.Requests;

@@ -73,7 +73,7 @@ public sealed record GuardedRunRequest(
     Func<ChangeRequest, CancellationToken, Task<IReadOnlyDictionary<string, string>>>? ApplyCredentials = null)
 {
     /// <summary>Apply without waiting under the tier's break-glass (the authority checks the authenticated person is in its group).</summary>
-    public Flow.BreakGlassAsk? BreakGlass { get; init; }
+    public Approvals.BreakGlassAsk? BreakGlass { get; init; }
 }
 
 /// <summary>The result of a guarded run.</summary>

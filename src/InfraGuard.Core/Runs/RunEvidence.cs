@@ -39,7 +39,7 @@ public sealed record RunEvidence(
     IReadOnlyList<string>? CommitAuthors = null,
     string? CiRunId = null,
     string? CiRunUrl = null,
-    Flow.BreakGlassAsk? BreakGlass = null);
+    Approvals.BreakGlassAsk? BreakGlass = null);
 
 /// <summary>Who submitted evidence, as the authority established it (never from the evidence itself).</summary>
 /// <param name="Requester">The person or agent who asked: a verified CI actor, a token's identity, or the local user.</param>

@@ -1,4 +1,4 @@
-using InfraGuard.Core.Flow;
+using InfraGuard.Core.Approvals;
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Policy;

@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using InfraGuard.Core.Approvals;
-using InfraGuard.Core.Flow;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Server.Auth;

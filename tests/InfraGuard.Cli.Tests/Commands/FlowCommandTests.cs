@@ -1,5 +1,5 @@
 using InfraGuard.Core.Changes;
-using InfraGuard.Core.Flow;
+using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;

@@ -1,5 +1,4 @@
 using InfraGuard.Core.Approvals;
-using InfraGuard.Core.Flow;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;

@@ -23,7 +23,7 @@ public class HealthAndShutdownTests
 
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal("ready", (string?)body["status"]);
-        Assert.Equal(7, (int)body["schema"]!);
+        Assert.Equal(8, (int)body["schema"]!);
         Assert.True((bool)body["leader"]!);
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
     }
@@ -37,7 +37,7 @@ public class HealthAndShutdownTests
         _ = api.Store; // opened and migrated
         using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={world.Db};Pooling=False"))
         {
-            await c.ExecuteAsync("DELETE FROM schema_version WHERE version = 7");
+            await c.ExecuteAsync("DELETE FROM schema_version WHERE version = 8");
         }
 
         using var ready = await client.GetAsync("/readyz", TestContext.Current.CancellationToken);
@@ -46,7 +46,7 @@ public class HealthAndShutdownTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Equal("not-ready", (string?)body["status"]);
-        Assert.Contains("version 6; this server expects 7", (string?)body["reason"], StringComparison.Ordinal);
+        Assert.Contains("version 7; this server expects 8", (string?)body["reason"], StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, live.StatusCode); // liveness never depends on the database
     }
 }

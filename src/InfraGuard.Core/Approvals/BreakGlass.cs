@@ -1,10 +1,9 @@
 using System.Text.Json.Nodes;
-using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 
-namespace InfraGuard.Core.Flow;
+namespace InfraGuard.Core.Approvals;
 
 /// <summary>What a runner asks for when it breaks the glass: the incident and why. Never who: that is the authenticated person.</summary>
 /// <param name="Incident">The incident id (<c>INC-1234</c>).</param>

@@ -4,7 +4,7 @@ using InfraGuard.Core.Audit;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 
-namespace InfraGuard.Core.Flow;
+namespace InfraGuard.Core.Approvals;
 
 /// <summary>What a follow-up does: remind the approvers, escalate to a second group, or chase an overdue break-glass review.</summary>
 public enum FollowUpKind

@@ -3,7 +3,7 @@ using InfraGuard.Core.Audit;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 
-namespace InfraGuard.Core.Flow;
+namespace InfraGuard.Core.Approvals;
 
 /// <summary>
 /// A person covering for another: between <see cref="From"/> and <see cref="Until"/>, <see cref="Delegate"/> may approve
