@@ -12,7 +12,6 @@ using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Audit;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
-using InfraGuard.Core.Risk;
 using InfraGuard.Core.Runs;
 using InfraGuard.Mcp;
 using InfraGuard.Store;
