@@ -37,6 +37,29 @@ await using var gateway = await McpGateway.ConnectAsync(upstreams, _ => null, au
     new GatewayOptions("github:bob-example", null, null, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), null, CancellationToken.None);
 await using var direct = await McpClient.CreateAsync(new StdioClientTransport(new StdioClientTransportOptions { Command = upstreamExe, Name = "direct" }));
 
+if (args.Length > 2 && args[2] == "steps")
+{
+    // Where an allowed call's time goes: the authority's store steps alone, no MCP.
+    var steps = new Dictionary<string, List<double>> { ["submit+start"] = [], ["complete"] = [] };
+    for (var i = 0; i < calls; i++)
+    {
+        var proposal = new ActionProposal(ProposedAction.ToolCall("db.read", "staging/orders", "db.query", new System.Text.Json.Nodes.JsonObject { ["sql"] = $"select {i}" }), ActorKind.Agent, StartWhenAllowed: true);
+        var t = Stopwatch.GetTimestamp();
+        var submitted = await authority.SubmitActionAsync(proposal, CancellationToken.None);
+        steps["submit+start"].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        t = Stopwatch.GetTimestamp();
+        await store.CompleteApplyAsync(submitted.Request!.Id, new ApplyOutcome(true, 0, new Dictionary<InfraGuard.Core.Changes.ChangeOp, int>(), ""), CancellationToken.None);
+        steps["complete"].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+    }
+
+    foreach (var (name, values) in steps)
+    {
+        Console.WriteLine($"  {name,-12} p50 {P(values, 50):0.000} p90 {P(values, 90):0.000} p99 {P(values, 99):0.000} ms");
+    }
+
+    return;
+}
+
 var arguments = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>("""{"sql":"select id, region from orders limit 1"}""")!;
 var floor = new List<double>(calls);
 var guarded = new List<double>(calls);

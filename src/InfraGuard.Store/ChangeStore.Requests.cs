@@ -32,7 +32,12 @@ public sealed partial class ChangeStore
                 new { request.Stack, request.PlanHash, request.CiRunId }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
             if (existing is not null)
             {
-                return new CreateRequestResult(existing.ToModel(), Created: false);
+                var found = existing.ToModel();
+                return new CreateRequestResult(
+                    request.AllowedBecause is { } allowed && found.State == RequestState.Pending
+                        ? await TransitionInTransactionAsync(c, tx, found, RequestState.Approved, PersonRef.System, allowed, cancellationToken).ConfigureAwait(false)
+                        : found,
+                    Created: false);
             }
 
             var now = Now();
@@ -61,7 +66,20 @@ public sealed partial class ChangeStore
             }
 
             await AppendInTransactionAsync(c, tx, RequestAuditEvents.Submitted(created), cancellationToken).ConfigureAwait(false);
-            return new CreateRequestResult(created, Created: true);
+            if (request.AllowedBecause is not { } because)
+            {
+                return new CreateRequestResult(created, Created: true);
+            }
+
+            // Approved by policy (and started, when asked) in this same transaction: no window where it is pending.
+            created = await TransitionInTransactionAsync(c, tx, created, RequestState.Approved, PersonRef.System, because, cancellationToken).ConfigureAwait(false);
+            if (request.StartedBy is not { } starter)
+            {
+                return new CreateRequestResult(created, Created: true);
+            }
+
+            created = await TransitionInTransactionAsync(c, tx, created, RequestState.Applying, starter, "started with its submission: " + because, cancellationToken).ConfigureAwait(false);
+            return new CreateRequestResult(created, Created: true, Started: true);
         }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -215,14 +233,9 @@ public sealed partial class ChangeStore
                 return RequestOutcome.Fail(new RequestNotFound(id));
             }
 
-            if (RequestTransitions.Check(id, request.State, to) is { } illegal)
-            {
-                return RequestOutcome.Fail(illegal);
-            }
-
-            var at = Now();
-            await AppendInTransactionAsync(c, tx, RequestAuditEvents.Transitioned(request, to, actor, reason, at), cancellationToken).ConfigureAwait(false);
-            return RequestOutcome.Ok(await SetStateAsync(c, tx, request, to, at, cancellationToken).ConfigureAwait(false));
+            return RequestTransitions.Check(id, request.State, to) is { } illegal
+                ? RequestOutcome.Fail(illegal)
+                : RequestOutcome.Ok(await TransitionInTransactionAsync(c, tx, request, to, actor, reason, cancellationToken).ConfigureAwait(false));
         }, cancellationToken);
     }
 
@@ -262,6 +275,14 @@ public sealed partial class ChangeStore
     {
         var row = await c.QueryFirstOrDefaultAsync<RequestRow>(new CommandDefinition("SELECT * FROM change_request WHERE id = @id", new { id }, tx, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return row?.ToModel();
+    }
+
+    // The caller has checked the transition is legal.
+    private async Task<ChangeRequest> TransitionInTransactionAsync(DbConnection c, DbTransaction tx, ChangeRequest request, RequestState to, PersonRef actor, string reason, CancellationToken cancellationToken)
+    {
+        var at = Now();
+        await AppendInTransactionAsync(c, tx, RequestAuditEvents.Transitioned(request, to, actor, reason, at), cancellationToken).ConfigureAwait(false);
+        return await SetStateAsync(c, tx, request, to, at, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<ChangeRequest> SetStateAsync(DbConnection c, DbTransaction tx, ChangeRequest request, RequestState to, DateTimeOffset at, CancellationToken cancellationToken)

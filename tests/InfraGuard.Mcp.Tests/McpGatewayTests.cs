@@ -1,4 +1,5 @@
 using System.Text.Json;
+using InfraGuard.Core.Audit;
 using InfraGuard.Core.Requests;
 using ModelContextProtocol.Protocol;
 
@@ -36,6 +37,24 @@ public sealed class McpGatewayTests : IAsyncLifetime
         Assert.Equal("""{"tool":"query","arguments":{"sql":"select id, region from orders limit 1"}}""", call.ToJsonString());
         var request = Assert.Single(await _world.Store.ListAsync(new RequestQuery(), Ct));
         Assert.Equal(RequestState.Applied, request.State);
+    }
+
+    [Fact]
+    public async Task Call_SameAllowedReadTwiceAtOnce_EachForwardedWithItsOwnRequestStartedAtSubmission()
+    {
+        const string Read = """{"sql":"select count(*) from orders"}""";
+
+        var results = await Task.WhenAll(CallAsync("db.query", Read, Ct), CallAsync("db.query", Read, Ct));
+
+        // Approved by policy and started in the transaction that stores it: the second call never finds the first's
+        // request half-way (approved, not yet started) and fails to start it.
+        Assert.All(results, r => Assert.NotEqual(true, r.IsError));
+        Assert.Equal(2, _world.Calls().Count);
+        var requests = await _world.Store.ListAsync(new RequestQuery(), Ct);
+        Assert.Equal(2, requests.Count);
+        Assert.All(requests, r => Assert.Equal(RequestState.Applied, r.State));
+        var kinds = (await _world.Store.ListEntriesAsync(new AuditQuery(Request: requests[0].Id), Ct)).Select(e => e.Kind);
+        Assert.Equal([AuditEventTypes.PlanSubmitted, AuditEventTypes.RequestStateChanged, AuditEventTypes.DeployStarted, AuditEventTypes.DeployCompleted], kinds);
     }
 
     [Fact]

@@ -66,6 +66,62 @@ public sealed class ChangeStoreContractTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task Create_AllowedAndStarted_ApprovedByPolicyAndApplyingInOneTransaction(string backend)
+    {
+        using var db = TestStore.Create(backend);
+        using var store = db.Open(_signer);
+
+        var result = await store.CreateAsync(Some.Request() with { AllowedBecause = "allowed by policy: score 0", StartedBy = Some.Runner });
+        var entries = await store.ListEntriesAsync(new AuditQuery(Request: result.Request.Id));
+
+        Assert.True(result.Created);
+        Assert.True(result.Started);
+        Assert.Equal(RequestState.Applying, result.Request.State);
+        Assert.Equivalent(result.Request, await store.GetAsync(result.Request.Id), strict: true);
+        Assert.Equal([AuditEventTypes.PlanSubmitted, AuditEventTypes.RequestStateChanged, AuditEventTypes.DeployStarted], entries.Select(e => e.Kind));
+        var approved = System.Text.Encoding.UTF8.GetString(entries[1].Payload);
+        Assert.Contains("\"to_state\":\"approved\"", approved, StringComparison.Ordinal);
+        Assert.Contains("allowed by policy: score 0", approved, StringComparison.Ordinal);
+        Assert.Contains("\"person\":\"infraguard\"", approved, StringComparison.Ordinal);
+        Assert.Contains("\"person\":\"ci\"", System.Text.Encoding.UTF8.GetString(entries[2].Payload), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Create_AllowedButFoundAlreadyStartedByItsRun_NotStartedAgain(string backend)
+    {
+        using var db = TestStore.Create(backend);
+        using var store = db.Open(_signer);
+        var allowed = Some.Request() with { AllowedBecause = "allowed by policy: score 0", StartedBy = Some.Runner };
+
+        var first = await store.CreateAsync(allowed);
+        var rerun = await store.CreateAsync(allowed);
+
+        // The same CI run asks again (a re-run job): it finds its request, applying, and is not told to run it again.
+        Assert.False(rerun.Created);
+        Assert.False(rerun.Started);
+        Assert.Equal(first.Request.Id, rerun.Request.Id);
+        Assert.Equal(3, (await store.GetHeadAsync()).Size);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Create_AllowedNowPendingBefore_FoundRequestApprovedByPolicyNotStarted(string backend)
+    {
+        using var db = TestStore.Create(backend);
+        using var store = db.Open(_signer);
+
+        var first = await store.CreateAsync(Some.Request());
+        var allowed = await store.CreateAsync(Some.Request() with { AllowedBecause = "allowed by policy: score 0", StartedBy = Some.Runner });
+
+        Assert.False(allowed.Created);
+        Assert.False(allowed.Started);
+        Assert.Equal(first.Request.Id, allowed.Request.Id);
+        Assert.Equal(RequestState.Approved, (await store.GetAsync(first.Request.Id))!.State);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task Create_NoCiRunSamePlan_FindsOpenRequestButNotAClosedOne(string backend)
     {
         using var db = TestStore.Create(backend);

@@ -61,10 +61,11 @@ public sealed class ChannelPostTests : IDisposable
             await store.DecideAsync(id, Some.Approve("erin"), DecisionRules.Quorum);
 
             // Back to schema v4 as an older server left it: a slack_message row, no channel_message table (v5), no kinds (v6),
-            // no seen keys (v7), no approval-flow tables (v8).
+            // no seen keys (v7), no approval-flow tables (v8), no request lookup index (v9).
             await using var c = await store.OpenConnectionAsync();
             await c.ExecuteAsync(
                 """
+                DROP INDEX change_request_stack_plan;
                 DROP TABLE break_glass_review;
                 DROP TABLE break_glass;
                 DROP TABLE delegation;

@@ -16,6 +16,11 @@ namespace InfraGuard.Core.Actions;
 /// <param name="DeclaredTier">A tier the caller asks for; only a stricter one counts.</param>
 /// <param name="CiRunId">CI run id (with the action's hash, the idempotency key).</param>
 /// <param name="CiRunUrl">Link to the CI run.</param>
+/// <param name="StartWhenAllowed">
+/// When policy allows the action, start it in the transaction that stores it (approved by policy and applying at once,
+/// for this submitter only): the caller runs it now and skips <see cref="IActionAuthority.BeginApplyAsync"/>. For a caller
+/// that needs nothing between approval and start (an MCP gateway's call; not a run that fetches credentials first).
+/// </param>
 public sealed record ActionProposal(
     ProposedAction Action,
     ActorKind ActorKind,
@@ -23,15 +28,17 @@ public sealed record ActionProposal(
     string? JobType = null,
     string? DeclaredTier = null,
     string? CiRunId = null,
-    string? CiRunUrl = null);
+    string? CiRunUrl = null,
+    bool StartWhenAllowed = false);
 
 /// <summary>The authority's answer to an action.</summary>
 /// <param name="Assessment">The authority's own assessment.</param>
 /// <param name="ActionHash">The SHA-256 of the exact action: the thing an approval is for (and the request's plan hash).</param>
 /// <param name="Action">The action as stored and shown, secrets redacted.</param>
-/// <param name="Request">The stored request (allowed actions come back approved by policy); null when blocked.</param>
+/// <param name="Request">The stored request (allowed actions come back approved by policy, or applying when started); null when blocked.</param>
 /// <param name="Created">True when the request is new; false when an earlier run's request for the same action was found.</param>
-public sealed record ActionSubmission(Assessment Assessment, string ActionHash, ActionRecord Action, ChangeRequest? Request, bool Created);
+/// <param name="Started">True when the request was started with its submission (<see cref="ActionProposal.StartWhenAllowed"/>): it is applying, for this caller to run now.</param>
+public sealed record ActionSubmission(Assessment Assessment, string ActionHash, ActionRecord Action, ChangeRequest? Request, bool Created, bool Started = false);
 
 /// <summary>
 /// The authority for privileged actions: the approval server, or the local store in local mode. The same ports as
@@ -94,21 +101,11 @@ public sealed class ActionAuthority(PolicyPack policy, IChangeStore store, IAudi
                 Commit = submitter.Commit,
                 Kind = record.Kind,
                 Action = record,
+                AllowedBecause = assessment.AllowedBecause,
+                StartedBy = proposal.StartWhenAllowed ? ApprovalDesk.Resolve(policy.Identities, submitter.SubmittedBy) : null,
             },
             cancellationToken).ConfigureAwait(false);
-        var request = created.Request;
-        if (assessment.Decision == Decision.Allow && request.State == RequestState.Pending)
-        {
-            var approved = await store.TransitionAsync(
-                request.Id,
-                RequestState.Approved,
-                PersonRef.System,
-                $"allowed by policy: score {assessment.Score} is below review-at {assessment.ReviewAt} for tier {assessment.Tier}",
-                cancellationToken).ConfigureAwait(false);
-            request = approved.Request ?? await store.GetAsync(request.Id, cancellationToken).ConfigureAwait(false) ?? request;
-        }
-
-        return new ActionSubmission(assessment, hash, record, request, created.Created);
+        return new ActionSubmission(assessment, hash, record, created.Request, created.Created, created.Started);
     }
 
     /// <inheritdoc/>

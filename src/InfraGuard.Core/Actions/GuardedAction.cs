@@ -49,7 +49,9 @@ public sealed class GuardedAction(IActionAuthority authority, IChangeStore store
         ChangeRequest? request = null;
         try
         {
-            var submission = await authority.SubmitActionAsync(run.Proposal, cancellationToken).ConfigureAwait(false);
+            // Nothing to fetch between approval and start: an allowed action is started with its submission, in one
+            // transaction (the authority starts it only for this submitter, exactly as it would below).
+            var submission = await authority.SubmitActionAsync(run.Proposal with { StartWhenAllowed = run.Credentials is null }, cancellationToken).ConfigureAwait(false);
             var assessment = submission.Assessment;
             if (assessment.Decision == Decision.Block || submission.Request is null)
             {
@@ -63,7 +65,7 @@ public sealed class GuardedAction(IActionAuthority authority, IChangeStore store
                 await notifier.RequestOpenedAsync(request, submission.Created, cancellationToken).ConfigureAwait(false);
             }
 
-            if (request.State != RequestState.Approved)
+            if (request.State != RequestState.Approved && !submission.Started)
             {
                 var waited = await new DecisionWait(run.Wait, run.PollInterval, run.HeartbeatInterval, "nothing was run")
                     .WaitAsync(store, notifier, time, request, cancellationToken).ConfigureAwait(false);
@@ -83,11 +85,11 @@ public sealed class GuardedAction(IActionAuthority authority, IChangeStore store
             }
 
             IReadOnlyDictionary<string, string> environment = new Dictionary<string, string>();
-            RequestOutcome started;
+            var started = submission.Started ? RequestOutcome.Ok(request) : null;
             try
             {
                 environment = run.Credentials is null ? environment : await run.Credentials(request, cancellationToken).ConfigureAwait(false);
-                started = await authority.BeginApplyAsync(request.Id, cancellationToken).ConfigureAwait(false);
+                started ??= await authority.BeginApplyAsync(request.Id, cancellationToken).ConfigureAwait(false);
             }
             catch (GrantRefusedException e)
             {

@@ -151,6 +151,19 @@ public sealed record NewChangeRequest : RequestFields
 
     /// <summary>The authenticated credential that submitted it; null means the requester itself (local mode).</summary>
     public string? SubmittedBy { get; init; }
+
+    /// <summary>
+    /// Policy allows it: stored approved by InfraGuard itself, audited with this reason, in the transaction that stores
+    /// it (an open request found for it instead is approved the same way). Null: stored pending.
+    /// </summary>
+    public string? AllowedBecause { get; init; }
+
+    /// <summary>
+    /// With <see cref="AllowedBecause"/>: the runner that starts it at once. A request this call creates moves on to
+    /// applying in the same transaction (an allowed action run now: nothing to wait for, nothing to fetch between), so
+    /// its approval and start are one atomic, audited step. <see cref="CreateRequestResult.Started"/> says it happened.
+    /// </summary>
+    public PersonRef? StartedBy { get; init; }
 }
 
 /// <summary>A stored change request: the fields it was asked with, and what the store gave it.</summary>
@@ -258,4 +271,7 @@ public sealed record ApplyOutcome(bool Succeeded, int ExitCode, IReadOnlyDiction
 public sealed record RequestQuery(string? Stack = null, RequestState? State = null, int Limit = 100);
 
 /// <summary>The result of creating a request: the request, and whether it was new or found again by its idempotency key.</summary>
-public sealed record CreateRequestResult(ChangeRequest Request, bool Created);
+/// <param name="Request">The stored request as it is now.</param>
+/// <param name="Created">True when this call stored it; false when an earlier one was found.</param>
+/// <param name="Started">True when this call also moved it to applying (<see cref="NewChangeRequest.StartedBy"/>): the caller runs it now.</param>
+public sealed record CreateRequestResult(ChangeRequest Request, bool Created, bool Started = false);

@@ -81,4 +81,9 @@ public sealed record Assessment
 
     /// <summary>Plain sentences explaining a block or review that is not a sum of findings (incomplete preview, mandatory engine policy).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Why an allowed change needs no review, as InfraGuard's own approval records it; null unless allowed.</summary>
+    public string? AllowedBecause => Decision == Decision.Allow
+        ? $"allowed by policy: score {Score} is below review-at {ReviewAt} for tier {Tier}"
+        : null;
 }

@@ -98,20 +98,11 @@ public sealed class ChangeAuthority(
                 SubmittedBy = submitter.SubmittedBy,
                 Attested = submitter.Attested,
                 Commit = submitter.Commit,
+                AllowedBecause = assessment.AllowedBecause,
             },
             cancellationToken).ConfigureAwait(false);
         var request = created.Request;
-        if (assessment.Decision == Decision.Allow && request.State == RequestState.Pending)
-        {
-            var approved = await store.TransitionAsync(
-                request.Id,
-                RequestState.Approved,
-                PersonRef.System,
-                $"allowed by policy: score {assessment.Score} is below review-at {assessment.ReviewAt} for tier {assessment.Tier}",
-                cancellationToken).ConfigureAwait(false);
-            request = approved.Request ?? await store.GetAsync(request.Id, cancellationToken).ConfigureAwait(false) ?? request;
-        }
-        else if (breakGlass is not null && request.State == RequestState.Pending)
+        if (breakGlass is not null && request.State == RequestState.Pending)
         {
             var used = await flow!.BreakGlassAsync(breakGlass with { RequestId = request.Id }, cancellationToken).ConfigureAwait(false);
             request = used.Request ?? await store.GetAsync(request.Id, cancellationToken).ConfigureAwait(false) ?? request;

@@ -86,6 +86,9 @@ public sealed record ActionBody
     public string? CiRunId { get; init; }
     public string? CiRunUrl { get; init; }
 
+    /// <summary>Start an allowed action with its submission, for this credential only (<see cref="InfraGuard.Core.Actions.ActionProposal.StartWhenAllowed"/>).</summary>
+    public bool StartWhenAllowed { get; init; }
+
     public static ActionBody From(InfraGuard.Core.Actions.ActionProposal p)
     {
         ArgumentNullException.ThrowIfNull(p);
@@ -102,11 +105,12 @@ public sealed record ActionBody
             Tier = p.DeclaredTier,
             CiRunId = p.CiRunId,
             CiRunUrl = p.CiRunUrl,
+            StartWhenAllowed = p.StartWhenAllowed,
         };
     }
 
     public InfraGuard.Core.Actions.ActionProposal ToProposal() =>
-        new(new InfraGuard.Core.Actions.ProposedAction(Kind ?? string.Empty, Target, Argv, Tool, Arguments), ActorKind, OnBehalfOf, JobType, Tier, CiRunId, CiRunUrl);
+        new(new InfraGuard.Core.Actions.ProposedAction(Kind ?? string.Empty, Target, Argv, Tool, Arguments), ActorKind, OnBehalfOf, JobType, Tier, CiRunId, CiRunUrl, StartWhenAllowed);
 }
 
 /// <summary>POST /api/v1/requests/{id}/credentials: which clouds' ID tokens the runner needs (<c>aws</c>, <c>gcp</c>, <c>azure</c>).</summary>
