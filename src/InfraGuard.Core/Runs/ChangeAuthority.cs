@@ -185,7 +185,11 @@ public sealed class ChangeAuthority(
         }
 
         await RequireSignedApprovalAsync(current, cancellationToken).ConfigureAwait(false);
-        return await GrantAsync(current.Id, current.Stack, current.PlanHash, ApprovalPurpose.Apply, cancellationToken).ConfigureAwait(false);
+
+        // A break-glass apply says so in its token, so the CrossGuard pack can refuse it where the tier has no break-glass.
+        var glass = flow is null ? null : await flow.GetBreakGlassAsync(current.Id, cancellationToken).ConfigureAwait(false);
+        var claim = glass is null ? null : new BreakGlassClaim(glass.Incident, glass.Actor.PersonId);
+        return await GrantAsync(current.Id, current.Stack, current.PlanHash, ApprovalPurpose.Apply, cancellationToken, claim).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -246,7 +250,7 @@ public sealed class ChangeAuthority(
         }
     }
 
-    private async Task<EngineGrant> GrantAsync(string? requestId, string stack, string hash, ApprovalPurpose purpose, CancellationToken cancellationToken)
+    private async Task<EngineGrant> GrantAsync(string? requestId, string stack, string hash, ApprovalPurpose purpose, CancellationToken cancellationToken, BreakGlassClaim? breakGlass = null)
     {
         if (tokenKey is not Ed25519AuditSigner key)
         {
@@ -255,7 +259,7 @@ public sealed class ChangeAuthority(
 
         var now = time.GetUtcNow();
         var expires = now + GrantLifetime;
-        var token = ApprovalToken.Mint(key.ExportSeed(), new ApprovalTokenRequest(stack, requestId ?? "preview", hash, purpose), now, expires);
+        var token = ApprovalToken.Mint(key.ExportSeed(), new ApprovalTokenRequest(stack, requestId ?? "preview", hash, purpose, BreakGlass: breakGlass), now, expires);
         var tokenId = TokenId(token);
         await audit.AppendAsync(
             RequestAuditEvents.GrantIssued(requestId, stack, ApprovalToken.PurposeText(purpose), hash, tokenId, submitter.SubmittedBy, expires, now),
