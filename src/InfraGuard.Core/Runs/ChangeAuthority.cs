@@ -113,34 +113,17 @@ public sealed class ChangeAuthority(
         }
         else if (breakGlass is not null && request.State == RequestState.Pending)
         {
-            var used = await flow!.BreakGlassAsync(breakGlass with { RequestId = request.Id }, cancellationToken).ConfigureAwait(false);
-            request = used.Request ?? await store.GetAsync(request.Id, cancellationToken).ConfigureAwait(false) ?? request;
+            request = await BreakGlassGate.RecordAsync(breakGlass, request, flow!, store, cancellationToken).ConfigureAwait(false);
         }
 
         return new Submission(assessment, planHash, HasChanges: true, request, created.Created);
     }
 
-    /// <summary>
-    /// The break-glass this submission may use, or a refusal (<see cref="SubmissionRefusedException"/> with a
-    /// <c>break-glass-…</c> code, audited as <c>breakglass.refused</c>). The person is the authenticated requester, never
-    /// one the evidence names; an agent never breaks the glass; a local run (no flow store) proves nobody's identity.
-    /// </summary>
+    /// <summary>The break-glass this submission may use (<see cref="BreakGlassGate"/>), or a <see cref="SubmissionRefusedException"/> with its <c>break-glass-…</c> code.</summary>
     private async Task<BreakGlassUse> BreakGlassAsync(RunEvidence evidence, BreakGlassAsk ask, Assessment assessment, CancellationToken cancellationToken)
     {
-        var tier = policy.FindTier(assessment.Tier)!;
-        var person = ApprovalDesk.ApproverFor(policy.Identities, submitter.Requester);
-        var refusal = flow is null
-            ? ((string Rule, string Message)?)("break-glass-needs-server", "Break-glass needs the approval server (--server): a local run proves nobody's identity. Nothing was applied.")
-            : BreakGlassRules.Refusal(tier, person, assessment.ActorKind, ask);
-        var personRef = new PersonRef(person.PersonId, submitter.Requester);
-        if (refusal is { } r)
-        {
-            await audit.AppendAsync(BreakGlassRules.Refused(evidence.Stack, tier.Name, personRef, submitter.SubmittedBy, ask, r.Rule, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-            throw new SubmissionRefusedException(r.Rule, r.Message);
-        }
-
-        var now = time.GetUtcNow();
-        return new BreakGlassUse(string.Empty, personRef, ask.Incident.Trim(), ask.Reason.Trim(), tier.Name, now, now + tier.BreakGlass!.ReviewWithin, Math.Max(1, tier.Approvals.Count));
+        var admission = await BreakGlassGate.AdmitAsync(policy, policy.FindTier(assessment.Tier)!, submitter, assessment.ActorKind, evidence.Stack, ask, flow, audit, time, cancellationToken).ConfigureAwait(false);
+        return admission.Use ?? throw new SubmissionRefusedException(admission.Rule!, admission.Message!);
     }
 
     /// <summary>

@@ -86,7 +86,10 @@ public sealed record ActionBody
     public string? CiRunId { get; init; }
     public string? CiRunUrl { get; init; }
 
-    public static ActionBody From(InfraGuard.Core.Actions.ActionProposal p)
+    /// <summary>Break-glass (<c>exec --break-glass</c>): the incident and why. Never who: the server takes the authenticated person.</summary>
+    public BreakGlassAsk? BreakGlass { get; init; }
+
+    public static ActionBody From(InfraGuard.Core.Actions.ActionProposal p, BreakGlassAsk? breakGlass = null)
     {
         ArgumentNullException.ThrowIfNull(p);
         return new()
@@ -102,6 +105,7 @@ public sealed record ActionBody
             Tier = p.DeclaredTier,
             CiRunId = p.CiRunId,
             CiRunUrl = p.CiRunUrl,
+            BreakGlass = breakGlass,
         };
     }
 
