@@ -105,6 +105,7 @@ public sealed class ChangeAuthorityTests : IDisposable
         var verified = ApprovalToken.Verify(token, ApprovalKeyRing.FromPublicKeys([_tokenKey.PublicKey]), new("dev", request.PlanHash, ApprovalPurpose.Apply), _time.GetUtcNow());
         Assert.True(verified.IsValid, verified.Detail);
         Assert.Equal(request.Id, verified.Claims!.RequestId);
+        Assert.Null(verified.Claims.BreakGlass);
         Assert.Equal(_time.GetUtcNow() + ChangeAuthority.GrantLifetime, grant.ExpiresAt);
         Assert.False(ApprovalToken.Verify(token, ApprovalKeyRing.FromPublicKeys([_auditKey.PublicKey]), new("dev", request.PlanHash, ApprovalPurpose.Apply), _time.GetUtcNow()).IsValid);
         var issued = Assert.Single(await _store.ListEntriesAsync(new AuditQuery(Kind: AuditEventTypes.GrantIssued), TestContext.Current.CancellationToken));
@@ -112,6 +113,22 @@ public sealed class ChangeAuthorityTests : IDisposable
         Assert.Equal(grant.TokenId, (string?)payload["token_id"]);
         Assert.DoesNotContain(token, System.Text.Encoding.UTF8.GetString(issued.Payload), StringComparison.Ordinal);
         await Assert.ThrowsAsync<GrantRefusedException>(() => Authority(submittedBy: "ci:someone-else").ApplyGrantAsync(request, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Grants_BreakGlassApply_TokenCarriesIncidentAndPerson_RefusedWhereTheTierHasNoBreakGlass()
+    {
+        var authority = new ChangeAuthority(_pack, _store, _store, [new PulumiEvidence()], _time, _tokenKey, new Submitter("github:alice-example", "ci:deploy", Attested: false), _store);
+        var request = (await authority.SubmitAsync(Evidence() with { BreakGlass = new BreakGlassAsk("INC-42", "orders database is down, failing over") }, TestContext.Current.CancellationToken)).Request!;
+        Assert.Equal(RequestState.Approved, request.State);
+
+        var token = (await authority.ApplyGrantAsync(request, TestContext.Current.CancellationToken)).Environment[ApprovalToken.EnvironmentVariable];
+
+        var keys = ApprovalKeyRing.FromPublicKeys([_tokenKey.PublicKey]);
+        var allowed = ApprovalToken.Verify(token, keys, new("prod", request.PlanHash, ApprovalPurpose.Apply, BreakGlassAllowed: true), _time.GetUtcNow());
+        Assert.True(allowed.IsValid, allowed.Detail);
+        Assert.Equal(new BreakGlassClaim("INC-42", request.Requester.PersonId), allowed.Claims!.BreakGlass);
+        Assert.Equal(ApprovalTokenStatus.BreakGlassNotAllowed, ApprovalToken.Verify(token, keys, new("prod", request.PlanHash, ApprovalPurpose.Apply), _time.GetUtcNow()).Status);
     }
 
     [Fact]

@@ -149,6 +149,49 @@ public sealed class ExecEndToEndTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
     }
 
+    [Fact]
+    public async Task ExecBreakGlass_PersonOutsideGroup_Exit77AndNothingRuns()
+    {
+        // Attack: carol's own runner credential (not in group:sre-leads), naming alice as the requester.
+        var carol = await TokenAsync(ApiWorld.Carol, ApiScopes.Runner);
+        var exec = await Start(
+            ["--break-glass", "--incident", "INC-21", "--reason", "payments down, need the secret now", "--requester", ApiWorld.Alice,
+             "--action", "secrets.read", "--target", "prod/db", "--", "aws", "secretsmanager", "get-secret-value", "--secret-id", "prod/db"],
+            carol).WaitAsync(120);
+
+        Assert.True(exec.ExitCode == 77, exec.Error);
+        Assert.Contains("not in group:sre-leads", exec.Error, StringComparison.Ordinal);
+        Assert.Empty(Calls());
+        var audit = await (await GetAsync(await TokenAsync("auditor:x", ApiScopes.Auditor), "/api/v1/audit/entries?limit=1000")).Content.ReadAsStringAsync();
+        Assert.Contains(Core.Approvals.FlowAuditEvents.BreakGlassRefused, audit, StringComparison.Ordinal);
+        Assert.DoesNotContain(Core.Approvals.FlowAuditEvents.BreakGlassUsed, audit, StringComparison.Ordinal);
+        Assert.Empty(await _server.Services.GetRequiredService<Store.ChangeStore>().ListAsync(new RequestQuery(), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task ExecBreakGlass_MemberOfTheGroup_RunsAtOnce_AuditedAndReviewOpened()
+    {
+        var exec = await ExecAsync(
+            ["--break-glass", "--incident", "INC-22", "--reason", "orders database is down, reading the failover secret",
+             "--action", "secrets.read", "--target", "prod/db", "--", "aws", "secretsmanager", "get-secret-value", "--secret-id", "prod/db"]);
+
+        Assert.True(exec.ExitCode == 0, exec.Error);
+        Assert.DoesNotContain("Approval required", exec.Error, StringComparison.Ordinal);
+        var call = Assert.Single(Calls());
+        Assert.StartsWith("aws secretsmanager get-secret-value --secret-id prod/db | token=eyJ", call, StringComparison.Ordinal);
+        var request = Assert.Single(await _server.Services.GetRequiredService<Store.ChangeStore>().ListAsync(new RequestQuery(), TestContext.Current.CancellationToken));
+        Assert.Equal(RequestState.Applied, request.State);
+        var audit = await (await GetAsync(await TokenAsync("auditor:x", ApiScopes.Auditor), "/api/v1/audit/entries?limit=1000")).Content.ReadAsStringAsync();
+        Assert.Contains(Core.Approvals.FlowAuditEvents.BreakGlassUsed, audit, StringComparison.Ordinal);
+        Assert.Contains("INC-22", audit, StringComparison.Ordinal);
+        Assert.DoesNotContain("approval.granted", audit, StringComparison.Ordinal);
+        var reviews = await (await GetAsync(await TokenAsync(Erin, ApiScopes.Approver), "/api/v1/reviews")).Content.ReadFromJsonAsync<List<ReviewView>>(ServerJson.Options);
+        var review = Assert.Single(reviews!);
+        Assert.Equal(request.Id, review.BreakGlass.RequestId);
+        Assert.Equal("INC-22", review.BreakGlass.Incident);
+        Assert.Equal(0, review.Reviews);
+    }
+
     internal static Task<WebApplication> StartServerAsync(ApiWorld world, int port, string url, params (string From, string To)[] edits) =>
         StartServerAsync(world, port, url, new Dictionary<string, string?>(), edits);
 
@@ -178,11 +221,11 @@ public sealed class ExecEndToEndTests : IAsyncLifetime
 
     private string[] Calls() => File.Exists(_calls) ? File.ReadAllLines(_calls) : [];
 
-    private ProcessRun Start(string[] args) => ProcessRun.StartInfraGuard(["exec", "--server", _url, .. args], _world.Root, new Dictionary<string, string>
+    private ProcessRun Start(string[] args, string? runnerToken = null) => ProcessRun.StartInfraGuard(["exec", "--server", _url, .. args], _world.Root, new Dictionary<string, string>
     {
         ["PATH"] = _bin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
         ["HOME"] = _world.Root,
-        ["INFRAGUARD_TOKEN"] = _runnerToken,
+        ["INFRAGUARD_TOKEN"] = runnerToken ?? _runnerToken,
         ["INFRAGUARD_CLOUDS"] = "aws",
         ["INFRAGUARD_AWS_ROLE_ARN"] = RoleArn,
         ["NO_COLOR"] = "1",

@@ -46,7 +46,8 @@ public class IdentityAliasApiTests
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        Assert.Equal("urn:infraguard:problem:decision-refused", (string?)problem["type"]);
+        Assert.Equal("urn:infraguard:problem:self-approval", (string?)problem["type"]);
+        Assert.Equal("self-approval", (string?)problem["code"]);
         Assert.StartsWith("You requested this change", (string?)problem["reason"], StringComparison.Ordinal);
         Assert.Contains("'dave@corp.com'", (string?)problem["reason"], StringComparison.Ordinal);
         Assert.Equal(RequestState.Pending, (await api.Store.GetAsync(id))!.State);

@@ -121,16 +121,16 @@ public class RequestApiTests
         Assert.Equal("restored from snapshot, safe to drop", decision.Reason);
     }
 
-    public static TheoryData<string, string, string> Refusals() => new()
+    public static TheoryData<string, string, string, string> Refusals() => new()
     {
-        { ApiWorld.Carol, "approve", "You requested this change" },
-        { "email:zed@example.com", "approve", "not eligible" },
-        { "github:example-deploy-bot[bot]", "reject", "Bots" },
+        { ApiWorld.Carol, "approve", "You requested this change", "self-approval" },
+        { "email:zed@example.com", "approve", "not eligible", "ineligible-approver" },
+        { "github:example-deploy-bot[bot]", "reject", "Bots", "bot-or-service-account" },
     };
 
     [Theory]
     [MemberData(nameof(Refusals))]
-    public async Task Decide_RefusedByCoreRules_403WithTheRulesReason(string identity, string verdict, string expected)
+    public async Task Decide_RefusedByCoreRules_403WithTheRulesCodeAndReason(string identity, string verdict, string expected, string code)
     {
         using var world = new ApiWorld();
         var api = world.NewFactory();
@@ -141,7 +141,8 @@ public class RequestApiTests
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-        Assert.Equal("urn:infraguard:problem:decision-refused", (string?)problem["type"]);
+        Assert.Equal($"urn:infraguard:problem:{code}", (string?)problem["type"]);
+        Assert.Equal(code, (string?)problem["code"]);
         Assert.Contains(expected, (string?)problem["detail"], StringComparison.Ordinal);
         Assert.Contains(expected, (string?)problem["reason"], StringComparison.Ordinal);
         Assert.Equal(RequestState.Pending, (await api.Store.GetAsync(id))!.State);

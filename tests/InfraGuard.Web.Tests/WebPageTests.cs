@@ -13,6 +13,7 @@ public class WebPageTests
     [InlineData("/audit")]
     [InlineData("/audit/verify")]
     [InlineData("/requests/cr_000000000000")]
+    [InlineData("/delegations")]
     public async Task Pages_WithoutSignIn_RedirectToSignIn(string path)
     {
         await using var world = await WebWorld.StartAsync();
@@ -94,6 +95,40 @@ public class WebPageTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Empty(await world.Store.GetDecisionsAsync(id));
         Assert.Equal(RequestState.Pending, (await world.Store.GetAsync(id))!.State);
+    }
+
+    [Fact]
+    public async Task Delegate_WithoutAntiforgeryToken_IsRefusedAndNothingIsGranted()
+    {
+        await using var world = await WebWorld.StartAsync();
+        using var session = world.NewSession();
+        await session.SignInAsync(await world.TokenAsync(WebWorld.Alice, ApiScopes.Approver));
+
+        using var response = await session.PostAsync("/delegations", new Dictionary<string, string> { ["to"] = "bob", ["until"] = "2099-01-01T00:00" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(await world.Store.ListDelegationsAsync());
+    }
+
+    [Fact]
+    public async Task Delegate_AsAuditor_IsForbiddenAndFormIsAbsent()
+    {
+        await using var world = await WebWorld.StartAsync();
+        using var session = world.NewSession();
+        await session.SignInAsync(await world.TokenAsync(WebWorld.Auditor, ApiScopes.Auditor));
+        var page = await session.GetHtmlAsync("/delegations");
+
+        using var response = await session.PostAsync("/delegations", new Dictionary<string, string>
+        {
+            ["to"] = "bob",
+            ["until"] = "2099-01-01T00:00",
+            ["__csrf"] = WebWorld.Session.Csrf(page),
+        });
+
+        Assert.DoesNotContain("id=\"delegate\"", page, StringComparison.Ordinal);
+        Assert.Contains("no approver scope", page, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Empty(await world.Store.ListDelegationsAsync());
     }
 
     [Fact]

@@ -1,5 +1,5 @@
-// Reads the parts of policy-packs/infraguard/policy.yaml this pack needs: `tiers.<name>.stacks` (glob lists) and
-// `invariants.<tier>`. Everything else in the file belongs to InfraGuard's risk engine and is ignored here.
+// Reads the parts of policy-packs/infraguard/policy.yaml this pack needs: `tiers.<name>.stacks` (glob lists),
+// `tiers.<name>.break-glass.group` (whether a break-glass token may apply there) and `invariants.<tier>`. Everything else in the file belongs to InfraGuard's risk engine and is ignored here.
 import * as fs from "node:fs";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 
@@ -18,6 +18,8 @@ export interface Tier {
     name: string;
     stacks: string[];
     invariants?: Invariants;
+    /** The tier's break-glass group (`group:NAME`); undefined: a break-glass token is refused in this tier. */
+    breakGlassGroup?: string;
 }
 
 export interface PolicyFile {
@@ -81,7 +83,7 @@ export function parsePolicyFile(text: string, source: string): PolicyFile {
             }
             stacks = stacksNode.items.map((i) => String((i as { value: unknown }).value));
         }
-        tiers.push({ name, stacks, invariants: readInvariants(doc, name, at, lineCounter, source) });
+        tiers.push({ name, stacks, invariants: readInvariants(doc, name, at, lineCounter, source), breakGlassGroup: readBreakGlass(doc, name, at) });
     }
     if (isMap(invariantsNode)) {
         for (const pair of invariantsNode.items) {
@@ -95,6 +97,21 @@ export function parsePolicyFile(text: string, source: string): PolicyFile {
         }
     }
     return { source, tiers };
+}
+
+/** The group of `tiers.<tier>.break-glass`; a malformed one throws (the pack refuses rather than guess). */
+function readBreakGlass(doc: Document, tier: string, at: (p: (string | number)[]) => string): string | undefined {
+    const node = doc.getIn(["tiers", tier, "break-glass"], true);
+    if (node === undefined || node === null) {
+        return undefined;
+    }
+    const group = isMap(node) ? doc.getIn(["tiers", tier, "break-glass", "group"]) : undefined;
+    if (typeof group !== "string" || !/^group:\S+$/.test(group)) {
+        throw new PolicyFileError(
+            `${at(["tiers", tier, "break-glass"])}: tiers.${tier}.break-glass must be a map with group: "group:NAME" (e.g. { group: "group:sre-leads", review-within: 24h })`,
+        );
+    }
+    return group;
 }
 
 function readInvariants(

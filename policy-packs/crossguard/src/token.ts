@@ -4,7 +4,8 @@
 //
 //   token     = "igt1." + base64url(payload) + "." + base64url(signature)      (no padding)
 //   payload   = UTF-8 canonical JSON: keys sorted ordinal, no whitespace, integers only
-//               {"exp":<unix s>,"kid":"ed25519:<16 hex>","plan":"<sha256 hex>","project"?:"<name>",
+//               {"breakglass"?:"<incident>","breakglass_by"?:"<person>",   (both or neither; apply tokens only)
+//                "exp":<unix s>,"kid":"ed25519:<16 hex>","plan":"<sha256 hex>","project"?:"<name>",
 //                "purpose":"apply"|"preview","req":"<request id>","stack":"<org/project/stack | stack>","v":1}
 //   signature = Ed25519 over the ASCII bytes of "igt1." + base64url(payload)
 //   kid       = "ed25519:" + first 16 hex chars of SHA-256(raw 32-byte public key)
@@ -16,6 +17,10 @@ export type Purpose = "apply" | "preview";
 
 /** The signed claims of a token. `project` is optional and, when present, must equal the engine's project. */
 export interface ApprovalClaims {
+    /** Break-glass: the incident id. Present exactly when `breakglass_by` is. */
+    breakglass?: string;
+    /** Break-glass: the person who broke the glass. */
+    breakglass_by?: string;
     exp: number;
     kid: string;
     plan: string;
@@ -35,7 +40,8 @@ export type VerifyStatus =
     | "expired"
     | "wrong-stack"
     | "wrong-plan"
-    | "wrong-purpose";
+    | "wrong-purpose"
+    | "break-glass-not-allowed";
 
 export interface VerifyResult {
     status: VerifyStatus;
@@ -60,6 +66,8 @@ export interface Expectation {
     purposes: readonly Purpose[];
     /** Current time in Unix seconds. The token is expired when now >= exp. */
     now: number;
+    /** True only when the stack's tier has a `break-glass` group; a break-glass token is refused otherwise (fail closed). */
+    breakGlassAllowed?: boolean;
 }
 
 export type KeyRing = ReadonlyMap<string, crypto.KeyObject>;
@@ -68,7 +76,7 @@ const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "he
 const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 const KID_RE = /^ed25519:[0-9a-f]{16}$/;
 const PLAN_RE = /^[0-9a-f]{64}$/;
-const ALLOWED_KEYS = new Set(["exp", "kid", "plan", "project", "purpose", "req", "stack", "v"]);
+const ALLOWED_KEYS = new Set(["breakglass", "breakglass_by", "exp", "kid", "plan", "project", "purpose", "req", "stack", "v"]);
 const REQUIRED_KEYS = ["exp", "kid", "plan", "purpose", "req", "stack", "v"];
 
 /** kid = "ed25519:" + first 16 hex chars of SHA-256(raw public key). */
@@ -169,6 +177,8 @@ export interface MintRequest {
     /** Unix seconds. */
     exp: number;
     project?: string;
+    /** Break-glass: the incident and the person. */
+    breakGlass?: { incident: string; by: string };
 }
 
 /** Mints a token. InfraGuard mints in C#; this exists for the cross-language vectors and local experiments. */
@@ -184,6 +194,10 @@ export function mintToken(seed: Uint8Array, request: MintRequest): string {
     };
     if (request.project !== undefined) {
         claims.project = request.project;
+    }
+    if (request.breakGlass !== undefined) {
+        claims.breakglass = request.breakGlass.incident;
+        claims.breakglass_by = request.breakGlass.by;
     }
     const problem = claimsProblem(claims);
     if (problem) {
@@ -204,7 +218,7 @@ export function signPayloadText(seed: Uint8Array, payloadText: string): string {
 
 /**
  * Verifies a token. Checks run in this order and the first failure wins (the C# verifier uses the same order):
- * bad-format, unknown-key, bad-signature, expired, wrong-stack, wrong-plan, wrong-purpose.
+ * bad-format, unknown-key, bad-signature, expired, wrong-stack, wrong-plan, wrong-purpose, break-glass-not-allowed.
  */
 export function verifyToken(token: string, keys: KeyRing, expect: Expectation): VerifyResult {
     if (typeof token !== "string" || !token.startsWith(TOKEN_PREFIX)) {
@@ -268,6 +282,16 @@ export function verifyToken(token: string, keys: KeyRing, expect: Expectation): 
             detail: `token purpose is "${claims.purpose}", this run needs ${expect.purposes.map((p) => `"${p}"`).join(" or ")}`,
             claims,
         };
+    }
+    if (claims.breakglass !== undefined && expect.breakGlassAllowed !== true) {
+        return {
+            status: "break-glass-not-allowed",
+            detail: `token is a break-glass (${claims.breakglass}, by ${claims.breakglass_by}) and this stack's tier has no break-glass group`,
+            claims,
+        };
+    }
+    if (claims.breakglass !== undefined) {
+        return { status: "valid", detail: `break-glass request ${claims.req} (${claims.breakglass}, by ${claims.breakglass_by})`, claims };
     }
     return { status: "valid", detail: `approved request ${claims.req}`, claims };
 }
@@ -343,6 +367,19 @@ function claimsProblem(c: Record<string, unknown>): string | undefined {
     }
     if ("project" in c && (typeof c.project !== "string" || c.project.length === 0 || c.project.includes("/"))) {
         return "project must be a non-empty name without '/'";
+    }
+    if (("breakglass" in c) !== ("breakglass_by" in c)) {
+        return "breakglass and breakglass_by go together";
+    }
+    if (
+        "breakglass" in c &&
+        (typeof c.breakglass !== "string" || c.breakglass.length === 0 || c.breakglass.length > 100 ||
+            typeof c.breakglass_by !== "string" || c.breakglass_by.length === 0 || c.breakglass_by.length > 200)
+    ) {
+        return "breakglass must be an incident id of 1-100 characters and breakglass_by a person of 1-200 characters";
+    }
+    if ("breakglass" in c && c.purpose !== "apply") {
+        return "only an apply token may carry breakglass";
     }
     return undefined;
 }

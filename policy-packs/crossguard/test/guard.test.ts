@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { test } from "node:test";
 import { decide, guardPolicies, type GuardConfig } from "../src/policies/guard";
-import { PolicyFileError } from "../src/policyFile";
+import { parsePolicyFile, PolicyFileError } from "../src/policyFile";
 import { keyId, mintToken, rawPublicKeyFromSeed, type MintRequest } from "../src/token";
 import { deps, engineEnv, NOW, violations } from "./helpers";
 
@@ -56,6 +56,38 @@ test("decide_BadTokens_AreRefusedWithTheirReason", () => {
         assert.match((v as { message: string }).message, new RegExp(`\\(${reason}:`));
     }
     assert.equal(kindOf("prod", true, cfg({ approvalToken: token({ exp: NOW }) })).kind, "refuse", "an invalid token fails a preview too");
+});
+
+test("decide_BreakGlassToken_PassesOnlyWhereTheTierHasABreakGlassGroup", () => {
+    const glass = token({ breakGlass: { incident: "INC-7", by: "alice" } });
+    const prod = kindOf("prod", false, cfg({ approvalToken: glass }));
+    assert.equal(prod.kind, "pass", "production has a break-glass group");
+    assert.match((prod as { note: string }).note, /break-glass request chg_1 \(INC-7, by alice\)/);
+
+    // Attack: a genuine break-glass token on a guarded tier without break-glass.
+    const stagingGlass = token({ stack: "acme/orders-service/staging", breakGlass: { incident: "INC-7", by: "alice" } });
+    const staging = decide(deps(engineEnv("staging", { dryRun: false })), cfg({ approvalToken: stagingGlass, guardedTiers: ["production", "staging"] }));
+    assert.equal(staging.kind, "refuse");
+    assert.match((staging as { message: string }).message, /\(break-glass-not-allowed: .*no break-glass group/);
+});
+
+test("decide_BreakGlassClaimAddedOrStripped_RefusedBySignature", () => {
+    const plain = token();
+    const glass = token({ breakGlass: { incident: "INC-7", by: "alice" } });
+    const added = `igt1.${glass.split(".")[1]}.${plain.split(".")[2]}`;
+    const stripped = `igt1.${plain.split(".")[1]}.${glass.split(".")[2]}`;
+    for (const t of [added, stripped]) {
+        const v = kindOf("prod", false, cfg({ approvalToken: t }));
+        assert.equal(v.kind, "refuse");
+        assert.match((v as { message: string }).message, /\(bad-signature:/);
+    }
+});
+
+test("decide_MalformedBreakGlassInPolicyFile_FailsClosed", () => {
+    const text = "tiers:\n  production:\n    stacks: [prod]\n    break-glass: sre-leads\n";
+    const v = decide(deps(engineEnv("prod", { dryRun: false }), () => NOW, () => parsePolicyFile(text, "policy.yaml")), cfg({ approvalToken: token() }));
+    assert.equal(v.kind, "refuse");
+    assert.match((v as { message: string }).message, /policy\.yaml:4:18: tiers\.production\.break-glass must be a map with group/);
 });
 
 test("decide_MisconfiguredOrBlind_FailsClosed", () => {

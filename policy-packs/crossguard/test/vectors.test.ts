@@ -15,11 +15,12 @@ const PLAN = "ccebcb7005114873314adc8da1f8b77e4ee3af06a6e1b9501db58996857433c1";
 const OTHER_PLAN = "b8ff55f311117f104fe13a6866a465c6147cef528b0a87806f1c5a29acd2c858";
 const NOW = 1767225600;
 const dir = path.join(packRoot, "test", "vectors");
+const GLASS = { incident: "INC-4711", by: "alice" };
 
 interface Vector {
     name: string;
     token: string;
-    expect: { stack: string; plan: string; purpose: Purpose; now: number };
+    expect: { stack: string; plan: string; purpose: Purpose; now: number; breakGlassAllowed?: boolean };
     result: VerifyStatus;
 }
 interface VectorFile {
@@ -37,6 +38,10 @@ function nodeVectors(): VectorFile {
     const trustedKid = keyId(rawPublicKeyFromSeed(TRUSTED));
     const basePayload = canonicalJson({ exp: base.exp, kid: trustedKid, plan: PLAN, purpose: "apply", req: base.req, stack: base.stack, v: 1 });
     const valid = m();
+    const glass = m({ breakGlass: GLASS });
+    const glassPayload = (purpose: Purpose, withBy: boolean) =>
+        canonicalJson({ breakglass: GLASS.incident, ...(withBy ? { breakglass_by: GLASS.by } : {}), exp: base.exp, kid: trustedKid, plan: PLAN, purpose, req: base.req, stack: base.stack, v: 1 });
+    const allowed = { breakGlassAllowed: true };
     const v = (name: string, token: string, result: VerifyStatus, over: Partial<Vector["expect"]> = {}): Vector => ({ name, token, expect: { ...expect, ...over }, result });
     return {
         description: "igt1 approval-token vectors; see docs/crossguard.md#token-format. Keys are the RFC 8032 section 7.1 TEST 1 (trusted) and TEST 2 (untrusted) keys.",
@@ -61,6 +66,12 @@ function nodeVectors(): VectorFile {
             v("tampered-payload", `igt1.${m({ stack: "acme/orders-service/staging" }).split(".")[1]}.${valid.split(".")[2]}`, "bad-signature"),
             v("padded-signature", `${valid}==`, "bad-format"),
             v("non-canonical-payload", signPayloadText(TRUSTED, basePayload.replace(",", ", ")), "bad-format"),
+            v("valid-break-glass", glass, "valid", allowed),
+            v("break-glass-tier-without", glass, "break-glass-not-allowed"),
+            v("break-glass-claim-stripped", `igt1.${valid.split(".")[1]}.${glass.split(".")[2]}`, "bad-signature", allowed),
+            v("break-glass-claim-added", `igt1.${glass.split(".")[1]}.${valid.split(".")[2]}`, "bad-signature", allowed),
+            v("break-glass-half-claim", signPayloadText(TRUSTED, glassPayload("apply", false)), "bad-format", allowed),
+            v("break-glass-on-preview", signPayloadText(TRUSTED, glassPayload("preview", true)), "bad-format", { purpose: "preview", ...allowed }),
         ],
     };
 }
@@ -74,7 +85,13 @@ function readVectors(name: string): VectorFile {
 function check(file: VectorFile): void {
     const keys = parseKeyRing(file.trustedKeys);
     for (const vec of file.vectors) {
-        const result = verifyToken(vec.token, keys, { stack: parseStackIdentity(vec.expect.stack), plan: vec.expect.plan, purposes: [vec.expect.purpose], now: vec.expect.now });
+        const result = verifyToken(vec.token, keys, {
+            stack: parseStackIdentity(vec.expect.stack),
+            plan: vec.expect.plan,
+            purposes: [vec.expect.purpose],
+            now: vec.expect.now,
+            breakGlassAllowed: vec.expect.breakGlassAllowed === true,
+        });
         assert.equal(result.status, vec.result, `${vec.name}: ${result.detail}`);
     }
 }
@@ -91,7 +108,7 @@ test("nodeMintedVectors_VerifyToTheirExpectedResults", () => {
     const file = nodeVectors();
     check(file);
     const results = new Set(file.vectors.map((x) => x.result));
-    for (const r of ["valid", "bad-format", "bad-signature", "unknown-key", "expired", "wrong-stack", "wrong-plan", "wrong-purpose"]) {
+    for (const r of ["valid", "bad-format", "bad-signature", "unknown-key", "expired", "wrong-stack", "wrong-plan", "wrong-purpose", "break-glass-not-allowed"]) {
         assert.ok(results.has(r as VerifyStatus), `no vector yields ${r}`);
     }
 });

@@ -23,11 +23,12 @@ internal static class ExecCommand
         var requester = new Option<string>("--requester") { Description = "Requester identity in local mode, e.g. github:alice (default: $INFRAGUARD_REQUESTER, else from CI variables)", HelpName = "ID" };
         var onBehalfOf = new Option<string>("--on-behalf-of") { Description = "For agents: the person the agent acts for (they cannot approve)", HelpName = "ID" };
         var jobType = new Option<string>("--job-type") { Description = "Job label rules can match", HelpName = "TYPE" };
+        var (breakGlass, incident, breakGlassReason) = Options.BreakGlass();
         var argv = new Argument<string[]>("CMD") { Description = "The command and its arguments after --; exactly this runs, once, when approved", Arity = ArgumentArity.OneOrMore };
 
         var command = new Command("exec", "Run a privileged command only as approved: assess it, wait for an independent approval when policy requires it, then run exactly that command once.")
         {
-            action, target, server, wait, policy, db, key, actor, requester, onBehalfOf, jobType, argv,
+            action, target, server, wait, policy, db, key, actor, requester, onBehalfOf, jobType, breakGlass, incident, breakGlassReason, argv,
         };
         command.SetAction((parse, ct) => RunAsync(context, new ExecArguments(
             parse.GetValue(action)!,
@@ -41,13 +42,14 @@ internal static class ExecCommand
             parse.GetValue(requester),
             parse.GetValue(onBehalfOf),
             parse.GetValue(jobType),
-            parse.GetValue(argv) ?? []), ct));
+            parse.GetValue(argv) ?? [],
+            Options.BreakGlassAsk(parse.GetValue(breakGlass), parse.GetValue(incident), parse.GetValue(breakGlassReason))), ct));
         return command;
     }
 
     private sealed record ExecArguments(
         string Kind, string? Target, Remote.ServerUrls? Server, TimeSpan? Wait, string? Policy, string? Db, string? Key, Core.Policy.ActorKind? ActorKind,
-        string? Requester, string? OnBehalfOf, string? JobType, string[] Argv);
+        string? Requester, string? OnBehalfOf, string? JobType, string[] Argv, Core.Approvals.BreakGlassAsk? BreakGlass = null);
 
     private static async Task<int> RunAsync(CliContext context, ExecArguments args, CancellationToken cancellationToken)
     {
@@ -74,9 +76,16 @@ internal static class ExecCommand
             using var remote = args.Server is null ? null : Remote.RemoteConnection.Open(context, args.Server);
             using var local = remote is null ? OpenLocal(context, args, proposal) : null;
             Core.Requests.IChangeStore store = remote is null ? local!.Store : remote.Store;
-            IActionAuthority authority = remote is null
-                ? new ActionAuthority(local!.Pack, local.Store, local.Store, context.Time, new Submitter(run.Requester, run.Requester, Attested: false, ActorKind: run.ActorKind))
-                : remote.Store;
+            var submitter = new Submitter(run.Requester, run.Requester, Attested: false, ActorKind: run.ActorKind);
+            var localActions = remote is null ? new ActionAuthority(local!.Pack, local.Store, local.Store, context.Time, submitter) : null;
+            IActionAuthority authority = localActions ?? (IActionAuthority)remote!.Store;
+            if (args.BreakGlass is { } ask)
+            {
+                // Same rules as `up --break-glass`; a local run has no flow store, so it is refused (needs the server).
+                authority = new BreakGlassActions(authority, localActions is null
+                    ? (p, ct) => remote!.Store.SubmitActionAsync(p, ask, ct)
+                    : (p, ct) => new BreakGlassAction(localActions, local!.Pack, local.Store, local.Store, flow: null, context.Time, submitter).SubmitAsync(p, ask, ct));
+            }
 
             var request = new GuardedActionRequest(
                 proposal,
@@ -103,7 +112,7 @@ internal static class ExecCommand
         catch (ActionRefusedException e)
         {
             context.Error.WriteLine($"Error: {e.Message}");
-            return ExitCodes.BadInput;
+            return Options.IsBreakGlassRefusal(e.Code) ? ExitCodes.Refused : ExitCodes.BadInput;
         }
         catch (BadInputException e)
         {

@@ -40,9 +40,12 @@ internal sealed class RemoteStore(HttpClient http, TimeProvider time, Action<str
     }
 
     /// <summary>The server scores the action with its own pack and stores its request (POST /api/v1/actions).</summary>
-    public async Task<ActionSubmission> SubmitActionAsync(ActionProposal proposal, CancellationToken cancellationToken)
+    public Task<ActionSubmission> SubmitActionAsync(ActionProposal proposal, CancellationToken cancellationToken) => SubmitActionAsync(proposal, null, cancellationToken);
+
+    /// <summary>The same, under break-glass when <paramref name="breakGlass"/> is given (<c>exec --break-glass</c>); a refusal has a <c>break-glass-…</c> code.</summary>
+    public async Task<ActionSubmission> SubmitActionAsync(ActionProposal proposal, Core.Approvals.BreakGlassAsk? breakGlass, CancellationToken cancellationToken)
     {
-        using var response = await http.PostAsJsonAsync("api/v1/actions", ActionBody.From(proposal), ServerJson.Options, cancellationToken).ConfigureAwait(false);
+        using var response = await http.PostAsJsonAsync("api/v1/actions", ActionBody.From(proposal, breakGlass), ServerJson.Options, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.UnprocessableEntity)
         {
             var problem = await ProblemAsync(response, cancellationToken).ConfigureAwait(false);

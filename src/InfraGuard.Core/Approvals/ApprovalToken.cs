@@ -43,7 +43,18 @@ public enum ApprovalTokenStatus
 
     /// <summary>The token was minted for another purpose.</summary>
     WrongPurpose,
+
+    /// <summary>A break-glass token for a tier that has no <c>break-glass</c> group.</summary>
+    BreakGlassNotAllowed,
 }
+
+/// <summary>
+/// The break-glass mark of a token (claims <c>breakglass</c> and <c>breakglass_by</c>, always both): the change was
+/// applied without waiting for approval, for this incident, by this person. Only apply tokens carry it.
+/// </summary>
+/// <param name="Incident">The incident id (1-100 characters).</param>
+/// <param name="By">The person who broke the glass (1-200 characters).</param>
+public sealed record BreakGlassClaim(string Incident, string By);
 
 /// <summary>What InfraGuard asks a token to carry.</summary>
 /// <param name="Stack"><c>org/project/stack</c> (preferred) or a bare stack name.</param>
@@ -51,7 +62,8 @@ public enum ApprovalTokenStatus
 /// <param name="PlanHash">SHA-256 of the approved plan, 64 lowercase hex. For a preview, the state fingerprint.</param>
 /// <param name="Purpose">What the token allows.</param>
 /// <param name="Project">Optional project name; binds a bare stack name to one project.</param>
-public sealed record ApprovalTokenRequest(string Stack, string RequestId, string PlanHash, ApprovalPurpose Purpose, string? Project = null);
+/// <param name="BreakGlass">For a break-glass apply: the incident and the person; null for an approved one.</param>
+public sealed record ApprovalTokenRequest(string Stack, string RequestId, string PlanHash, ApprovalPurpose Purpose, string? Project = null, BreakGlassClaim? BreakGlass = null);
 
 /// <summary>The signed claims of a token.</summary>
 /// <param name="Stack">Claim <c>stack</c>.</param>
@@ -61,13 +73,15 @@ public sealed record ApprovalTokenRequest(string Stack, string RequestId, string
 /// <param name="ExpiresAt">Claim <c>exp</c> (Unix seconds).</param>
 /// <param name="KeyId">Claim <c>kid</c>.</param>
 /// <param name="Project">Claim <c>project</c>, when present.</param>
-public sealed record ApprovalClaims(string Stack, string RequestId, string PlanHash, ApprovalPurpose Purpose, DateTimeOffset ExpiresAt, string KeyId, string? Project);
+/// <param name="BreakGlass">Claims <c>breakglass</c> and <c>breakglass_by</c>, when present.</param>
+public sealed record ApprovalClaims(string Stack, string RequestId, string PlanHash, ApprovalPurpose Purpose, DateTimeOffset ExpiresAt, string KeyId, string? Project, BreakGlassClaim? BreakGlass = null);
 
 /// <summary>What the verifier requires of a token.</summary>
 /// <param name="Stack">The run's stack, <c>org/project/stack</c> or a bare name (a bare name cannot match a qualified token).</param>
 /// <param name="PlanHash">The plan hash the token must carry, or null not to check it.</param>
 /// <param name="Purpose">The purpose the token must carry.</param>
-public sealed record ApprovalExpectation(string Stack, string? PlanHash, ApprovalPurpose Purpose);
+/// <param name="BreakGlassAllowed">True only when the stack's tier has a <c>break-glass</c> group; a break-glass token is refused otherwise.</param>
+public sealed record ApprovalExpectation(string Stack, string? PlanHash, ApprovalPurpose Purpose, bool BreakGlassAllowed = false);
 
 /// <summary>Result of a verification.</summary>
 /// <param name="Status">Why the token was accepted or refused.</param>
@@ -146,7 +160,7 @@ public sealed class ApprovalKeyRing
 /// InfraGuard approval tokens (<c>igt1</c>): proof, checked by the CrossGuard pack, that a run of a guarded stack
 /// goes through InfraGuard. Format: <c>igt1.</c> + base64url(payload) + <c>.</c> + base64url(Ed25519 signature over
 /// the ASCII of <c>igt1.</c> + base64url(payload)), no padding. The payload is canonical JSON (keys sorted ordinal,
-/// no whitespace, integers only) of <c>exp, kid, plan, [project], purpose, req, stack, v</c>. The TypeScript twin is
+/// no whitespace, integers only) of <c>[breakglass, breakglass_by], exp, kid, plan, [project], purpose, req, stack, v</c>. The TypeScript twin is
 /// policy-packs/crossguard/src/token.ts; cross-language vectors live in policy-packs/crossguard/test/vectors/.
 /// </summary>
 public static class ApprovalToken
@@ -157,7 +171,7 @@ public static class ApprovalToken
     private const long MaxSafeInteger = 9007199254740991;
     private static readonly SignatureAlgorithm Ed25519 = SignatureAlgorithm.Ed25519;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-    private static readonly HashSet<string> AllowedClaims = new(StringComparer.Ordinal) { "exp", "kid", "plan", "project", "purpose", "req", "stack", "v" };
+    private static readonly HashSet<string> AllowedClaims = new(StringComparer.Ordinal) { "breakglass", "breakglass_by", "exp", "kid", "plan", "project", "purpose", "req", "stack", "v" };
     private static readonly string[] RequiredClaims = ["exp", "kid", "plan", "purpose", "req", "stack", "v"];
 
     /// <summary>The environment variable through which InfraGuard hands a token to the engine (and so to the CrossGuard pack).</summary>
@@ -215,6 +229,12 @@ public static class ApprovalToken
         if (request.Project is not null)
         {
             claims["project"] = request.Project;
+        }
+
+        if (request.BreakGlass is { } glass)
+        {
+            claims["breakglass"] = glass.Incident;
+            claims["breakglass_by"] = glass.By;
         }
 
         if (ClaimsProblem(claims) is { } problem)
@@ -302,6 +322,16 @@ public static class ApprovalToken
         if (claims.Purpose != expected.Purpose)
         {
             return new(ApprovalTokenStatus.WrongPurpose, $"token purpose is \"{PurposeText(claims.Purpose)}\", this run needs \"{PurposeText(expected.Purpose)}\"", claims);
+        }
+
+        if (claims.BreakGlass is { } glass && !expected.BreakGlassAllowed)
+        {
+            return new(ApprovalTokenStatus.BreakGlassNotAllowed, $"token is a break-glass ({glass.Incident}, by {glass.By}) and this stack's tier has no break-glass group", claims);
+        }
+
+        if (claims.BreakGlass is { } used)
+        {
+            return new(ApprovalTokenStatus.Valid, $"break-glass request {claims.RequestId} ({used.Incident}, by {used.By})", claims);
         }
 
         return new(ApprovalTokenStatus.Valid, $"approved request {claims.RequestId}", claims);
@@ -456,6 +486,23 @@ public static class ApprovalToken
             return "project must be a non-empty name without '/'";
         }
 
+        var incident = c.TryGetValue("breakglass", out var i) ? i : null;
+        var by = c.TryGetValue("breakglass_by", out var b) ? b : null;
+        if ((incident is null) != (by is null))
+        {
+            return "breakglass and breakglass_by go together";
+        }
+
+        if (incident is not null && (incident is not string inc || inc.Length is 0 or > BreakGlassRules.MaxIncidentLength || by is not string who || who.Length is 0 or > 200))
+        {
+            return "breakglass must be an incident id of 1-100 characters and breakglass_by a person of 1-200 characters";
+        }
+
+        if (incident is not null && c["purpose"] is not "apply")
+        {
+            return "only an apply token may carry breakglass";
+        }
+
         return null;
     }
 
@@ -466,7 +513,8 @@ public static class ApprovalToken
         Purpose: (string)c["purpose"] == "apply" ? ApprovalPurpose.Apply : ApprovalPurpose.Preview,
         ExpiresAt: DateTimeOffset.FromUnixTimeSeconds((long)c["exp"]),
         KeyId: (string)c["kid"],
-        Project: c.TryGetValue("project", out var p) ? (string)p : null);
+        Project: c.TryGetValue("project", out var p) ? (string)p : null,
+        BreakGlass: c.TryGetValue("breakglass", out var g) ? new BreakGlassClaim((string)g, (string)c["breakglass_by"]) : null);
 
     // Same rule as stackMatches in token.ts: a qualified token needs project and stack equal (and the org, when the
     // expectation names one); a bare token matches the stack name; a project claim must match the project.

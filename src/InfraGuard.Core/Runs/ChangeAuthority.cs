@@ -104,34 +104,17 @@ public sealed class ChangeAuthority(
         var request = created.Request;
         if (breakGlass is not null && request.State == RequestState.Pending)
         {
-            var used = await flow!.BreakGlassAsync(breakGlass with { RequestId = request.Id }, cancellationToken).ConfigureAwait(false);
-            request = used.Request ?? await store.GetAsync(request.Id, cancellationToken).ConfigureAwait(false) ?? request;
+            request = await BreakGlassGate.RecordAsync(breakGlass, request, flow!, store, cancellationToken).ConfigureAwait(false);
         }
 
         return new Submission(assessment, planHash, HasChanges: true, request, created.Created);
     }
 
-    /// <summary>
-    /// The break-glass this submission may use, or a refusal (<see cref="SubmissionRefusedException"/> with a
-    /// <c>break-glass-…</c> code, audited as <c>breakglass.refused</c>). The person is the authenticated requester, never
-    /// one the evidence names; an agent never breaks the glass; a local run (no flow store) proves nobody's identity.
-    /// </summary>
+    /// <summary>The break-glass this submission may use (<see cref="BreakGlassGate"/>), or a <see cref="SubmissionRefusedException"/> with its <c>break-glass-…</c> code.</summary>
     private async Task<BreakGlassUse> BreakGlassAsync(RunEvidence evidence, BreakGlassAsk ask, Assessment assessment, CancellationToken cancellationToken)
     {
-        var tier = policy.FindTier(assessment.Tier)!;
-        var person = ApprovalDesk.ApproverFor(policy.Identities, submitter.Requester);
-        var refusal = flow is null
-            ? ((string Rule, string Message)?)("break-glass-needs-server", "Break-glass needs the approval server (--server): a local run proves nobody's identity. Nothing was applied.")
-            : BreakGlassRules.Refusal(tier, person, assessment.ActorKind, ask);
-        var personRef = new PersonRef(person.PersonId, submitter.Requester);
-        if (refusal is { } r)
-        {
-            await audit.AppendAsync(BreakGlassRules.Refused(evidence.Stack, tier.Name, personRef, submitter.SubmittedBy, ask, r.Rule, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-            throw new SubmissionRefusedException(r.Rule, r.Message);
-        }
-
-        var now = time.GetUtcNow();
-        return new BreakGlassUse(string.Empty, personRef, ask.Incident.Trim(), ask.Reason.Trim(), tier.Name, now, now + tier.BreakGlass!.ReviewWithin, Math.Max(1, tier.Approvals.Count));
+        var admission = await BreakGlassGate.AdmitAsync(policy, policy.FindTier(assessment.Tier)!, submitter, assessment.ActorKind, evidence.Stack, ask, flow, audit, time, cancellationToken).ConfigureAwait(false);
+        return admission.Use ?? throw new SubmissionRefusedException(admission.Rule!, admission.Message!);
     }
 
     /// <summary>
@@ -176,7 +159,11 @@ public sealed class ChangeAuthority(
         }
 
         await RequireSignedApprovalAsync(current, cancellationToken).ConfigureAwait(false);
-        return await GrantAsync(current.Id, current.Stack, current.PlanHash, ApprovalPurpose.Apply, cancellationToken).ConfigureAwait(false);
+
+        // A break-glass apply says so in its token, so the CrossGuard pack can refuse it where the tier has no break-glass.
+        var glass = flow is null ? null : await flow.GetBreakGlassAsync(current.Id, cancellationToken).ConfigureAwait(false);
+        var claim = glass is null ? null : new BreakGlassClaim(glass.Incident, glass.Actor.PersonId);
+        return await GrantAsync(current.Id, current.Stack, current.PlanHash, ApprovalPurpose.Apply, cancellationToken, claim).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -237,7 +224,7 @@ public sealed class ChangeAuthority(
         }
     }
 
-    private async Task<EngineGrant> GrantAsync(string? requestId, string stack, string hash, ApprovalPurpose purpose, CancellationToken cancellationToken)
+    private async Task<EngineGrant> GrantAsync(string? requestId, string stack, string hash, ApprovalPurpose purpose, CancellationToken cancellationToken, BreakGlassClaim? breakGlass = null)
     {
         if (tokenKey is not Ed25519AuditSigner key)
         {
@@ -246,7 +233,7 @@ public sealed class ChangeAuthority(
 
         var now = time.GetUtcNow();
         var expires = now + GrantLifetime;
-        var token = ApprovalToken.Mint(key.ExportSeed(), new ApprovalTokenRequest(stack, requestId ?? "preview", hash, purpose), now, expires);
+        var token = ApprovalToken.Mint(key.ExportSeed(), new ApprovalTokenRequest(stack, requestId ?? "preview", hash, purpose, BreakGlass: breakGlass), now, expires);
         var tokenId = TokenId(token);
         await audit.AppendAsync(
             RequestAuditEvents.GrantIssued(requestId, stack, ApprovalToken.PurposeText(purpose), hash, tokenId, submitter.SubmittedBy, expires, now),

@@ -29,7 +29,7 @@ internal static class ActionEndpoints
     /// A runner (or an agent's runner) asks for an action; the server scores it with its own pack. 201 with a new request,
     /// 200 when found again or blocked (<c>assessment.decision</c> says which; a blocked action has no request).
     /// </summary>
-    private static async Task<IResult> SubmitAsync(ActionBody body, ClaimsPrincipal user, Authorities authorities, RequestChanges changes, ILoggerFactory logs, CancellationToken ct)
+    private static async Task<IResult> SubmitAsync(ActionBody body, ClaimsPrincipal user, Authorities authorities, RequestChanges changes, FollowUpSweep followUps, ILoggerFactory logs, CancellationToken ct)
     {
         var log = Logger(logs);
         var identity = ApiClaims.IdentityOf(user);
@@ -45,7 +45,9 @@ internal static class ActionEndpoints
         ActionSubmission submission;
         try
         {
-            submission = await authorities.ActionsFor(user).SubmitActionAsync(proposal, ct).ConfigureAwait(false);
+            submission = body.BreakGlass is { } ask
+                ? await authorities.BreakGlassActionsFor(user).SubmitAsync(proposal, ask, ct).ConfigureAwait(false)
+                : await authorities.ActionsFor(user).SubmitActionAsync(proposal, ct).ConfigureAwait(false);
         }
         catch (ActionRefusedException e)
         {
@@ -61,6 +63,11 @@ internal static class ActionEndpoints
         }
 
         changes.Changed(request.Id);
+        if (body.BreakGlass is not null)
+        {
+            followUps.Poke(); // announce the break-glass on every channel now, not at the next sweep
+        }
+
         ServerLog.RequestCreated(log, request.Id, submission.Created ? "created" : "found again", request.Stack, request.PlanHash, identity);
         return submission.Created ? TypedResults.Created($"/api/v1/requests/{request.Id}", submission) : TypedResults.Ok(submission);
     }

@@ -89,7 +89,10 @@ public sealed record ActionBody
     /// <summary>Start an allowed action with its submission, for this credential only (<see cref="InfraGuard.Core.Actions.ActionProposal.StartWhenAllowed"/>).</summary>
     public bool StartWhenAllowed { get; init; }
 
-    public static ActionBody From(InfraGuard.Core.Actions.ActionProposal p)
+    /// <summary>Break-glass (<c>exec --break-glass</c>): the incident and why. Never who: the server takes the authenticated person.</summary>
+    public BreakGlassAsk? BreakGlass { get; init; }
+
+    public static ActionBody From(InfraGuard.Core.Actions.ActionProposal p, BreakGlassAsk? breakGlass = null)
     {
         ArgumentNullException.ThrowIfNull(p);
         return new()
@@ -106,6 +109,7 @@ public sealed record ActionBody
             CiRunId = p.CiRunId,
             CiRunUrl = p.CiRunUrl,
             StartWhenAllowed = p.StartWhenAllowed,
+            BreakGlass = breakGlass,
         };
     }
 

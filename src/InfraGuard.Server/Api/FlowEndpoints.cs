@@ -3,6 +3,7 @@ using InfraGuard.Core.Approvals;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Server.Auth;
+using InfraGuard.Server.Hosting;
 using InfraGuard.Store;
 
 namespace InfraGuard.Server.Api;
@@ -43,43 +44,26 @@ internal static class FlowEndpoints
     /// <summary>Grants a delegation: the caller for themselves, or an admin for anyone; never to oneself.</summary>
     private static async Task<IResult> GrantAsync(DelegationBody body, ClaimsPrincipal user, ChangeStore store, PolicyPack pack, TimeProvider time, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(body.To))
+        var (granted, refusal) = await Delegations.GrantAsync(user, body.To, body.From, body.Until, body.Reason, body.Delegator, store, pack, time, ct).ConfigureAwait(false);
+        return refusal switch
         {
-            return Problems.BadRequest("'to' is required: the person who covers (e.g. bob, github:bob).");
-        }
-
-        var actor = ApprovalDesk.Resolve(pack.Identities, ApiClaims.IdentityOf(user));
-        var delegator = string.IsNullOrWhiteSpace(body.Delegator) ? actor : ApprovalDesk.Resolve(pack.Identities, body.Delegator);
-        var to = ApprovalDesk.Resolve(pack.Identities, body.To);
-        var now = time.GetUtcNow();
-        var from = body.From ?? now;
-        if (DelegationRules.Problem(delegator, to, from, body.Until, actor, IsAdmin(user), now) is { } problem)
-        {
-            return Problems.Result(problem.Rule is "not-delegator" ? StatusCodes.Status403Forbidden : StatusCodes.Status422UnprocessableEntity, problem.Rule, "Delegation refused", problem.Message);
-        }
-
-        var reason = string.IsNullOrWhiteSpace(body.Reason) ? null : body.Reason.Trim();
-        var granted = await store.GrantDelegationAsync(new Delegation("dl_" + RequestId.New()["cr_".Length..], delegator, to, from, body.Until, reason, actor, now), ct).ConfigureAwait(false);
-        return TypedResults.Created($"/api/v1/delegations/{granted.Id}", granted);
+            null => TypedResults.Created($"/api/v1/delegations/{granted!.Id}", granted),
+            { Code: "bad-request" } => Problems.BadRequest(refusal.Message),
+            _ => Problems.Result(refusal.Code is "not-delegator" ? StatusCodes.Status403Forbidden : StatusCodes.Status422UnprocessableEntity, refusal.Code, "Delegation refused", refusal.Message),
+        };
     }
 
     /// <summary>Revokes a delegation: its delegator, its delegate or an admin.</summary>
     private static async Task<IResult> RevokeAsync(string id, ClaimsPrincipal user, ChangeStore store, PolicyPack pack, CancellationToken ct)
     {
-        if (await store.GetDelegationAsync(id, ct).ConfigureAwait(false) is not { } delegation)
+        var (revoked, refusal) = await Delegations.RevokeAsync(user, id, store, pack, ct).ConfigureAwait(false);
+        return refusal switch
         {
-            return Problems.Result(StatusCodes.Status404NotFound, "not-found", "No such delegation", $"There is no delegation {id}; list them with 'infraguard delegate list'.");
-        }
-
-        var actor = ApprovalDesk.Resolve(pack.Identities, ApiClaims.IdentityOf(user));
-        if (!IsAdmin(user) && actor.PersonId != delegation.Delegator.PersonId && actor.PersonId != delegation.Delegate.PersonId)
-        {
-            return Problems.Result(StatusCodes.Status403Forbidden, "not-delegator", "Revocation refused", $"Only {delegation.Delegator.PersonId}, {delegation.Delegate.PersonId} or an admin may revoke {id}.");
-        }
-
-        return await store.RevokeDelegationAsync(id, actor, ct).ConfigureAwait(false) is { } revoked
-            ? TypedResults.Ok(revoked)
-            : Problems.Result(StatusCodes.Status409Conflict, "already-revoked", "Already revoked", $"Delegation {id} was already revoked.");
+            null => TypedResults.Ok(revoked),
+            { Code: "not-found" } => Problems.Result(StatusCodes.Status404NotFound, "not-found", "No such delegation", refusal.Message),
+            { Code: "already-revoked" } => Problems.Result(StatusCodes.Status409Conflict, "already-revoked", "Already revoked", refusal.Message),
+            _ => Problems.Result(StatusCodes.Status403Forbidden, refusal.Code, "Revocation refused", refusal.Message),
+        };
     }
 
     /// <summary>Open break-glass reviews (or only the overdue ones), oldest due first.</summary>
@@ -103,5 +87,4 @@ internal static class FlowEndpoints
         return outcome.Error is { } error ? Problems.From(error) : TypedResults.Ok(outcome.Request);
     }
 
-    private static bool IsAdmin(ClaimsPrincipal user) => user.HasClaim(ApiClaims.Scope, ApiScopes.Admin);
 }

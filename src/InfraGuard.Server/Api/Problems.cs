@@ -26,7 +26,7 @@ public static class Problems
     public static IResult From(RequestError error) => error switch
     {
         RequestNotFound e => NotFound(e.RequestId),
-        DecisionRefused e => Result(StatusCodes.Status403Forbidden, "decision-refused", "Decision refused", e.Reason, new Dictionary<string, object?> { ["requestId"] = e.RequestId, ["reason"] = e.Reason }),
+        DecisionRefused e => Result(StatusCodes.Status403Forbidden, RefusalCode(e), "Decision refused", e.Reason, new Dictionary<string, object?> { ["requestId"] = e.RequestId, ["reason"] = e.Reason }),
         AlreadyDecided e => Result(StatusCodes.Status409Conflict, "already-decided", "Already decided", e.Message, new Dictionary<string, object?> { ["requestId"] = e.RequestId }),
         IllegalTransition e => Result(StatusCodes.Status409Conflict, "illegal-transition", "State does not allow this", e.Message, new Dictionary<string, object?>
         {
@@ -36,6 +36,14 @@ public static class Problems
         }),
         _ => Result(StatusCodes.Status409Conflict, "conflict", "Refused", error.Message),
     };
+
+    /// <summary>
+    /// The code of a refused decision or review: the rule that refused it (<c>self-approval</c>, <c>ineligible-approver</c>,
+    /// <c>agent-principal</c>, <c>break-glass-actor</c> …, the <see cref="DecisionRefused.Rule"/> names), so a client can
+    /// tell them apart without parsing the sentence; <c>decision-refused</c> only when no rule is named.
+    /// </summary>
+    private static string RefusalCode(DecisionRefused e) =>
+        string.IsNullOrWhiteSpace(e.Rule) || string.Equals(e.Rule, "other", StringComparison.Ordinal) ? "decision-refused" : e.Rule;
 
     /// <summary>Writes a problem response directly (authentication handlers run outside endpoint results).</summary>
     public static Task Write(HttpContext context, int status, string code, string title, string detail)

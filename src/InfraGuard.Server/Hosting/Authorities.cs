@@ -33,6 +33,13 @@ internal sealed class Authorities(PolicyPack pack, ChangeStore store, TimeProvid
     /// <summary>The action authority for a submitter the server established itself (a gateway's authenticated agent).</summary>
     public ActionAuthority ActionsFor(Submitter submitter) => new(pack, store, store, time, submitter);
 
+    /// <summary><c>exec --break-glass</c> for one caller: the person is the credential's, never one the body names.</summary>
+    public BreakGlassAction BreakGlassActionsFor(ClaimsPrincipal user)
+    {
+        var submitter = SubmitterOf(user);
+        return new(ActionsFor(submitter), pack, store, store, store, time, submitter);
+    }
+
     /// <summary>Who submits, from the credential: a CI token's verified claims, or a static token's own identity.</summary>
     public static Submitter SubmitterOf(ClaimsPrincipal user) => new(
         ApiClaims.RequesterOf(user),

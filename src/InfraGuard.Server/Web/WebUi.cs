@@ -67,7 +67,7 @@ public static class WebUi
     }
 
     /// <summary>The paths of the pages and their sign-in endpoints (the API and other plug-ins are not affected).</summary>
-    private static readonly string[] WebPaths = ["/signin", "/signin-oidc", "/signout", "/denied", "/requests", "/audit"];
+    private static readonly string[] WebPaths = ["/signin", "/signin-oidc", "/signout", "/denied", "/requests", "/audit", "/delegations"];
 
     private static bool IsWebPath(PathString path) => path == "/" || WebPaths.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
 

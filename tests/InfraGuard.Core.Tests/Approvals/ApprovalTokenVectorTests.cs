@@ -29,6 +29,7 @@ public class ApprovalTokenVectorTests
         ["wrong-stack"] = ApprovalTokenStatus.WrongStack,
         ["wrong-plan"] = ApprovalTokenStatus.WrongPlan,
         ["wrong-purpose"] = ApprovalTokenStatus.WrongPurpose,
+        ["break-glass-not-allowed"] = ApprovalTokenStatus.BreakGlassNotAllowed,
     };
 
     [Fact]
@@ -94,7 +95,7 @@ public class ApprovalTokenVectorTests
             var result = ApprovalToken.Verify(
                 (string)v["token"]!,
                 keys,
-                new((string)expect["stack"]!, (string?)expect["plan"], purpose),
+                new((string)expect["stack"]!, (string?)expect["plan"], purpose, (bool?)expect["breakGlassAllowed"] ?? false),
                 DateTimeOffset.FromUnixTimeSeconds((long)expect["now"]!));
 
             var wanted = StatusNames[(string)v["result"]!];
@@ -116,10 +117,10 @@ public class ApprovalTokenVectorTests
         using var trusted = Key.Import(SignatureAlgorithm.Ed25519, TrustedSeed, KeyBlobFormat.RawPrivateKey);
         var untrustedKid = ApprovalToken.KeyIdOf(untrusted.PublicKey.Export(KeyBlobFormat.RawPublicKey));
 
-        string M(string stack = Stack, string plan = Plan, ApprovalPurpose purpose = ApprovalPurpose.Apply, DateTimeOffset? expires = null, string? project = null, Key? key = null)
+        string M(string stack = Stack, string plan = Plan, ApprovalPurpose purpose = ApprovalPurpose.Apply, DateTimeOffset? expires = null, string? project = null, Key? key = null, BreakGlassClaim? glass = null)
         {
             var e = expires ?? exp;
-            return ApprovalToken.Mint(key ?? trusted, new(stack, Req, plan, purpose, project), e - TimeSpan.FromMinutes(15), e);
+            return ApprovalToken.Mint(key ?? trusted, new(stack, Req, plan, purpose, project, glass), e - TimeSpan.FromMinutes(15), e);
         }
 
         var basePayload = ApprovalToken.CanonicalJson(new Dictionary<string, object>
@@ -127,14 +128,31 @@ public class ApprovalTokenVectorTests
             ["exp"] = exp.ToUnixTimeSeconds(), ["kid"] = trustedKid, ["plan"] = Plan, ["purpose"] = "apply", ["req"] = Req, ["stack"] = Stack, ["v"] = 1L,
         });
         var valid = M();
-
-        JsonObject V(string name, string token, string result, string purpose = "apply") => new()
+        var glass = M(glass: Glass);
+        string GlassPayload(string purpose, bool withBy)
         {
-            ["name"] = name,
-            ["token"] = token,
-            ["expect"] = new JsonObject { ["stack"] = Stack, ["plan"] = Plan, ["purpose"] = purpose, ["now"] = Now.ToUnixTimeSeconds() },
-            ["result"] = result,
-        };
+            var claims = new Dictionary<string, object>
+            {
+                ["breakglass"] = Glass.Incident, ["exp"] = exp.ToUnixTimeSeconds(), ["kid"] = trustedKid, ["plan"] = Plan, ["purpose"] = purpose, ["req"] = Req, ["stack"] = Stack, ["v"] = 1L,
+            };
+            if (withBy)
+            {
+                claims["breakglass_by"] = Glass.By;
+            }
+
+            return ApprovalToken.CanonicalJson(claims);
+        }
+
+        JsonObject V(string name, string token, string result, string purpose = "apply", bool breakGlassAllowed = false)
+        {
+            var expect = new JsonObject { ["stack"] = Stack, ["plan"] = Plan, ["purpose"] = purpose, ["now"] = Now.ToUnixTimeSeconds() };
+            if (breakGlassAllowed)
+            {
+                expect["breakGlassAllowed"] = true;
+            }
+
+            return new() { ["name"] = name, ["token"] = token, ["expect"] = expect, ["result"] = result };
+        }
 
         return new JsonObject
         {
@@ -160,9 +178,17 @@ public class ApprovalTokenVectorTests
                 V("forged-kid", ApprovalToken.SignPayload(untrusted, basePayload), "bad-signature"),
                 V("tampered-payload", $"igt1.{M(stack: "acme/orders-service/staging").Split('.')[1]}.{valid.Split('.')[2]}", "bad-signature"),
                 V("padded-signature", valid + "==", "bad-format"),
-                V("non-canonical-payload", ApprovalToken.SignPayload(trusted, ReplaceFirst(basePayload, ",", ", ")), "bad-format")),
+                V("non-canonical-payload", ApprovalToken.SignPayload(trusted, ReplaceFirst(basePayload, ",", ", ")), "bad-format"),
+                V("valid-break-glass", glass, "valid", breakGlassAllowed: true),
+                V("break-glass-tier-without", glass, "break-glass-not-allowed"),
+                V("break-glass-claim-stripped", $"igt1.{valid.Split('.')[1]}.{glass.Split('.')[2]}", "bad-signature", breakGlassAllowed: true),
+                V("break-glass-claim-added", $"igt1.{glass.Split('.')[1]}.{valid.Split('.')[2]}", "bad-signature", breakGlassAllowed: true),
+                V("break-glass-half-claim", ApprovalToken.SignPayload(trusted, GlassPayload("apply", withBy: false)), "bad-format", breakGlassAllowed: true),
+                V("break-glass-on-preview", ApprovalToken.SignPayload(trusted, GlassPayload("preview", withBy: true)), "bad-format", "preview", breakGlassAllowed: true)),
         };
     }
+
+    private static readonly BreakGlassClaim Glass = new("INC-4711", "alice");
 
     private static string ReplaceFirst(string s, string what, string with)
     {

@@ -64,7 +64,9 @@ export function decide(deps: PackDeps, config: GuardConfig): GuardVerdict {
             : { kind: "refuse", message: `Updates to ${where} need an InfraGuard approval, and this run carries none. ${NEXT_STEP}` };
     }
     const purposes: Purpose[] = preview ? ["preview", "apply"] : ["apply"];
-    const result: VerifyResult = verifyToken(token, keys, { stack: ctx.stack, purposes, now: deps.nowSeconds() });
+    // A break-glass token applies only where the tier (as this pack's policy.yaml defines it) has a break-glass group.
+    const breakGlassAllowed = tier.tier.breakGlassGroup !== undefined;
+    const result: VerifyResult = verifyToken(token, keys, { stack: ctx.stack, purposes, now: deps.nowSeconds(), breakGlassAllowed });
     if (result.status === "valid") {
         return { kind: "pass", note: `${where}; ${result.detail}` };
     }
