@@ -195,6 +195,37 @@ public class UpTerraformEndToEndTests
         Assert.True(rerun.ExitCode == ExitCodes.Ok, rerun.Error);
         Assert.Equal($"applied {id}", rerun.Out.Trim());
         Assert.Single(box.Argv("apply"));
+
+        // Like real Terraform, the two plans of the one change carry different timestamps (and differ byte-wise).
+        var planned = box.Calls().Where(c => (string?)c["event"] == "planned").Select(c => (string?)c["timestamp"]).ToList();
+        Assert.Equal(2, planned.Count);
+        Assert.NotEqual(planned[0], planned[1]);
+    }
+
+    [Fact]
+    public async Task UpTerraform_RunnerKilledThenPlanChangesOneAttribute_NewRequestAndOldApprovalNotUsed()
+    {
+        using var box = Sandbox.ForTerraform(ProdDelete);
+        var first = box.Start(Up());
+        var id = await RequestIdAsync(first);
+        first.Process.Kill(entireProcessTree: true);
+        await first.Process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        await box.RunAsync(["approve", id, "--reason", "decommissioning the old stack, agreed"], Alice);
+
+        // The same deletions, but one resource's recorded attribute differs: another change, whatever the timestamps.
+        var plan = JsonNode.Parse(File.ReadAllText(box.Environment["STANDIN_TF_PLAN"]))!;
+        var before = plan["resource_changes"]![0]!["change"]!["before"]!.AsObject();
+        before["tags"] = new JsonObject { ["changed-after-approval"] = "yes" };
+        var variant = Path.Combine(box.Root, "variant.plan.json");
+        File.WriteAllText(variant, plan.ToJsonString());
+        var rerun = box.Start(Up(), extra: new Dictionary<string, string> { ["STANDIN_TF_PLAN"] = variant });
+        var second = await RequestIdAsync(rerun);
+        rerun.Process.Kill(entireProcessTree: true);
+        await rerun.Process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(id, second);
+        Assert.Empty(box.Argv("apply"));
+        Assert.Contains("pending", (await box.RunAsync(["requests", "show", second])).Out, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
