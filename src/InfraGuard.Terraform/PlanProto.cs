@@ -41,6 +41,68 @@ internal static class PlanProto
     /// </summary>
     public static byte[]? Canonical(ReadOnlySpan<byte> message) => Canonical(message, PlanShape);
 
+    /// <summary>
+    /// The plan's mode (<c>ui_mode</c>, field 17: 0 normal, 1 destroy, 2 refresh-only) and the action of every
+    /// resource change (field 3 → <c>change</c> 9 → <c>action</c> 1; 0 no-op, 2 read), or null when the bytes are not
+    /// a protobuf message.
+    /// </summary>
+    public static (ulong Mode, IReadOnlyList<ulong> Actions)? Outline(ReadOnlySpan<byte> message)
+    {
+        ulong mode = 0;
+        var actions = new List<ulong>();
+        foreach (var (field, wire, value, body) in Fields(message) ?? [])
+        {
+            if (field == 17 && wire == 0)
+            {
+                mode = value;
+            }
+            else if (field == 3 && wire == 2)
+            {
+                var change = Fields(body)?.LastOrDefault(f => f.Field == 9 && f.Wire == 2);
+                var action = change is { } c ? Fields(c.Body)?.LastOrDefault(f => f.Field == 1 && f.Wire == 0) : null;
+                actions.Add(action?.Value ?? 0);
+            }
+        }
+
+        return Fields(message) is null ? null : (mode, actions);
+    }
+
+    // The top-level fields of a message: number, wire type, varint value, and body (length-delimited); null if not protobuf.
+    private static List<(int Field, int Wire, ulong Value, byte[] Body)>? Fields(ReadOnlySpan<byte> message)
+    {
+        var fields = new List<(int, int, ulong, byte[])>();
+        var position = 0;
+        while (position < message.Length)
+        {
+            if (!TryVarint(message, ref position, out var tag) || tag >> 3 is 0 or > 536_870_911)
+            {
+                return null;
+            }
+
+            var wire = (int)(tag & 7);
+            ulong value = 0;
+            byte[] body = [];
+            switch (wire)
+            {
+                case 0 when TryVarint(message, ref position, out value):
+                    break;
+                case 1 or 5 when position + (wire == 1 ? 8 : 4) <= message.Length:
+                    position += wire == 1 ? 8 : 4;
+                    break;
+                case 2 when TryVarint(message, ref position, out var length) && length <= (ulong)(message.Length - position):
+                    body = message.Slice(position, (int)length).ToArray();
+                    position += (int)length;
+                    break;
+                default:
+                    return null;
+            }
+
+            fields.Add(((int)(tag >> 3), wire, value, body));
+        }
+
+        return fields;
+    }
+
     private static byte[]? Canonical(ReadOnlySpan<byte> message, Shape shape)
     {
         var records = new List<(int Field, byte[] Bytes)>();

@@ -45,6 +45,11 @@ public static class TerraformPlanFile
     {
         ArgumentNullException.ThrowIfNull(changes);
         var plan = Entries(planFile, source).Single(e => e.Name == PlanEntry).Content;
+        if (RunKindMismatch(changes.Kind, PlanProto.Outline(plan)) is { } kind)
+        {
+            return kind;
+        }
+
         foreach (var change in changes.Changes.Where(c => c.Op is not (ChangeOp.Same or ChangeOp.Read)))
         {
             if (plan.AsSpan().IndexOf(Encoding.UTF8.GetBytes(change.Address)) < 0)
@@ -54,6 +59,27 @@ public static class TerraformPlanFile
         }
 
         return null;
+    }
+
+    // A refresh-only run must apply a refresh-only plan (ui_mode 2) that proposes no resource change (every action
+    // no-op or read), and a normal run must not apply a refresh-only plan: what is applied is what was scored.
+    private static string? RunKindMismatch(RunKind kind, (ulong Mode, IReadOnlyList<ulong> Actions)? outline)
+    {
+        const ulong RefreshOnly = 2;
+        if (kind == RunKind.RefreshOnly)
+        {
+            return outline is not { } o
+                ? "the saved plan is not a Terraform/OpenTofu plan InfraGuard can read the mode of, so it cannot be shown to be refresh-only"
+                : o.Mode != RefreshOnly
+                    ? "the run is refresh-only but the saved plan was not made with `plan -refresh-only`"
+                    : o.Actions.Any(a => a is not (0 or 2))
+                        ? "the saved plan is refresh-only but proposes resource changes"
+                        : null;
+        }
+
+        return outline is { Mode: RefreshOnly }
+            ? "the saved plan was made with `plan -refresh-only`, but the run is not a refresh-only run: use `infraguard up --refresh-only`"
+            : null;
     }
 
     private static List<(string Name, byte[] Content)> Entries(byte[] planFile, string source)

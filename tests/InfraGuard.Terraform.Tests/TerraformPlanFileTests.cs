@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using InfraGuard.Core.Changes;
 using InfraGuard.Core.Readers;
 
 namespace InfraGuard.Terraform.Tests;
@@ -187,5 +188,74 @@ public class TerraformPlanFileTests
             bytes.Add(value == 0 ? b : (byte)(b | 0x80));
         }
         while (value != 0);
+    }
+}
+
+/// <summary>
+/// A refresh-only run applies a refresh-only plan and nothing else (attack side: the runner says refresh-only but
+/// submits a plan that changes resources, or submits a refresh-only plan as an ordinary run).
+/// </summary>
+public class TerraformPlanFileRunKindTests
+{
+    private static byte[] PlanFile(ulong mode, ulong action)
+    {
+        var change = new List<byte> { 1 << 3, (byte)action };
+        byte[] resource = [.. Field(13, "aws_security_group.lambda_sg"u8.ToArray()), .. Field(9, [.. change])];
+        byte[] tfplan = [1 << 3, 3, 0x88, 0x01, (byte)mode, .. Field(mode == 2 ? 18 : 3, resource)]; // field 17's tag is the varint 0x88 0x01
+        if (mode == 2 && action != 0)
+        {
+            tfplan = [.. tfplan, .. Field(3, resource)];
+        }
+
+        using var output = new MemoryStream();
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var stream = zip.CreateEntry("tfplan").Open();
+            stream.Write(tfplan);
+        }
+
+        return output.ToArray();
+    }
+
+    private static byte[] Field(int field, byte[] body) =>
+        field < 16 ? [(byte)((field << 3) | 2), (byte)body.Length, .. body] : [(byte)(((field << 3) | 2) & 0x7F | 0x80), (byte)((field << 3) >> 7), (byte)body.Length, .. body];
+
+    private static ChangeSet Changes(RunKind kind) => new()
+    {
+        Engine = EngineKind.Terraform,
+        Kind = kind,
+        Changes = [new ResourceChange { Address = "aws_security_group.lambda_sg", Name = "aws_security_group.lambda_sg", Type = "aws_security_group", Op = ChangeOp.Delete, EngineOp = "delete" }],
+        Counts = new Dictionary<ChangeOp, int> { [ChangeOp.Delete] = 1 },
+        Complete = true,
+    };
+
+    [Fact]
+    public void Mismatch_RefreshOnlyRunAndRefreshOnlyPlan_None()
+    {
+        Assert.Null(TerraformPlanFile.Mismatch(Changes(RunKind.RefreshOnly), PlanFile(mode: 2, action: 0), "plan"));
+    }
+
+    [Fact]
+    public void Mismatch_RefreshOnlyRunButNormalPlan_Refused()
+    {
+        var why = TerraformPlanFile.Mismatch(Changes(RunKind.RefreshOnly), PlanFile(mode: 0, action: 5), "plan");
+
+        Assert.Contains("not made with `plan -refresh-only`", why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Mismatch_RefreshOnlyPlanThatProposesADeletion_Refused()
+    {
+        var why = TerraformPlanFile.Mismatch(Changes(RunKind.RefreshOnly), PlanFile(mode: 2, action: 5), "plan");
+
+        Assert.Contains("proposes resource changes", why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Mismatch_RefreshOnlyPlanSubmittedAsAnOrdinaryRun_Refused()
+    {
+        var why = TerraformPlanFile.Mismatch(Changes(RunKind.Update), PlanFile(mode: 2, action: 0), "plan");
+
+        Assert.Contains("infraguard up --refresh-only", why, StringComparison.Ordinal);
     }
 }

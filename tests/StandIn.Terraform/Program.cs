@@ -105,7 +105,12 @@ static byte[] PlanMessage(JsonObject plan, bool refreshOnly, string timestamp)
         foreach (var change in plan[key]?.AsArray() ?? [])
         {
             var address = (string?)change!["address"] ?? $"{change["type"]}.{change["name"]}";
-            byte[] body = [.. Field(1, Encoding.UTF8.GetBytes(string.Join(",", change["change"]!["actions"]!.AsArray()))), .. Field(2, Field(1, Encoding.UTF8.GetBytes(change["change"]!.ToJsonString())))];
+            var action = new List<byte>();
+            Varint(action, 1, string.Join(",", change["change"]!["actions"]!.AsArray().Select(a => (string?)a)) switch
+            {
+                "no-op" => 0, "create" => 1, "read" => 2, "update" => 3, "delete" => 5, "delete,create" => 6, "create,delete" => 7, "forget" => 8, "create,forget" => 9, _ => 99,
+            });
+            byte[] body = [.. action, .. Field(2, Field(1, Encoding.UTF8.GetBytes(change["change"]!.ToJsonString())))];
             parts.Add((field, [.. Field(13, Encoding.UTF8.GetBytes(address)), .. Field(9, body)]));
         }
     }
@@ -216,7 +221,8 @@ int Apply(string file)
     }
 
     Bump();
-    Console.WriteLine("Apply complete! Resources: 1 added, 0 changed, 0 destroyed.");
+    var refreshOnly = Read(file, "tfplan").AsSpan().IndexOf((byte[])[0x88, 0x01, 2]) >= 0;
+    Console.WriteLine(refreshOnly ? "Apply complete! Resources: 0 added, 0 changed, 0 destroyed." : "Apply complete! Resources: 1 added, 0 changed, 0 destroyed.");
     return 0;
 }
 

@@ -229,6 +229,60 @@ public class UpTerraformEndToEndTests
     }
 
     [Fact]
+    public async Task UpTerraformRefreshOnly_DevDrift_AllowedAndAppliesExactlyTheRefreshOnlyPlan()
+    {
+        using var box = Sandbox.ForTerraform("tofu-drift");
+
+        var run = await box.RunAsync(["up", "--stack", "dev", "--refresh-only"]);
+
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
+        var id = run.Out.Trim()["applied ".Length..];
+        var plan = Assert.Single(box.Argv("plan"));
+        Assert.Equal(["plan", "-input=false", "-no-color", "-detailed-exitcode", "-lock-timeout=300s", "-refresh-only"], plan[..6]);
+        Assert.StartsWith("-out=", plan[6], StringComparison.Ordinal);
+        Assert.Equal(7, plan.Length);
+        var apply = Assert.Single(box.Argv("apply"));
+        Assert.Equal(["apply", "-input=false", "-no-color", "-lock-timeout=300s"], apply[..4]);
+        Assert.Equal(5, apply.Length);
+        Assert.DoesNotContain("-refresh-only", apply);
+        var shown = (await box.RunAsync(["requests", "show", id])).Out;
+        Assert.Contains("refresh-only", shown, StringComparison.Ordinal);
+        Assert.Contains("infra.refresh-only", (await box.RunAsync(["requests", "show", id, "--format", "json"])).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UpTerraformRefreshOnly_ProdDropsResourcesDeletedOutsideTerraform_WaitsForReview()
+    {
+        // Terraform 1.0.0 plan whose drift has six resources deleted outside Terraform: a refresh-only run drops them from state.
+        using var box = Sandbox.ForTerraform("tfcompliance-aws-delete-update-drift");
+
+        var run = box.Start(Up("--refresh-only"));
+        var id = await RequestIdAsync(run);
+        var shown = (await box.RunAsync(["requests", "show", id])).Out;
+        run.Process.Kill(entireProcessTree: true);
+        await run.Process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Contains("pending", shown, StringComparison.Ordinal);
+        Assert.Contains("refresh-only", shown, StringComparison.Ordinal);
+        Assert.Contains("state-drop", shown, StringComparison.Ordinal);
+        Assert.Contains("aws_security_group.lambda_sg", shown, StringComparison.Ordinal);
+        Assert.Contains("-refresh-only", Assert.Single(box.Argv("plan")));
+        Assert.Empty(box.Argv("apply"));
+    }
+
+    [Fact]
+    public async Task UpPulumi_RefreshOnly_UsageErrorBeforeAnyEngineCall()
+    {
+        using var box = Sandbox.For("synthetic-dev-scale-down");
+
+        var run = await box.RunAsync(["up", "--stack", "dev", "--refresh-only"]);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("--refresh-only is for Terraform/OpenTofu", run.Error, StringComparison.Ordinal);
+        Assert.Empty(box.Calls());
+    }
+
+    [Fact]
     public async Task UpTerraform_InterruptedDuringPlan_ForwardsInterruptAndRecordsCancellation()
     {
         using var box = Sandbox.ForTerraform(ProdDelete);
