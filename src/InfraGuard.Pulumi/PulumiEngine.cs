@@ -124,9 +124,19 @@ public sealed class PulumiEngine : IEngine
         }
     }
 
+    /// <summary>Why a Pulumi run cannot be refresh-only: Pulumi saves no refresh plan that an apply is constrained to.</summary>
+    public const string PulumiRefreshOnly =
+        "--refresh-only is for Terraform/OpenTofu: Pulumi saves no refresh plan that InfraGuard could score and then apply exactly (`pulumi refresh` rewrites state at once). Run `pulumi refresh --preview-only` to see the drift; accepting it into state is not a guarded run.";
+
     /// <inheritdoc/>
     public async Task<PreviewResult> PreviewAsync(EngineTarget target, EngineRunOptions options, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.Run == RunKind.RefreshOnly)
+        {
+            throw new EngineException(PulumiRefreshOnly);
+        }
+
         var process = Process();
         using var temp = PrivateTempDirectory.Create(_options.TempRoot);
         var eventLog = Path.Combine(temp.Path, "events.jsonl");

@@ -36,5 +36,9 @@ public sealed class PulumiEvidence : IEvidenceReader
     }
 
     /// <inheritdoc/>
-    public string? Mismatch(ChangeSet changes, byte[] savedPlan) => PulumiSavedPlan.Mismatch(changes, savedPlan, PlanName);
+    /// <remarks>A Pulumi plan is never a refresh-only run's: such evidence is refused.</remarks>
+    public string? Mismatch(ChangeSet changes, byte[] savedPlan) =>
+        changes?.Kind == RunKind.RefreshOnly
+            ? "a Pulumi saved plan cannot be a refresh-only run's (refresh-only runs are Terraform/OpenTofu only)"
+            : PulumiSavedPlan.Mismatch(changes!, savedPlan, PlanName);
 }

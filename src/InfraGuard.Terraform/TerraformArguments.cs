@@ -25,7 +25,7 @@ public static class TerraformArguments
         ["no-color"] = SetByInfraGuard,
         ["json"] = "InfraGuard reads the saved plan with `show -json` itself; other output formats would break that",
         ["lock"] = "the state lock keeps other runs from changing state under the approved plan",
-        ["refresh-only"] = "a refresh-only run only rewrites state and is its own kind of run: run `terraform apply -refresh-only` as a separate, reviewed step",
+        ["refresh-only"] = "a refresh-only run only rewrites state and is its own kind of run, scored on the drift it accepts: use `infraguard up --refresh-only`",
         ["state"] = "it points the run at another state file than the one InfraGuard fingerprints",
         ["state-out"] = "it writes state somewhere InfraGuard does not fingerprint",
         ["backup"] = "it changes where state is written",

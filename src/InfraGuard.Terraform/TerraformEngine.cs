@@ -17,6 +17,7 @@ namespace InfraGuard.Terraform;
 /// <see cref="IEngine"/> over the <c>terraform</c> or <c>tofu</c> CLI: <c>plan -out=P</c> with
 /// <c>-detailed-exitcode</c>, <c>show -json P</c> read by <see cref="TerraformPlanReader"/>, and on approval
 /// <c>apply P</c> of exactly the stored plan file. The engine itself refuses a plan made on older state (exit 6).
+/// A refresh-only run (<see cref="RunKind.RefreshOnly"/>) plans with <c>-refresh-only</c> and reads the drift it accepts into state.
 /// Runs with <c>TF_IN_AUTOMATION=1</c> and <c>TF_INPUT=0</c>; Ctrl-C is forwarded (SIGINT) so the state lock is released.
 /// </summary>
 public sealed partial class TerraformEngine(TerraformEngineOptions settings, TimeProvider time) : IEngine
@@ -154,7 +155,8 @@ public sealed partial class TerraformEngine(TerraformEngineOptions settings, Tim
             }
         }
 
-        string[] plan = ["plan", "-input=false", "-no-color", "-detailed-exitcode", LockTimeout(), $"-out={planFile}", .. target.ExtraArgs];
+        string[] refreshOnly = target.Run == RunKind.RefreshOnly ? ["-refresh-only"] : [];
+        string[] plan = ["plan", "-input=false", "-no-color", "-detailed-exitcode", LockTimeout(), .. refreshOnly, $"-out={planFile}", .. target.ExtraArgs];
         var planned = await process.RunAsync(plan, target.WorkingDirectory, environment, PipeTarget.Null, cancellationToken, options.Kill).ConfigureAwait(false);
 
         // -detailed-exitcode: 0 no changes, 2 changes, 1 (or anything else) failed.
@@ -175,6 +177,7 @@ public sealed partial class TerraformEngine(TerraformEngineOptions settings, Tim
         try
         {
             changes = TerraformPlanReader.Read(new MemoryStream(output, writable: false), $"{Name} show -json");
+            changes = target.Run == RunKind.RefreshOnly ? changes.AcceptingDrift() : changes;
         }
         catch (PlanReadException e)
         {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using InfraGuard.Cli.Rendering;
+using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using Spectre.Console;
 
@@ -81,6 +82,10 @@ internal static class RequestsCommand
         else
         {
             w.WriteLine($"stack      {r.Stack} ({r.Project}), tier {r.Tier}, score {r.Score}, decision {CheckReport.DecisionName(r.Decision)}");
+            if (r.Kind == RequestKinds.InfraRefreshOnly)
+            {
+                w.WriteLine("run        refresh-only: accepts the drift into state; resources deleted outside the engine are dropped from state");
+            }
         }
 
         w.WriteLine($"requester  {r.Requester.RawIdentity} ({r.Requester.PersonId}), actor {r.ActorKind.ToString().ToLowerInvariant()}{(r.OnBehalfOf is null ? "" : $", on behalf of {r.OnBehalfOf}")}");

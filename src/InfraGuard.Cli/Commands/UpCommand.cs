@@ -21,6 +21,7 @@ internal static class UpCommand
         var cwd = new Option<string>("--cwd", "-C") { Description = "Project folder (default: the current folder)", HelpName = "DIR" };
         var workspace = new Option<string>("--workspace") { Description = "Terraform/OpenTofu workspace (default: $TF_WORKSPACE, else the current one)", HelpName = "NAME" };
         var init = new Option<bool>("--init") { Description = "Terraform/OpenTofu: run init -input=false before the plan" };
+        var refreshOnly = new Option<bool>("--refresh-only") { Description = "Terraform/OpenTofu: a refresh-only run (plan -refresh-only), scored on the drift it accepts into state; a resource deleted outside the engine counts as a deletion from state" };
         var policy = Options.Policy();
         var db = StoreAccess.DbOption();
         var key = StoreAccess.KeyOption();
@@ -41,7 +42,7 @@ internal static class UpCommand
 
         var command = new Command("up", "Preview, assess, wait for an independent approval when policy requires it, then apply exactly that plan.")
         {
-            engineName, stack, cwd, workspace, init, policy, db, key, server, wait, actor, requester, onBehalfOf, jobType, policyPacks, policyPackConfig, timeout, format, breakGlass, incident, breakGlassReason, engineArgs,
+            engineName, stack, cwd, workspace, init, refreshOnly, policy, db, key, server, wait, actor, requester, onBehalfOf, jobType, policyPacks, policyPackConfig, timeout, format, breakGlass, incident, breakGlassReason, engineArgs,
         };
         command.SetAction((parse, ct) => RunAsync(context, new UpArguments(
             parse.GetValue(engineName),
@@ -66,6 +67,7 @@ internal static class UpCommand
             Remote.ServerUrls.Parse(parse.GetValue(server)))
         {
             BreakGlass = Options.BreakGlassAsk(parse.GetValue(breakGlass), parse.GetValue(incident), parse.GetValue(breakGlassReason)),
+            Run = parse.GetValue(refreshOnly) ? Core.Changes.RunKind.RefreshOnly : Core.Changes.RunKind.Update,
         }, ct));
         return command;
     }
@@ -76,6 +78,8 @@ internal static class UpCommand
         string[] EngineArgs, Remote.ServerUrls? Server)
     {
         public Core.Approvals.BreakGlassAsk? BreakGlass { get; init; }
+
+        public Core.Changes.RunKind Run { get; init; }
     }
 
     private static async Task<int> RunAsync(CliContext context, UpArguments args, CancellationToken cancellationToken)
@@ -84,6 +88,11 @@ internal static class UpCommand
             new EngineRequest(args.Engine, args.Directory, args.Stack, args.Timeout, [.. args.PolicyPacks.Select(context.Resolve)], args.PolicyPackConfig is null ? null : context.Resolve(args.PolicyPackConfig), args.Workspace, args.Init),
             context.GetEnvironment,
             context.Time);
+        if (args.Run == Core.Changes.RunKind.RefreshOnly && chosen.Engine.Kind != Core.Changes.EngineKind.Terraform)
+        {
+            throw new UsageException(PulumiEngine.PulumiRefreshOnly);
+        }
+
         var check = chosen.Engine.CheckArguments(args.EngineArgs);
         if (!check.IsAllowed)
         {
@@ -131,7 +140,7 @@ internal static class UpCommand
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Interrupt(c, context, interrupt, kill));
 
             var request = new GuardedRunRequest(
-                new EngineTarget(args.Stack, args.Directory, args.EngineArgs),
+                new EngineTarget(args.Stack, args.Directory, args.EngineArgs, args.Run),
                 new EngineRunOptions(new Dictionary<string, string>()) { Kill = kill.Token },
                 chosen.Project,
                 run.ActorKind,

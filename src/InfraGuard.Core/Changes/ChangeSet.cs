@@ -63,4 +63,35 @@ public sealed record ChangeSet
 
     /// <summary>Why the preview is incomplete, when it is.</summary>
     public string? IncompleteReason { get; init; }
+
+    /// <summary>What applying the plan does: its changes (<see cref="RunKind.Update"/>), or only accept <see cref="Drift"/> into state.</summary>
+    public RunKind Kind { get; init; } = RunKind.Update;
+
+    /// <summary>
+    /// This plan read as a refresh-only run: what its apply changes is state, by accepting the drift, so the drift
+    /// becomes <see cref="Changes"/> and <see cref="Counts"/> (a resource deleted outside the engine is a
+    /// <see cref="ChangeOp.Delete"/> from state). A refresh-only plan proposes no resource changes: one that does is
+    /// not a refresh-only plan, and the set is incomplete (never allowed).
+    /// </summary>
+    public ChangeSet AcceptingDrift()
+    {
+        var proposed = Changes.Where(c => c.Op is not (ChangeOp.Same or ChangeOp.Read)).Select(c => c.Address).ToList();
+        var counts = ChangeOps.All.ToDictionary(op => op, _ => 0);
+        foreach (var drift in Drift)
+        {
+            counts[drift.Op]++;
+        }
+
+        return this with
+        {
+            Kind = RunKind.RefreshOnly,
+            Changes = Drift,
+            Counts = counts,
+            Drift = [],
+            Complete = Complete && proposed.Count == 0,
+            IncompleteReason = proposed.Count == 0
+                ? IncompleteReason
+                : string.Join("; ", new[] { IncompleteReason, $"a refresh-only plan proposes no resource changes, but this one changes {string.Join(", ", proposed.Take(3))}{(proposed.Count > 3 ? $" and {proposed.Count - 3} more" : "")}" }.Where(r => r is not null)),
+        };
+    }
 }

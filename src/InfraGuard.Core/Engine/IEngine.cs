@@ -6,7 +6,8 @@ namespace InfraGuard.Core.Engine;
 /// <param name="Stack">Stack name as the engine knows it.</param>
 /// <param name="WorkingDirectory">Project directory.</param>
 /// <param name="ExtraArgs">Pass-through engine arguments already checked by the engine's argument table.</param>
-public sealed record EngineTarget(string Stack, string WorkingDirectory, IReadOnlyList<string> ExtraArgs);
+/// <param name="Run">What the run plans and applies: changes, or (Terraform/OpenTofu) a refresh-only plan that accepts drift into state.</param>
+public sealed record EngineTarget(string Stack, string WorkingDirectory, IReadOnlyList<string> ExtraArgs, RunKind Run = RunKind.Update);
 
 /// <summary>The engine CLI that was found.</summary>
 public sealed record EngineInfo(string Name, string Version, string Path);

@@ -306,4 +306,10 @@ public static class RequestKinds
 {
     /// <summary>The kind of a guarded <c>up</c>: apply exactly the approved plan.</summary>
     public const string InfraApply = "infra.apply";
+
+    /// <summary>The kind of a guarded <c>up --refresh-only</c>: accept the drift of exactly the approved refresh-only plan into state.</summary>
+    public const string InfraRefreshOnly = "infra.refresh-only";
+
+    /// <summary>The request kind of a guarded run of <paramref name="run"/>.</summary>
+    public static string Of(Changes.RunKind run) => run == Changes.RunKind.RefreshOnly ? InfraRefreshOnly : InfraApply;
 }

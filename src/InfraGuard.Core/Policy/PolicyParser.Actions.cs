@@ -64,9 +64,9 @@ internal sealed partial class PolicyParser
                 {
                     y.Error(k, $"action kind '{name}' is not valid; use dotted lower-case words such as data.export or iam.assume-role");
                 }
-                else if (name == RequestKinds.InfraApply)
+                else if (name is RequestKinds.InfraApply or RequestKinds.InfraRefreshOnly)
                 {
-                    y.Error(k, $"action kind '{RequestKinds.InfraApply}' is built in: infrastructure changes are scored by 'rules:'; remove it from 'actions.kinds'");
+                    y.Error(k, $"action kind '{name}' is built in: infrastructure changes are scored by 'rules:'; remove it from 'actions.kinds'");
                 }
                 else
                 {

@@ -14,7 +14,7 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
     private static readonly string[] BreakGlassFields = ["group", "review-within"];
     private static readonly string[] ApprovalFields = ["count", "from", "expires-after"];
     private static readonly string[] RuleFields = ["id", "summary", "description", "detector", "with", "match", "score", "block"];
-    private static readonly string[] MatchFields = ["ops", "types", "providers", "change", "tags", "actors", "jobs", "tiers"];
+    private static readonly string[] MatchFields = ["ops", "types", "providers", "change", "tags", "actors", "jobs", "tiers", "runs"];
     private static readonly string[] ChangeFields = ["path", "from", "to", "direction"];
     private static readonly string[] IdentityFields = ["groups", "people"];
     private static readonly string[] GroupFields = ["description"];
@@ -505,6 +505,22 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
             }
         }
 
+        var runs = new List<RunKind>();
+        if (f.TryGetValue("runs", out var r))
+        {
+            foreach (var (itemNode, text) in y.List(r.Value, $"'runs' of {where}"))
+            {
+                if (RunKinds.TryParse(text, out var run))
+                {
+                    runs.Add(run);
+                }
+                else
+                {
+                    y.Error(itemNode, $"unknown run kind '{text}' in {where}; valid run kinds: {string.Join(", ", RunKinds.All.Select(RunKinds.Name))}");
+                }
+            }
+        }
+
         var tags = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
         if (f.TryGetValue("tags", out var t) && y.Mapping(t.Value, $"'tags' of {where}") is { } tagMap)
         {
@@ -523,6 +539,7 @@ internal sealed partial class PolicyParser(string source, YamlWalker y)
             Change = f.TryGetValue("change", out var c) ? Change(c.Value, where) : null,
             Tags = tags,
             Actors = actors,
+            Runs = runs,
             Jobs = f.TryGetValue("jobs", out var j) ? y.Globs(j.Value, $"'jobs' of {where}") : [],
             Tiers = f.TryGetValue("tiers", out var ti) ? TierList(ti.Value, $"'tiers' of {where}", tiers) : [],
         };

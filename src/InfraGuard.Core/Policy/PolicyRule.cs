@@ -59,6 +59,9 @@ public sealed record RuleMatch
     /// <summary>Tiers the rule applies in.</summary>
     public IReadOnlyList<string> Tiers { get; init; } = [];
 
+    /// <summary>Run kinds the rule applies to (<c>runs: [refresh-only]</c>); empty means every kind.</summary>
+    public IReadOnlyList<RunKind> Runs { get; init; } = [];
+
     /// <summary>True when no resource-level condition (ops, types, providers, tags) is set.</summary>
     public bool IsResourceAgnostic => Ops.Count == 0 && Types.Count == 0 && Providers.Count == 0 && Tags.Count == 0;
 }
@@ -194,6 +197,11 @@ public sealed record PolicyRule
         if (Match.Tiers.Count > 0)
         {
             yield return "tiers " + string.Join(", ", Match.Tiers);
+        }
+
+        if (Match.Runs.Count > 0)
+        {
+            yield return "runs " + string.Join(", ", Match.Runs.Select(RunKinds.Name));
         }
     }
 }

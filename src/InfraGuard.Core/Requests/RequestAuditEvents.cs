@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using InfraGuard.Core.Audit;
+using InfraGuard.Core.Policy;
 
 namespace InfraGuard.Core.Requests;
 
@@ -41,9 +42,13 @@ public static class RequestAuditEvents
     /// <summary>An action request's entries also name its kind and the redacted action (the exact one's hash is <c>plan_hash</c>).</summary>
     private static Dictionary<string, JsonNode?> WithAction(ChangeRequest r, Dictionary<string, JsonNode?> fields)
     {
+        if (r.Kind != RequestKinds.InfraApply)
+        {
+            fields["kind"] = r.Kind; // an action, or a refresh-only run (infra.refresh-only)
+        }
+
         if (r.Action is { } a)
         {
-            fields["kind"] = r.Kind;
             fields["action"] = new JsonObject
             {
                 ["kind"] = a.Kind,
@@ -113,7 +118,7 @@ public static class RequestAuditEvents
             ["to_state"] = Names.Of(outcome.Succeeded ? RequestState.Applied : RequestState.Failed),
             ["submitted_by"] = r.SubmittedBy,
         };
-        if (r.Action is not null)
+        if (r.Kind != RequestKinds.InfraApply)
         {
             fields["kind"] = r.Kind;
         }

@@ -29,7 +29,9 @@ public static class RequestSummary
         var what = phrases.Count == 0
             ? "apply a change"
             : Join(phrases.Take(MaxPhrases).ToList()) + (phrases.Count > MaxPhrases ? $", and {phrases.Count - MaxPhrases} more" : string.Empty);
-        return string.Create(CultureInfo.InvariantCulture, $"{Who(request)} wants to {what} in stack {request.Stack}; {Why(request)}.");
+        return request.Kind == RequestKinds.InfraRefreshOnly
+            ? string.Create(CultureInfo.InvariantCulture, $"{Who(request)} wants a refresh-only run that accepts drift into the state of stack {request.Stack} ({(phrases.Count == 0 ? "no finding" : what)}); {Why(request)}.")
+            : string.Create(CultureInfo.InvariantCulture, $"{Who(request)} wants to {what} in stack {request.Stack}; {Why(request)}.");
     }
 
     /// <summary>"export data from orders/customers", or "run data.export with pg_dump" when no target was named.</summary>

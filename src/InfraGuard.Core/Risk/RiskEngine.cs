@@ -113,7 +113,7 @@ public static class RiskEngine
     // Adds the rule's findings. Each resource's leaves are computed once (views) and shared by every rule.
     private static void Evaluate(PolicyRule rule, TierPolicy tier, decimal weight, ChangeSet changes, ResourceView[] views, PolicyPack pack, AssessmentContext context, List<Finding> findings)
     {
-        if (!RuleMatcher.AppliesToRun(rule.Match, tier.Name, context))
+        if (!RuleMatcher.AppliesToRun(rule.Match, tier.Name, context, changes.Kind))
         {
             return;
         }

@@ -49,9 +49,14 @@ internal sealed class RuleMatcher
     /// <summary>True when the rule has no resource-level condition: every resource matches.</summary>
     public bool MatchesEveryResource => _match.IsResourceAgnostic;
 
-    /// <summary>Run-level conditions: tiers, actor kinds, job types.</summary>
-    public static bool AppliesToRun(RuleMatch match, string tier, AssessmentContext context)
+    /// <summary>Run-level conditions: tiers, actor kinds, job types, run kinds.</summary>
+    public static bool AppliesToRun(RuleMatch match, string tier, AssessmentContext context, RunKind run)
     {
+        if (match.Runs.Count > 0 && !match.Runs.Contains(run))
+        {
+            return false;
+        }
+
         if (match.Tiers.Count > 0 && !match.Tiers.Contains(tier, StringComparer.OrdinalIgnoreCase))
         {
             return false;

@@ -99,6 +99,7 @@ public sealed class ChangeAuthority(
                 Attested = submitter.Attested,
                 Commit = submitter.Commit,
                 AllowedBecause = assessment.AllowedBecause,
+                Kind = RequestKinds.Of(changes.Kind),
             },
             cancellationToken).ConfigureAwait(false);
         var request = created.Request;
@@ -135,6 +136,9 @@ public sealed class ChangeAuthority(
     private (ChangeSet Changes, Assessment Assessment) Score(RunEvidence evidence, IEvidenceReader reader)
     {
         var changes = Read(() => reader.Read(evidence.EngineOutput), "engine output");
+
+        // A refresh-only run applies only the drift, into state: that is what is scored (its saved plan is checked to be refresh-only).
+        changes = evidence.Run == RunKind.RefreshOnly ? changes.AcceptingDrift() : changes;
         return (changes, Assess(evidence, changes));
     }
 

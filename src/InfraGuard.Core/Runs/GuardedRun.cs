@@ -179,7 +179,8 @@ public sealed class GuardedRun(IEngine engine, IRunAuthority authority, IChangeS
         run.CommitAuthors,
         run.CiRunId,
         run.CiRunUrl,
-        run.BreakGlass);
+        run.BreakGlass,
+        run.Target.Run);
 
     private async Task<GuardedRunResult> CancelledAsync(GuardedRunRequest run, ChangeRequest? request, string phase)
     {

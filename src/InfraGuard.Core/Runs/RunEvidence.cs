@@ -25,6 +25,7 @@ namespace InfraGuard.Core.Runs;
 /// <param name="CiRunId">CI run id (idempotency key).</param>
 /// <param name="CiRunUrl">Link to the CI run.</param>
 /// <param name="BreakGlass">Apply without waiting under the tier's break-glass: the incident and why. Who is never part of it: the authority takes the authenticated person.</param>
+/// <param name="Run">What the run applies: the plan's changes, or (refresh-only) the drift into state. The engine's reader checks the saved plan is of that kind.</param>
 public sealed record RunEvidence(
     EngineKind Engine,
     string Stack,
@@ -39,7 +40,8 @@ public sealed record RunEvidence(
     IReadOnlyList<string>? CommitAuthors = null,
     string? CiRunId = null,
     string? CiRunUrl = null,
-    Approvals.BreakGlassAsk? BreakGlass = null);
+    Approvals.BreakGlassAsk? BreakGlass = null,
+    RunKind Run = RunKind.Update);
 
 /// <summary>Who submitted evidence, as the authority established it (never from the evidence itself).</summary>
 /// <param name="Requester">The person or agent who asked: a verified CI actor, a token's identity, or the local user.</param>
@@ -104,7 +106,10 @@ public interface IEvidenceReader
     /// <summary>The plan's identifying hash; throws <see cref="Readers.PlanReadException"/> when it is not a plan.</summary>
     string PlanHash(byte[] savedPlan);
 
-    /// <summary>Null when every resource the plan touches is touched the same way in <paramref name="changes"/> and vice versa; else the first difference, in words.</summary>
+    /// <summary>
+    /// Null when every resource the plan touches is touched the same way in <paramref name="changes"/> and vice versa,
+    /// and the plan is of the run kind <paramref name="changes"/> was read as (<see cref="ChangeSet.Kind"/>); else the first difference, in words.
+    /// </summary>
     string? Mismatch(ChangeSet changes, byte[] savedPlan);
 }
 

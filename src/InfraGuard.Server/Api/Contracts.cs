@@ -38,6 +38,9 @@ public sealed record SubmitBody
     /// <summary>Break-glass: the incident and why. Never who: the server takes the authenticated person.</summary>
     public BreakGlassAsk? BreakGlass { get; init; }
 
+    /// <summary>The run kind: null or <c>update</c>, or <c>refresh-only</c> (the saved plan is checked to be of that kind).</summary>
+    public string? Run { get; init; }
+
     public static SubmitBody From(RunEvidence e)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -57,13 +60,14 @@ public sealed record SubmitBody
             CiRunId = e.CiRunId,
             CiRunUrl = e.CiRunUrl,
             BreakGlass = e.BreakGlass,
+            Run = e.Run == RunKind.Update ? null : RunKinds.Name(e.Run),
         };
     }
 
-    /// <summary>The evidence, or null when <see cref="Engine"/> names no engine.</summary>
+    /// <summary>The evidence, or null when <see cref="Engine"/> names no engine or <see cref="Run"/> no run kind.</summary>
     public RunEvidence? ToEvidence() =>
-        Enum.TryParse<EngineKind>(Engine, ignoreCase: true, out var engine) && !int.TryParse(Engine, out _)
-            ? new RunEvidence(engine, Stack, Project, EngineOutput ?? [], SavedPlan ?? [], StateFingerprint, ActorKind, JobType, Tier, OnBehalfOf, CommitAuthors, CiRunId, CiRunUrl, BreakGlass)
+        Enum.TryParse<EngineKind>(Engine, ignoreCase: true, out var engine) && !int.TryParse(Engine, out _) && (Run is null || RunKinds.TryParse(Run, out _))
+            ? new RunEvidence(engine, Stack, Project, EngineOutput ?? [], SavedPlan ?? [], StateFingerprint, ActorKind, JobType, Tier, OnBehalfOf, CommitAuthors, CiRunId, CiRunUrl, BreakGlass, RunKinds.TryParse(Run, out var run) ? run : RunKind.Update)
             : null;
 }
 

@@ -195,6 +195,91 @@ public class UpTerraformEndToEndTests
         Assert.True(rerun.ExitCode == ExitCodes.Ok, rerun.Error);
         Assert.Equal($"applied {id}", rerun.Out.Trim());
         Assert.Single(box.Argv("apply"));
+
+        // Like real Terraform, the two plans of the one change carry different timestamps (and differ byte-wise).
+        var planned = box.Calls().Where(c => (string?)c["event"] == "planned").Select(c => (string?)c["timestamp"]).ToList();
+        Assert.Equal(2, planned.Count);
+        Assert.NotEqual(planned[0], planned[1]);
+    }
+
+    [Fact]
+    public async Task UpTerraform_RunnerKilledThenPlanChangesOneAttribute_NewRequestAndOldApprovalNotUsed()
+    {
+        using var box = Sandbox.ForTerraform(ProdDelete);
+        var first = box.Start(Up());
+        var id = await RequestIdAsync(first);
+        first.Process.Kill(entireProcessTree: true);
+        await first.Process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        await box.RunAsync(["approve", id, "--reason", "decommissioning the old stack, agreed"], Alice);
+
+        // The same deletions, but one resource's recorded attribute differs: another change, whatever the timestamps.
+        var plan = JsonNode.Parse(File.ReadAllText(box.Environment["STANDIN_TF_PLAN"]))!;
+        var before = plan["resource_changes"]![0]!["change"]!["before"]!.AsObject();
+        before["tags"] = new JsonObject { ["changed-after-approval"] = "yes" };
+        var variant = Path.Combine(box.Root, "variant.plan.json");
+        File.WriteAllText(variant, plan.ToJsonString());
+        var rerun = box.Start(Up(), extra: new Dictionary<string, string> { ["STANDIN_TF_PLAN"] = variant });
+        var second = await RequestIdAsync(rerun);
+        rerun.Process.Kill(entireProcessTree: true);
+        await rerun.Process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.NotEqual(id, second);
+        Assert.Empty(box.Argv("apply"));
+        Assert.Contains("pending", (await box.RunAsync(["requests", "show", second])).Out, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task UpTerraformRefreshOnly_DevDrift_AllowedAndAppliesExactlyTheRefreshOnlyPlan()
+    {
+        using var box = Sandbox.ForTerraform("tofu-drift");
+
+        var run = await box.RunAsync(["up", "--stack", "dev", "--refresh-only"]);
+
+        Assert.True(run.ExitCode == ExitCodes.Ok, run.Error);
+        var id = run.Out.Trim()["applied ".Length..];
+        var plan = Assert.Single(box.Argv("plan"));
+        Assert.Equal(["plan", "-input=false", "-no-color", "-detailed-exitcode", "-lock-timeout=300s", "-refresh-only"], plan[..6]);
+        Assert.StartsWith("-out=", plan[6], StringComparison.Ordinal);
+        Assert.Equal(7, plan.Length);
+        var apply = Assert.Single(box.Argv("apply"));
+        Assert.Equal(["apply", "-input=false", "-no-color", "-lock-timeout=300s"], apply[..4]);
+        Assert.Equal(5, apply.Length);
+        Assert.DoesNotContain("-refresh-only", apply);
+        var shown = (await box.RunAsync(["requests", "show", id])).Out;
+        Assert.Contains("refresh-only", shown, StringComparison.Ordinal);
+        Assert.Contains("infra.refresh-only", (await box.RunAsync(["requests", "show", id, "--format", "json"])).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UpTerraformRefreshOnly_ProdDropsResourcesDeletedOutsideTerraform_WaitsForReview()
+    {
+        // Terraform 1.0.0 plan whose drift has six resources deleted outside Terraform: a refresh-only run drops them from state.
+        using var box = Sandbox.ForTerraform("tfcompliance-aws-delete-update-drift");
+
+        var run = box.Start(Up("--refresh-only"));
+        var id = await RequestIdAsync(run);
+        var shown = (await box.RunAsync(["requests", "show", id])).Out;
+        run.Process.Kill(entireProcessTree: true);
+        await run.Process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Contains("pending", shown, StringComparison.Ordinal);
+        Assert.Contains("refresh-only", shown, StringComparison.Ordinal);
+        Assert.Contains("state-drop", shown, StringComparison.Ordinal);
+        Assert.Contains("aws_security_group.lambda_sg", shown, StringComparison.Ordinal);
+        Assert.Contains("-refresh-only", Assert.Single(box.Argv("plan")));
+        Assert.Empty(box.Argv("apply"));
+    }
+
+    [Fact]
+    public async Task UpPulumi_RefreshOnly_UsageErrorBeforeAnyEngineCall()
+    {
+        using var box = Sandbox.For("synthetic-dev-scale-down");
+
+        var run = await box.RunAsync(["up", "--stack", "dev", "--refresh-only"]);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("--refresh-only is for Terraform/OpenTofu", run.Error, StringComparison.Ordinal);
+        Assert.Empty(box.Calls());
     }
 
     [Fact]
