@@ -8,11 +8,14 @@ namespace InfraGuard.Core.Runs;
 /// time is up, and stops after <paramref name="Wait"/> (null: until the request expires).
 /// </summary>
 /// <param name="Wait">How long to wait at most.</param>
-/// <param name="Poll">How often to read the request.</param>
+/// <param name="Poll">How often to read the request (with a watch: the shortest wait; it wakes on any change anyway).</param>
 /// <param name="Heartbeat">How often to tell the notifier the run is still waiting.</param>
 /// <param name="NothingDone">The words for what did not happen (<c>nothing was applied</c>, <c>nothing was run</c>).</param>
 public sealed record DecisionWait(TimeSpan? Wait, TimeSpan Poll, TimeSpan Heartbeat, string NothingDone)
 {
+    /// <summary>Longest single wait on an <see cref="IRequestWatch"/> (a long-poll stays under servers' and proxies' idle limits).</summary>
+    public static readonly TimeSpan LongestWatch = TimeSpan.FromSeconds(30);
+
     /// <summary>The approved request (outcome null), or how the wait ended without an approval.</summary>
     public async Task<(GuardedRunResult? Outcome, ChangeRequest Request)> WaitAsync(
         IChangeStore store, INotifier notifier, TimeProvider time, ChangeRequest request, CancellationToken cancellationToken)
@@ -74,7 +77,10 @@ public sealed record DecisionWait(TimeSpan? Wait, TimeSpan Poll, TimeSpan Heartb
 
             if (store is IRequestWatch watch)
             {
-                await watch.WaitForChangeAsync(request, Poll, cancellationToken).ConfigureAwait(false);
+                // A watch answers as soon as the request changes: park until the next thing this loop must do itself
+                // (heartbeat, expiry, end of the wait), so a waiting runner holds one long-poll, not one a second.
+                var due = new[] { lastHeartbeat + Heartbeat, request.ExpiresAt, Wait is { } w ? started + w : DateTimeOffset.MaxValue }.Min() - now;
+                await watch.WaitForChangeAsync(request, due < Poll ? Poll : due > LongestWatch ? LongestWatch : due, cancellationToken).ConfigureAwait(false);
             }
             else
             {
