@@ -32,11 +32,6 @@ using var signer = Ed25519AuditSigner.Generate();
 var policy = PolicyPackLoader.Load(Pack, "bench-policy.yaml");
 using var store = ChangeStore.Open(Path.Combine(root, "ig.db"), TimeProvider.System, signer);
 var authority = new ActionAuthority(policy, store, store, TimeProvider.System, new Submitter("github:agent-runner", "github:agent-runner", Attested: false, ActorKind: ActorKind.Agent));
-var upstreams = UpstreamsFile.Parse($"upstreams:\n  db:\n    command: {upstreamExe}\n    target: staging/orders\n    tools:\n      query: db.read\n      export_table: data.export\n", "upstreams.yaml");
-await using var gateway = await McpGateway.ConnectAsync(upstreams, _ => null, authority, store, TimeProvider.System,
-    new GatewayOptions("github:bob-example", null, null, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), null, CancellationToken.None);
-await using var direct = await McpClient.CreateAsync(new StdioClientTransport(new StdioClientTransportOptions { Command = upstreamExe, Name = "direct" }));
-
 if (args.Length > 2 && args[2] == "steps")
 {
     // Where an allowed call's time goes: the authority's store steps alone, no MCP.
@@ -59,6 +54,11 @@ if (args.Length > 2 && args[2] == "steps")
 
     return;
 }
+
+var upstreams = UpstreamsFile.Parse($"upstreams:\n  db:\n    command: {upstreamExe}\n    target: staging/orders\n    tools:\n      query: db.read\n      export_table: data.export\n", "upstreams.yaml");
+await using var gateway = await McpGateway.ConnectAsync(upstreams, _ => null, authority, store, TimeProvider.System,
+    new GatewayOptions("github:bob-example", null, null, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), null, CancellationToken.None);
+await using var direct = await McpClient.CreateAsync(new StdioClientTransport(new StdioClientTransportOptions { Command = upstreamExe, Name = "direct" }));
 
 var arguments = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>("""{"sql":"select id, region from orders limit 1"}""")!;
 var floor = new List<double>(calls);
