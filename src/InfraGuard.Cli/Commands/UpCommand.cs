@@ -108,7 +108,8 @@ internal static class UpCommand
         {
             // Start the engine check (child processes) first and do InfraGuard's own start-up work meanwhile:
             // the guard's overhead hides behind the engine's.
-            var engine = chosen.Engine;
+            var target = new EngineTarget(args.Stack, args.Directory, args.EngineArgs, args.Run);
+            var engine = new EarlyStateRead(chosen.Engine, target, cancellationToken);
             var engineCheck = engine.CheckAsync(cancellationToken);
             var authorsTask = Git.AuthorsAsync(args.Directory, cancellationToken);
             var forcedTier = chosen.ForcedTier;
@@ -140,7 +141,7 @@ internal static class UpCommand
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Interrupt(c, context, interrupt, kill));
 
             var request = new GuardedRunRequest(
-                new EngineTarget(args.Stack, args.Directory, args.EngineArgs, args.Run),
+                target,
                 new EngineRunOptions(new Dictionary<string, string>()) { Kill = kill.Token },
                 chosen.Project,
                 run.ActorKind,
