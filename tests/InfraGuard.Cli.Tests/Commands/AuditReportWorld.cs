@@ -197,17 +197,4 @@ internal sealed class AuditReportWorld : IDisposable
             // A pooled handle may linger for a moment; the OS cleans temp folders.
         }
     }
-
-    private sealed class SilentNotifier : INotifier
-    {
-        public Task ProgressAsync(string line, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task RequestOpenedAsync(ChangeRequest request, bool created, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task WaitingAsync(ChangeRequest request, TimeSpan elapsed, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task RequestDecidedAsync(ChangeRequest request, IReadOnlyList<RequestDecision> decisions, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task ApplyFinishedAsync(ChangeRequest request, ApplyOutcome outcome, CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

@@ -1,3 +1,4 @@
+using InfraGuard.Testing;
 using InfraGuard.Core.Policy;
 using InfraGuard.Core.Requests;
 using InfraGuard.Core.Risk;
@@ -121,18 +122,5 @@ public class DecisionWaitTests
         public Task<RequestOutcome> DecideAsync(string id, DecisionInput decision, DecisionRule rule, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<RequestOutcome> CompleteApplyAsync(string id, ApplyOutcome outcome, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-    }
-
-    private sealed class SilentNotifier : INotifier
-    {
-        public Task ProgressAsync(string line, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task RequestOpenedAsync(ChangeRequest request, bool created, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task WaitingAsync(ChangeRequest request, TimeSpan elapsed, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task RequestDecidedAsync(ChangeRequest request, IReadOnlyList<RequestDecision> decisions, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task ApplyFinishedAsync(ChangeRequest request, ApplyOutcome outcome, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,3 +1,4 @@
+using InfraGuard.Testing;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using InfraGuard.Cli.Remote;
@@ -70,18 +71,5 @@ public sealed class GracefulShutdownTests
             // A said it was draining; it never failed a request (that path would leave a "failed … trying" notice).
             Assert.DoesNotContain(notices, n => n.Contains("failed", StringComparison.Ordinal));
         }
-    }
-
-    private sealed class SilentNotifier : INotifier
-    {
-        public Task ProgressAsync(string line, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task RequestOpenedAsync(ChangeRequest request, bool created, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task WaitingAsync(ChangeRequest request, TimeSpan elapsed, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task RequestDecidedAsync(ChangeRequest request, IReadOnlyList<RequestDecision> decisions, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task ApplyFinishedAsync(ChangeRequest request, ApplyOutcome outcome, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
