@@ -15,8 +15,20 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const spec = JSON.parse(process.argv[2]);
+// Over HTTP a notification that answers no request travels on the session's GET stream, which the SDK opens without
+// waiting after initialisation: know when the server has answered it, so the tool-list change is not announced to a
+// session whose stream is not open yet (the notification would have nowhere to go).
+let streamOpened;
+const streamOpen = new Promise((resolve) => (streamOpened = resolve));
+const watchingFetch = async (url, init) => {
+  const response = await fetch(url, init);
+  if ((init?.method ?? "GET") === "GET" && response.ok) {
+    streamOpened();
+  }
+  return response;
+};
 const transport = spec.url
-  ? new StreamableHTTPClientTransport(new URL(spec.url), { requestInit: { headers: spec.headers ?? {} } })
+  ? new StreamableHTTPClientTransport(new URL(spec.url), { requestInit: { headers: spec.headers ?? {} }, fetch: watchingFetch })
   : new StdioClientTransport({ command: spec.command, args: spec.args, env: spec.env, stderr: "inherit" });
 const client = new Client({ name: "infraguard-e2e", version: "1.0.0" });
 let toolsChanged;
@@ -48,6 +60,9 @@ for (const [index, call] of (spec.calls ?? []).entries()) {
 }
 
 if (spec.listChangedFile) {
+  if (spec.url) {
+    await streamOpen;
+  }
   writeFileSync(spec.listChangedFile, "add vacuum");
   await changed;
   const relisted = await client.listTools();
