@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using InfraGuard.Core.Audit;
 using InfraGuard.Core.Requests;
 using InfraGuard.Server.Api;
 using InfraGuard.Slack.Messages;
@@ -73,6 +74,43 @@ public sealed class ExecEndToEndTests : IAsyncLifetime
         var call = Assert.Single(Calls());
         // Allowed by policy is approved by policy: the command gets the request's credentials, never the runner's token.
         Assert.Equal($"kubectl fail pod web-1 | token=eyJ role={RoleArn} runner-token=none", call);
+    }
+
+    [Fact]
+    public async Task Exec_AllowedActionWithoutCloudCredentials_StartedWithItsSubmission_RunsOnceAndRecordsTheOutcome()
+    {
+        // Nothing to fetch between approval and start: the server approves by policy and starts it in one step.
+        var run = await Start(["--action", "k8s.delete", "--target", "dev-sandbox", "--", "kubectl", "delete", "pod", "web-1"], clouds: false).WaitAsync(120);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal("kubectl delete pod web-1 | token= role= runner-token=none", Assert.Single(Calls()));
+        var store = _server.Services.GetRequiredService<Store.ChangeStore>();
+        var request = Assert.Single(await store.ListAsync(new RequestQuery(Stack: "dev-sandbox")));
+        Assert.Equal(RequestState.Applied, request.State);
+        Assert.Equal(
+            [AuditEventTypes.PlanSubmitted, AuditEventTypes.RequestStateChanged, AuditEventTypes.DeployStarted, AuditEventTypes.DeployCompleted],
+            (await store.ListEntriesAsync(new AuditQuery(Request: request.Id))).Select(e => e.Kind));
+    }
+
+    [Fact]
+    public async Task Actions_RunnerAsksToStartAnActionNeedingReview_NotStarted_AndAnotherRunnerCannotFinishAStartedOne()
+    {
+        using var runner = await ClientAsync(ApiWorld.Alice, ApiScopes.Runner);
+        using var other = await ClientAsync("ci:other", ApiScopes.Runner);
+
+        // An agent in the pipeline sets startWhenAllowed on an export that needs review: the server still waits for a person.
+        using var asked = await runner.PostAsJsonAsync("/api/v1/actions", new ActionBody { Kind = "data.export", Target = "prod/orders/customers", Argv = ["pg_dump", "--table=customers"], StartWhenAllowed = true }, ServerJson.Options);
+        var held = await asked.Content.ReadFromJsonAsync<Core.Actions.ActionSubmission>(ServerJson.Options, TestContext.Current.CancellationToken);
+        using var allowed = await runner.PostAsJsonAsync("/api/v1/actions", new ActionBody { Kind = "k8s.delete", Target = "dev-sandbox", Argv = ["kubectl", "delete", "pod", "web-2"], StartWhenAllowed = true }, ServerJson.Options);
+        var started = await allowed.Content.ReadFromJsonAsync<Core.Actions.ActionSubmission>(ServerJson.Options, TestContext.Current.CancellationToken);
+        using var stolen = await other.PostAsJsonAsync($"/api/v1/requests/{started!.Request!.Id}/outcome", new ApplyOutcome(true, 0, new Dictionary<Core.Changes.ChangeOp, int>(), ""), ServerJson.Options);
+
+        Assert.False(held!.Started);
+        Assert.Equal(RequestState.Pending, held.Request!.State);
+        Assert.True(started.Started);
+        Assert.Equal(RequestState.Applying, started.Request.State);
+        Assert.Equal(HttpStatusCode.Forbidden, stolen.StatusCode);
+        Assert.Equal(RequestState.Applying, (await _server.Services.GetRequiredService<Store.ChangeStore>().GetAsync(started.Request.Id))!.State);
     }
 
     [Fact]
@@ -221,15 +259,23 @@ public sealed class ExecEndToEndTests : IAsyncLifetime
 
     private string[] Calls() => File.Exists(_calls) ? File.ReadAllLines(_calls) : [];
 
-    private ProcessRun Start(string[] args, string? runnerToken = null) => ProcessRun.StartInfraGuard(["exec", "--server", _url, .. args], _world.Root, new Dictionary<string, string>
+    private ProcessRun Start(string[] args, string? runnerToken = null, bool clouds = true)
     {
-        ["PATH"] = _bin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
-        ["HOME"] = _world.Root,
-        ["INFRAGUARD_TOKEN"] = runnerToken ?? _runnerToken,
-        ["INFRAGUARD_CLOUDS"] = "aws",
-        ["INFRAGUARD_AWS_ROLE_ARN"] = RoleArn,
-        ["NO_COLOR"] = "1",
-    });
+        var environment = new Dictionary<string, string>
+        {
+            ["PATH"] = _bin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"),
+            ["HOME"] = _world.Root,
+            ["INFRAGUARD_TOKEN"] = runnerToken ?? _runnerToken,
+            ["NO_COLOR"] = "1",
+        };
+        if (clouds)
+        {
+            environment["INFRAGUARD_CLOUDS"] = "aws";
+            environment["INFRAGUARD_AWS_ROLE_ARN"] = RoleArn;
+        }
+
+        return ProcessRun.StartInfraGuard(["exec", "--server", _url, .. args], _world.Root, environment);
+    }
 
     private async Task<ProcessRun> ExecAsync(string[] args) => await Start(args).WaitAsync(120);
 
