@@ -124,7 +124,15 @@ public sealed class ReplicaStoreTests : IDisposable
         }
 
         var held = await leaseA.IsHeldAsync(CancellationToken.None);
-        await using var leaseB = await serverB.TryLeadAsync("jobs");
+        // pg_terminate_backend returns before the session has ended and released its lock: B asks again for a while.
+        var leaseB = await serverB.TryLeadAsync("jobs");
+        for (var tries = 0; leaseB is null && tries < 50; tries++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            leaseB = await serverB.TryLeadAsync("jobs");
+        }
+
+        await using var released = leaseB; // disposed at the end of the test, as the lease above
 
         Assert.False(held);
         Assert.NotNull(leaseB);

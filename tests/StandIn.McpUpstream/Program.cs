@@ -11,6 +11,7 @@ using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 var log = Environment.GetEnvironmentVariable("MCP_UPSTREAM_LOG");
+var logLock = new Lock(); // calls run concurrently; File.AppendAllText seeks to the end, so two at once can overwrite a line
 var extraToolFile = Environment.GetEnvironmentVariable("MCP_UPSTREAM_EXTRA_TOOL");
 var tools = new List<Tool>
 {
@@ -48,7 +49,10 @@ var options = new McpServerOptions
 
             if (log is not null)
             {
-                File.AppendAllText(log, new JsonObject { ["tool"] = call.Name, ["arguments"] = arguments }.ToJsonString() + "\n");
+                lock (logLock)
+                {
+                    File.AppendAllText(log, new JsonObject { ["tool"] = call.Name, ["arguments"] = arguments }.ToJsonString() + "\n");
+                }
             }
 
             switch (call.Name)
